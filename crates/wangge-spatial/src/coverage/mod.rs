@@ -1,0 +1,273 @@
+//! Coverage analysis: where the children of each grid fail to tile it.
+//!
+//! Per level, within each parent (level 1 within the territory boundary),
+//! [`analyze`] finds gaps (blind spots and slivers), overlaps between
+//! siblings, parts of children outside their parent, edge mismatches
+//! (shared boundaries whose vertices differ, as GEOS's coverage validation
+//! reports them) and invalid geometries, with a fix proposal for every gap
+//! and overlap. [`apply_fixes`] applies proposals. Pure: no I/O.
+//!
+//! An invalid grid is reported and then used in its resolved form (as
+//! [`resolve_self_intersections`](crate::partition::resolve_self_intersections)
+//! makes it), so one bad polygon does not hide the rest of the report.
+//!
+//! ```
+//! use geo::{polygon, MultiPolygon};
+//! use wangge_model::LevelNo;
+//! use wangge_spatial::coverage::{analyze, CoverageGrid, CoverageOptions};
+//!
+//! let square = |x0: f64, x1: f64| MultiPolygon(vec![polygon![
+//!     (x: x0, y: 32.0), (x: x1, y: 32.0), (x: x1, y: 32.01), (x: x0, y: 32.01),
+//! ]]);
+//! let grid = |code: &str, level: u8, parent: Option<&str>, geometry| CoverageGrid {
+//!     id: 0,
+//!     code: code.parse().unwrap(),
+//!     name: code.to_owned(),
+//!     level: LevelNo::try_from(level).unwrap(),
+//!     parent: parent.map(|p| p.parse().unwrap()),
+//!     geometry,
+//!     invalid_reason: None,
+//! };
+//! let grids = vec![
+//!     grid("P", 1, None, square(110.0, 110.03)),
+//!     grid("A", 2, Some("P"), square(110.0, 110.011)),
+//!     grid("B", 2, Some("P"), square(110.01, 110.02)),
+//! ];
+//! let report = analyze(&grids, &CoverageOptions::default());
+//! // B overlaps A by 0.001° and nothing covers the east third of P.
+//! assert_eq!(report.overlaps.len(), 1);
+//! assert_eq!((report.overlaps[0].a.as_str(), report.overlaps[0].b.as_str()), ("A", "B"));
+//! assert_eq!(report.gaps.len(), 1);
+//! assert_eq!(report.gaps[0].neighbours[0].as_str(), "B");
+//! // 0.01° of longitude at 32°N: 944.8 m.
+//! assert!((report.gaps[0].width_m - 944.8).abs() < 1.0, "{}", report.gaps[0].width_m);
+//! let json = serde_json::to_value(&report).unwrap();
+//! assert_eq!(json["gaps"][0]["geometry"]["type"], "Polygon");
+//! ```
+
+mod borders;
+mod edges;
+mod family;
+mod fixes;
+mod frame;
+mod geojson;
+mod inscribed;
+mod local;
+mod prepare;
+mod report;
+
+use std::collections::BTreeMap;
+
+use geo::MultiPolygon;
+use i_overlay::core::overlay_rule::OverlayRule;
+use wangge_model::{GridCode, LevelNo};
+
+pub use edges::EDGE_TOLERANCE_M;
+pub use family::AREA_TOLERANCE_M2;
+pub use fixes::apply_fixes;
+pub use local::lonlat_area_m2;
+pub use report::{
+    AreaTotal, CoverageReport, EdgeMismatch, FixKind, FixProposal, Gap, GridHealth, InvalidGrid,
+    LengthTotal, LevelSummary, OutsideParent, Overlap, Summary,
+};
+
+use family::{analyze_family, Family};
+use frame::{overlay, Frame, Rings};
+use prepare::{prepare, union_box, Prepared};
+
+use crate::partition::resolve_self_intersections;
+use crate::validate::check_multipolygon;
+
+/// One grid or cell as the analysis sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoverageGrid {
+    pub id: i64,
+    pub code: GridCode,
+    pub name: String,
+    pub level: LevelNo,
+    pub parent: Option<GridCode>,
+    pub geometry: MultiPolygon<f64>,
+    /// A reason stored on import, if any: such a grid is reported invalid
+    /// even when its geo geometry passes (e.g. an unclosed ring).
+    pub invalid_reason: Option<String>,
+}
+
+/// What to analyse and the thresholds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoverageOptions {
+    /// Only this level of children; `None` analyses every level that has grids.
+    pub level: Option<LevelNo>,
+    /// Gaps narrower than this are slivers (drawing errors), not blind spots.
+    pub gap_width_m: f64,
+    /// The territory boundary that level 1 should tile; `None` takes the
+    /// union of level 1 with its holes filled (so holes are gaps).
+    pub boundary: Option<MultiPolygon<f64>>,
+    /// Gaps larger than this (and wider than a sliver) are real blind spots:
+    /// the proposal leaves them for a new grid instead of a neighbour.
+    pub max_fix_area_m2: f64,
+}
+
+impl Default for CoverageOptions {
+    fn default() -> Self {
+        Self {
+            level: None,
+            gap_width_m: 5.0,
+            boundary: None,
+            max_fix_area_m2: 50_000.0,
+        }
+    }
+}
+
+/// The coverage report of `grids` (any levels, any order; the first of
+/// duplicate codes counts as the parent). Levels without grids are skipped.
+pub fn analyze(grids: &[CoverageGrid], options: &CoverageOptions) -> CoverageReport {
+    let levels: Vec<LevelNo> = options
+        .level
+        .map_or_else(|| LevelNo::ALL.to_vec(), |level| vec![level]);
+    let needed = |level: LevelNo| {
+        levels.contains(&level) || level.child().is_some_and(|child| levels.contains(&child))
+    };
+    let prepared: Vec<Prepared<'_>> = grids
+        .iter()
+        .filter(|g| needed(g.level))
+        .map(prepare)
+        .collect();
+    let mut by_level: BTreeMap<LevelNo, Vec<&Prepared<'_>>> = BTreeMap::new();
+    for p in &prepared {
+        by_level.entry(p.grid.level).or_default().push(p);
+    }
+    for members in by_level.values_mut() {
+        members.sort_by(|a, b| a.grid.code.cmp(&b.grid.code));
+        members.dedup_by(|a, b| a.grid.code == b.grid.code);
+    }
+
+    let mut report = CoverageReport {
+        summary: Summary {
+            levels: Vec::new(),
+            health: Vec::new(),
+        },
+        gaps: Vec::new(),
+        overlaps: Vec::new(),
+        outside_parent: Vec::new(),
+        edge_mismatches: Vec::new(),
+        invalid: Vec::new(),
+        fixes: Vec::new(),
+    };
+    for level in levels {
+        let Some(members) = by_level.get(&level).filter(|m| !m.is_empty()) else {
+            continue;
+        };
+        let mut summary = LevelSummary {
+            level,
+            grids: members.len(),
+            parents: 0,
+            orphans: Vec::new(),
+            gaps: AreaTotal::default(),
+            slivers: AreaTotal::default(),
+            blind_spots: AreaTotal::default(),
+            overlaps: AreaTotal::default(),
+            outside_parent: AreaTotal::default(),
+            edge_mismatches: LengthTotal::default(),
+            invalid: 0,
+            fixes: 0,
+        };
+
+        let invalid: Vec<InvalidGrid> = members.iter().filter_map(|p| p.invalid.clone()).collect();
+        summary.invalid = invalid.len();
+        report.invalid.extend(invalid);
+
+        let mismatches = edges::edge_mismatches(level, members);
+        for m in &mismatches {
+            summary.edge_mismatches.count += 1;
+            summary.edge_mismatches.length_m += m.length_m;
+        }
+        report.edge_mismatches.extend(mismatches);
+
+        let territory;
+        let families: Vec<Family<'_, '_>> = match level.parent() {
+            None => {
+                territory = match &options.boundary {
+                    Some(boundary) if check_multipolygon(boundary).is_empty() => boundary.clone(),
+                    Some(boundary) => resolve_self_intersections(boundary),
+                    None => filled_union(members),
+                };
+                vec![Family {
+                    level,
+                    parent: None,
+                    parent_shape: &territory,
+                    children: members.clone(),
+                }]
+            }
+            Some(parent_level) => {
+                let parents = by_level.get(&parent_level).map_or(&[][..], Vec::as_slice);
+                let mut children: BTreeMap<&GridCode, Vec<&Prepared<'_>>> =
+                    parents.iter().map(|p| (&p.grid.code, Vec::new())).collect();
+                for child in members {
+                    match child
+                        .grid
+                        .parent
+                        .as_ref()
+                        .and_then(|code| children.get_mut(code))
+                    {
+                        Some(siblings) => siblings.push(child),
+                        None => summary.orphans.push(child.grid.code.clone()),
+                    }
+                }
+                parents
+                    .iter()
+                    .map(|parent| Family {
+                        level,
+                        parent: Some(&parent.grid.code),
+                        parent_shape: &parent.shape,
+                        children: children.remove(&parent.grid.code).unwrap_or_default(),
+                    })
+                    .collect()
+            }
+        };
+        summary.parents = families.len();
+
+        for family in &families {
+            let found = analyze_family(family, options);
+            for gap in &found.gaps {
+                summary.gaps.add(gap.area_m2);
+                if gap.sliver {
+                    summary.slivers.add(gap.area_m2);
+                } else {
+                    summary.blind_spots.add(gap.area_m2);
+                }
+            }
+            for overlap in &found.overlaps {
+                summary.overlaps.add(overlap.area_m2);
+            }
+            for outside in &found.outside {
+                summary.outside_parent.add(outside.area_m2);
+            }
+            summary.fixes += found.fixes.len();
+            report.gaps.extend(found.gaps);
+            report.overlaps.extend(found.overlaps);
+            report.outside_parent.extend(found.outside);
+            report.fixes.extend(found.fixes);
+            report.summary.health.extend(found.health);
+        }
+        report.summary.levels.push(summary);
+    }
+    report
+}
+
+/// The union of `grids` with its holes filled: the territory level 1 should
+/// tile when no boundary is given.
+fn filled_union(grids: &[&Prepared<'_>]) -> MultiPolygon<f64> {
+    let Some(bbox) = union_box(grids.iter().filter_map(|g| g.bbox)) else {
+        return MultiPolygon(vec![]);
+    };
+    let mut frame = Frame::new(bbox);
+    let rings: Vec<Rings> = grids.iter().map(|g| frame.rings(&g.shape)).collect();
+    let refs: Vec<&Rings> = rings.iter().collect();
+    let [mut union] = overlay(&refs, &[], &[OverlayRule::Subject])
+        .try_into()
+        .unwrap_or_else(|_| unreachable!("one rule gives one result"));
+    for shape in &mut union {
+        shape.truncate(1);
+    }
+    frame.multipolygon(&union)
+}

@@ -1,0 +1,55 @@
+//! Each grid made ready for overlays: validated, and when invalid, resolved
+//! into a valid copy used for the overlays only (the report names the grid
+//! invalid; nothing is stored).
+
+use std::borrow::Cow;
+
+use geo::MultiPolygon;
+
+use super::report::InvalidGrid;
+use super::CoverageGrid;
+use crate::bbox::bbox_of;
+use crate::partition::resolve_self_intersections;
+use crate::validate::{check_multipolygon, summarize};
+
+pub(crate) struct Prepared<'a> {
+    pub(crate) grid: &'a CoverageGrid,
+    /// The geometry as given when valid; its resolved copy when not.
+    pub(crate) shape: Cow<'a, MultiPolygon<f64>>,
+    pub(crate) bbox: Option<[f64; 4]>,
+    pub(crate) invalid: Option<InvalidGrid>,
+}
+
+pub(crate) fn prepare(grid: &CoverageGrid) -> Prepared<'_> {
+    let problems = check_multipolygon(&grid.geometry);
+    let reason = grid.invalid_reason.clone().or_else(|| summarize(&problems));
+    let invalid = reason.map(|reason| InvalidGrid {
+        level: grid.level,
+        grid: grid.code.clone(),
+        reason,
+        location: problems.iter().find_map(|p| p.location),
+    });
+    let shape = if invalid.is_some() {
+        Cow::Owned(resolve_self_intersections(&grid.geometry))
+    } else {
+        Cow::Borrowed(&grid.geometry)
+    };
+    Prepared {
+        bbox: bbox_of(&shape),
+        grid,
+        shape,
+        invalid,
+    }
+}
+
+/// The smallest box holding all of `boxes`.
+pub(crate) fn union_box(boxes: impl IntoIterator<Item = [f64; 4]>) -> Option<[f64; 4]> {
+    boxes.into_iter().reduce(|a, b| {
+        [
+            a[0].min(b[0]),
+            a[1].min(b[1]),
+            a[2].max(b[2]),
+            a[3].max(b[3]),
+        ]
+    })
+}

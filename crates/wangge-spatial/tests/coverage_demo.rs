@@ -1,0 +1,97 @@
+//! The coverage report on the whole demo territory (14 / 249 / 1,020 /
+//! 7,183 grids). What it finds was checked against shapely 2.2 / GEOS 3.14.1
+//! with scripts/coverage/compare_shapely.py: the same gaps (count and area),
+//! overlaps, parts outside parents and flagged edges at every level.
+
+mod coverage_support;
+#[path = "coverage_support/demo.rs"]
+mod demo;
+
+use wangge_model::LevelNo;
+use wangge_spatial::coverage::{analyze, apply_fixes, CoverageOptions, FixKind};
+
+#[test]
+fn demo_territory_report_and_fixes() {
+    let grids = demo::demo_grids();
+    let report = analyze(&grids, &CoverageOptions::default());
+    let counts: Vec<usize> = report.summary.levels.iter().map(|l| l.grids).collect();
+    assert_eq!(counts.len(), 4);
+    assert_eq!(&counts[..2], [14, 249]);
+    assert!(report.invalid.is_empty(), "{:#?}", report.invalid);
+    assert!(report.summary.levels.iter().all(|l| l.orphans.is_empty()));
+    assert_eq!(
+        report.fixes.len(),
+        report.gaps.len() + report.overlaps.len()
+    );
+
+    // Level 1: the departments split the real counties, so the real gaps
+    // between the counties are its blind spots.
+    let blind: Vec<f64> = report
+        .gaps
+        .iter()
+        .filter(|g| g.level == LevelNo::DEPARTMENT && !g.sliver)
+        .map(|g| g.area_m2)
+        .collect();
+    let counties = analyze(
+        &coverage_support::shiyan_counties(),
+        &CoverageOptions::default(),
+    );
+    assert_eq!(blind.len(), counties.gaps.len(), "{blind:?}");
+    for (found, county_gap) in blind.iter().zip(&counties.gaps) {
+        assert!((found / county_gap.area_m2 - 1.0).abs() < 1e-4, "{blind:?}");
+    }
+
+    // Below, children tile their parents up to slivers (a generated cell
+    // follows a geodesic where its parent's edge is straight in lon/lat).
+    for level in &report.summary.levels[1..] {
+        assert_eq!(level.blind_spots.count, 0, "{level:?}");
+        assert_eq!(level.overlaps.count, 0, "{level:?}");
+    }
+
+    let options = CoverageOptions {
+        level: Some(LevelNo::CELL),
+        ..CoverageOptions::default()
+    };
+    let cells = analyze(&grids, &options);
+    assert!(cells
+        .fixes
+        .iter()
+        .all(|f| f.kind == FixKind::GapToNeighbour));
+    let changed = apply_fixes(&grids, &cells.fixes);
+    let mut fixed = grids.clone();
+    let index: std::collections::HashMap<_, _> = grids
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.code.clone(), i))
+        .collect();
+    for (code, geometry) in changed {
+        fixed[index[&code]].geometry = geometry;
+    }
+    let after = analyze(&fixed, &options);
+    let gap_m2: f64 = after.gaps.iter().map(|g| g.area_m2).sum();
+    eprintln!(
+        "level 4: {} gaps ({:.1} m²) before fixes, {} ({gap_m2:.3} m²) after; {} overlaps after; mismatches {} -> {}",
+        cells.gaps.len(),
+        cells.summary.levels[0].gaps.area_m2,
+        after.gaps.len(),
+        after.overlaps.len(),
+        cells.edge_mismatches.len(),
+        after.edge_mismatches.len()
+    );
+    // Applying the fixes closes almost everything; what the floating-point
+    // overlay leaves are needles millimetres wide (recorded in the issue
+    // note), never a new blind spot or a real overlap.
+    let before_m2 = cells.summary.levels[0].gaps.area_m2;
+    assert!(gap_m2 < before_m2 * 0.05, "{gap_m2} of {before_m2} m² left");
+    assert!(after.gaps.len() * 10 < cells.gaps.len());
+    assert!(
+        after.gaps.iter().all(|g| g.sliver && g.area_m2 < 5.0),
+        "{:#?}",
+        &after.gaps[..after.gaps.len().min(3)]
+    );
+    assert!(
+        after.overlaps.iter().all(|o| o.area_m2 < 5.0),
+        "{:#?}",
+        &after.overlaps[..after.overlaps.len().min(3)]
+    );
+}
