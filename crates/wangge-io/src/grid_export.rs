@@ -1,0 +1,110 @@
+//! Stored grids as GeoJSON or CSV with WKT. GDAL's GeoJSON and CSV drivers
+//! (and so QGIS) read both; the HTTP API sends the same GeoJSON.
+
+use std::io::Write;
+
+use serde_json::{json, Map, Value};
+use wangge_model::CellTypeCatalog;
+use wangge_store::GridRecord;
+
+use crate::wkt::geojson_polygonal_to_wkt;
+use crate::IoError;
+
+/// The properties every grid feature carries, in the API and in exports.
+pub fn grid_properties(record: &GridRecord, catalog: &CellTypeCatalog) -> Map<String, Value> {
+    let cell_type = record.cell_type.and_then(|code| catalog.get(code));
+    let json = json!({
+        "code": record.code,
+        "name": record.name,
+        "level": record.level,
+        "parent": record.parent,
+        "cell_type": record.cell_type,
+        "type_name_zh": cell_type.map(|t| t.name_zh.as_str()),
+        "type_name_en": cell_type.map(|t| t.name_en.as_str()),
+        "category": record.category,
+        "zhengqi": cell_type.map(|t| t.zhengqi),
+        // Whole square metres: sub-metre digits are noise in a 1/1024-degree source.
+        "area_m2": record.area_m2.round(),
+        "valid": record.valid,
+        "invalid_reason": record.invalid_reason,
+        "outlet": record.outlet,
+    });
+    match json {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+/// Stored geometry text, or `null` when it holds coordinates that are not
+/// numbers (a NaN in the source): GDAL rejects a whole file for one of those.
+fn geometry_text(record: &GridRecord) -> &str {
+    if record.geometry_geojson.contains("null") {
+        "null"
+    } else {
+        &record.geometry_geojson
+    }
+}
+
+/// Writes an RFC 7946 FeatureCollection, geometry copied as stored (no re-parse).
+pub fn write_feature_collection<'a, W: Write>(
+    records: impl IntoIterator<Item = &'a GridRecord>,
+    catalog: &CellTypeCatalog,
+    out: &mut W,
+) -> Result<(), IoError> {
+    out.write_all(br#"{"type":"FeatureCollection","features":["#)?;
+    for (i, record) in records.into_iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",\n")?;
+        }
+        let properties = Value::Object(grid_properties(record, catalog));
+        write!(
+            out,
+            r#"{{"type":"Feature","id":{},"properties":{},"geometry":{}}}"#,
+            Value::String(record.code.to_string()),
+            properties,
+            geometry_text(record)
+        )?;
+    }
+    out.write_all(b"]}\n")?;
+    Ok(())
+}
+
+/// CSV with the geometry as WKT in the first column, named `WKT` so that
+/// GDAL's CSV driver takes it as the geometry.
+pub fn write_grids_csv<'a, W: Write>(
+    records: impl IntoIterator<Item = &'a GridRecord>,
+    catalog: &CellTypeCatalog,
+    out: W,
+) -> Result<(), IoError> {
+    let columns = [
+        "code",
+        "name",
+        "level",
+        "parent",
+        "cell_type",
+        "type_name_zh",
+        "type_name_en",
+        "category",
+        "area_m2",
+        "valid",
+        "invalid_reason",
+        "outlet",
+    ];
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(std::iter::once("WKT").chain(columns))?;
+    for record in records {
+        let properties = grid_properties(record, catalog);
+        let wkt = serde_json::from_str::<Value>(geometry_text(record))
+            .ok()
+            .and_then(|g| geojson_polygonal_to_wkt(&g))
+            .unwrap_or_default();
+        let cells = columns.iter().map(|c| match properties.get(*c) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        });
+        writer.write_record(std::iter::once(wkt).chain(cells))?;
+    }
+    writer.flush()?;
+    Ok(())
+}

@@ -1,0 +1,23 @@
+//! Files in and out of wangge.
+//!
+//! - [`grid_import`]: a GeoJSON FeatureCollection of grids or cells becomes
+//!   [`wangge_store::NewGrid`]s, each invalid geometry flagged with its reason,
+//!   every structural fault collected with the feature it came from.
+//! - [`grid_export`]: stored grids as GeoJSON (RFC 7946) or CSV with a WKT
+//!   column, both readable by GDAL/QGIS; the same writer serves the HTTP API.
+//! - [`table`] and [`entities`]: CSV (UTF-8, BOM, GBK) or GeoJSON points →
+//!   customers, resources, buildings, opportunities, outlets; bad rows are
+//!   reported with their row number while the good ones load.
+
+pub mod entities;
+mod error;
+pub mod grid_export;
+pub mod grid_import;
+mod non_finite;
+pub mod table;
+pub mod wkt;
+
+pub use error::{FeatureError, IoError};
+pub use grid_export::{grid_properties, write_feature_collection, write_grids_csv};
+pub use grid_import::{read_grids_geojson, GridFields, ParsedGrids};
+pub use table::{read_csv, read_geojson_points, Encoding, RowError, Table};

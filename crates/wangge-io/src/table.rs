@@ -1,0 +1,343 @@
+//! Tables of points (customers, resources, outlets...) from CSV or GeoJSON.
+//!
+//! CSV comes as Excel in China writes it: UTF-8, UTF-8 with a BOM, or
+//! GBK/GB18030. The encoding is detected (or forced), and decoded per row, so
+//! one row with broken bytes is rejected with its row number while the rest
+//! load. A GeoJSON FeatureCollection of Points reads as a table whose columns
+//! are the properties plus `lon` and `lat` from the geometry.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+use encoding_rs::{GB18030, UTF_8};
+use serde_json::Value;
+
+use crate::non_finite::nulls_for_non_finite;
+use crate::IoError;
+
+/// Text encodings of input files. GBK is a subset of GB18030.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Gb18030,
+}
+
+impl FromStr for Encoding {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['-', '_'], "")
+            .as_str()
+        {
+            "utf8" | "utf8bom" => Ok(Encoding::Utf8),
+            "gbk" | "gb2312" | "gb18030" | "cp936" => Ok(Encoding::Gb18030),
+            _ => Err(format!(
+                "encoding {s:?} is unknown: use utf-8, gbk or gb18030"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Encoding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Gb18030 => "GBK/GB18030",
+        })
+    }
+}
+
+/// One row that could not be read, with its 1-based line number in the file
+/// (the header is row 1) or feature index, and the raw fields for a rejects file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub row: usize,
+    pub message: String,
+    pub fields: Vec<String>,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "row {}: {}", self.row, self.message)
+    }
+}
+
+/// A decoded table: the header, rows that decoded, rows that did not.
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    pub header: Vec<String>,
+    /// `(row number, fields)`; fields padded to the header's length.
+    pub rows: Vec<(usize, Vec<String>)>,
+    pub errors: Vec<RowError>,
+    pub encoding: Option<Encoding>,
+}
+
+impl Table {
+    /// Index of the first column whose name matches one of `names`
+    /// (case-insensitive, spaces and `_`/`-` ignored).
+    pub fn column(&self, names: &[&str]) -> Option<usize> {
+        let norm = |s: &str| s.trim().to_lowercase().replace([' ', '_', '-'], "");
+        names
+            .iter()
+            .find_map(|n| self.header.iter().position(|h| norm(h) == norm(n)))
+    }
+}
+
+/// Decides the encoding of a CSV file: a UTF-8 BOM, or text that is valid
+/// UTF-8, is UTF-8; otherwise GB18030 when most lines decode as GB18030
+/// cleanly (so a few broken lines in a UTF-8 file stay UTF-8 and get reported).
+pub fn detect_encoding(bytes: &[u8]) -> Encoding {
+    if bytes.starts_with(b"\xEF\xBB\xBF") || std::str::from_utf8(bytes).is_ok() {
+        return Encoding::Utf8;
+    }
+    let (mut utf8_lines, mut gb_lines) = (0usize, 0usize);
+    for line in bytes
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_ascii())
+        .take(1000)
+    {
+        if std::str::from_utf8(line).is_ok() {
+            utf8_lines += 1;
+        } else if GB18030
+            .decode_without_bom_handling_and_without_replacement(line)
+            .is_some()
+        {
+            gb_lines += 1;
+        }
+    }
+    if gb_lines > utf8_lines {
+        Encoding::Gb18030
+    } else {
+        Encoding::Utf8
+    }
+}
+
+/// Reads a CSV file's bytes into a [`Table`].
+pub fn read_csv(bytes: &[u8], forced: Option<Encoding>) -> Result<Table, IoError> {
+    let encoding = forced.unwrap_or_else(|| detect_encoding(bytes));
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut table = Table {
+        encoding: Some(encoding),
+        ..Table::default()
+    };
+    let mut records = reader.byte_records();
+    let header = match records.next() {
+        None => return Err(IoError::EmptyTable),
+        Some(record) => {
+            record.map_err(|e| IoError::Table(format!("the header row cannot be read: {e}")))?
+        }
+    };
+    table.header = header
+        .iter()
+        .enumerate()
+        .map(|(i, field)| {
+            decode(field, encoding)
+                .map(|s| s.trim().to_owned())
+                .ok_or_else(|| {
+                    IoError::Table(format!("the header's column {} is not {encoding}", i + 1))
+                })
+        })
+        .collect::<Result<_, _>>()?;
+    if table.header.iter().all(String::is_empty) {
+        return Err(IoError::Table("the header row is empty".into()));
+    }
+    for record in records {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let row = e.position().map_or(0, |p| p.line() as usize);
+                table.errors.push(RowError {
+                    row,
+                    message: format!("cannot be read as CSV: {e}"),
+                    fields: vec![],
+                });
+                continue;
+            }
+        };
+        let row = record.position().map_or(0, |p| p.line() as usize);
+        if record.iter().all(<[u8]>::is_empty) {
+            continue; // a blank line, as spreadsheets leave at the end
+        }
+        let mut fields = Vec::with_capacity(table.header.len());
+        let mut broken = None;
+        for (i, field) in record.iter().enumerate() {
+            if let Some(text) = decode(field, encoding) {
+                fields.push(text);
+            } else {
+                broken.get_or_insert(i);
+                fields.push(String::from_utf8_lossy(field).into_owned());
+            }
+        }
+        if let Some(i) = broken {
+            let name = table
+                .header
+                .get(i)
+                .map_or_else(|| format!("{}", i + 1), |h| format!("{h:?}"));
+            table.errors.push(RowError {
+                row,
+                message: format!("column {name} is not valid {encoding} text"),
+                fields,
+            });
+            continue;
+        }
+        if fields.len() > table.header.len()
+            && fields[table.header.len()..]
+                .iter()
+                .any(|f| !f.trim().is_empty())
+        {
+            table.errors.push(RowError {
+                row,
+                message: format!(
+                    "has {} fields but the header has {}",
+                    fields.len(),
+                    table.header.len()
+                ),
+                fields,
+            });
+            continue;
+        }
+        fields.resize(table.header.len(), String::new());
+        table.rows.push((row, fields));
+    }
+    Ok(table)
+}
+
+fn decode(bytes: &[u8], encoding: Encoding) -> Option<String> {
+    let codec = match encoding {
+        Encoding::Utf8 => UTF_8,
+        Encoding::Gb18030 => GB18030,
+    };
+    codec
+        .decode_without_bom_handling_and_without_replacement(bytes)
+        .map(std::borrow::Cow::into_owned)
+}
+
+/// Reads a GeoJSON FeatureCollection of Points into a [`Table`]: columns are
+/// the union of the properties, then `lon` and `lat`. Row numbers are the
+/// features' 0-based indexes.
+pub fn read_geojson_points(text: &str) -> Result<Table, IoError> {
+    let text = nulls_for_non_finite(text.trim_start_matches('\u{feff}'));
+    let root: Value = serde_json::from_str(&text).map_err(|e| IoError::NotJson(e.to_string()))?;
+    let Some(features) = root.get("features").and_then(Value::as_array) else {
+        return Err(IoError::NotFeatureCollection(
+            "it has no \"features\" array".into(),
+        ));
+    };
+    let mut keys = BTreeSet::new();
+    for f in features {
+        if let Some(p) = f.get("properties").and_then(Value::as_object) {
+            keys.extend(p.keys().filter(|k| *k != "lon" && *k != "lat").cloned());
+        }
+    }
+    let mut header: Vec<String> = keys.into_iter().collect();
+    header.extend(["lon".to_owned(), "lat".to_owned()]);
+    let mut table = Table {
+        header,
+        encoding: Some(Encoding::Utf8),
+        ..Table::default()
+    };
+    let n = table.header.len();
+    for (index, feature) in features.iter().enumerate() {
+        let properties = feature.get("properties").and_then(Value::as_object);
+        let mut fields: Vec<String> = table.header[..n - 2]
+            .iter()
+            .map(|k| match properties.and_then(|p| p.get(k)) {
+                None | Some(Value::Null) => String::new(),
+                Some(Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+            })
+            .collect();
+        let geometry = feature.get("geometry").filter(|g| !g.is_null());
+        let (lon, lat) = match geometry {
+            None => (String::new(), String::new()),
+            Some(g) if g.get("type").and_then(Value::as_str) == Some("Point") => {
+                let c = g.get("coordinates").and_then(Value::as_array);
+                let at = |i: usize| {
+                    c.and_then(|c| c.get(i))
+                        .map_or_else(String::new, |v| match v {
+                            Value::Number(n) => n.to_string(),
+                            Value::Null => "NaN".to_owned(),
+                            other => other.to_string(),
+                        })
+                };
+                (at(0), at(1))
+            }
+            Some(g) => {
+                let kind = g.get("type").and_then(Value::as_str).unwrap_or("(none)");
+                table.errors.push(RowError {
+                    row: index,
+                    message: format!(
+                        "feature {index}: its geometry is a {kind}; points are expected"
+                    ),
+                    fields,
+                });
+                continue;
+            }
+        };
+        fields.push(lon);
+        fields.push(lat);
+        table.rows.push((index, fields));
+    }
+    Ok(table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_with_and_without_bom() {
+        let t = read_csv("code,name\n1,十堰\n".as_bytes(), None).unwrap();
+        assert_eq!(t.encoding, Some(Encoding::Utf8));
+        assert_eq!(t.rows, vec![(2, vec!["1".to_owned(), "十堰".to_owned()])]);
+        let t = read_csv("\u{feff}code,name\n1,十堰\n".as_bytes(), None).unwrap();
+        assert_eq!(t.header, ["code", "name"]);
+        assert_eq!(t.column(&["CODE"]), Some(0));
+    }
+
+    #[test]
+    fn gbk_is_detected_and_a_broken_row_is_reported_alone() {
+        let (gbk, _, _) = GB18030.encode("编码,名称\n1,十堰市茅箭区\n2,张湾区\n");
+        let mut bytes = gbk.into_owned();
+        bytes.extend_from_slice(b"3,\xff\xfe\xff\n4,ok\n");
+        let t = read_csv(&bytes, None).unwrap();
+        assert_eq!(t.encoding, Some(Encoding::Gb18030));
+        assert_eq!(t.header, ["编码", "名称"]);
+        assert_eq!(t.rows.len(), 3);
+        assert_eq!(t.rows[0].1[1], "十堰市茅箭区");
+        assert_eq!(t.errors.len(), 1);
+        assert_eq!(t.errors[0].row, 4);
+        assert!(t.errors[0].message.contains("名称"), "{}", t.errors[0]);
+    }
+
+    #[test]
+    fn forced_encoding_and_ragged_rows() {
+        let t = read_csv(b"a,b\n1,2,3\n4\n\n", Some(Encoding::Utf8)).unwrap();
+        assert_eq!(t.errors.len(), 1);
+        assert!(t.errors[0].message.contains("3 fields"));
+        assert_eq!(t.rows, vec![(3, vec!["4".to_owned(), String::new()])]);
+        assert!(matches!(read_csv(b"", None), Err(IoError::EmptyTable)));
+        assert_eq!("GBK".parse::<Encoding>().unwrap(), Encoding::Gb18030);
+    }
+
+    #[test]
+    fn geojson_points_become_rows() {
+        let text = r#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","properties":{"code":"A","spend":12.5},"geometry":{"type":"Point","coordinates":[110.8,32.6]}},
+            {"type":"Feature","properties":{"code":"B"},"geometry":null},
+            {"type":"Feature","properties":{"code":"C"},"geometry":{"type":"Polygon","coordinates":[]}}]}"#;
+        let t = read_geojson_points(text).unwrap();
+        assert_eq!(t.header, ["code", "spend", "lon", "lat"]);
+        assert_eq!(t.rows[0].1, ["A", "12.5", "110.8", "32.6"]);
+        assert_eq!(t.rows[1].1, ["B", "", "", ""]);
+        assert_eq!(t.errors.len(), 1);
+        assert!(t.errors[0].message.contains("Polygon"));
+    }
+}
