@@ -1,0 +1,529 @@
+//! Finding division names in a text in one pass.
+//!
+//! One character trie holds the base of every division name (十堰, 茅箭,
+//! 武当路, 白岭) and every old name (郧县, 襄樊); it is walked from each
+//! position of the text. At each hit the matcher reads the suffix that follows (市, 区, 街道办事处,
+//! 村委会 …) to decide which divisions the base names and how sure that is:
+//! the official suffix is `Full`, another suffix of the same level a
+//! `Variant`, none at all `Short`. A base followed by 路/街/大道 or by a place
+//! word (小区, 大学) is a road or a place, not a division (北京路 in 十堰).
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use crate::code::Level;
+use crate::gazetteer::{NodeId, Tree};
+use crate::names::{
+    ends_like_road, is_road_or_place_after, split_name, suffix_at, SuffixClass, CLASS_MUNICIPALITY,
+    CLASS_NONE,
+};
+use crate::normalize::first_number;
+use crate::renames::RENAMES;
+use crate::trie::Trie;
+
+/// How a division was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Kind {
+    /// The official name, or its suffix written another way of the same class.
+    Full,
+    /// An old name (郧县).
+    Old,
+    /// Another suffix of the same level (茅箭县, 城关乡 for 城关镇).
+    Variant,
+    /// The base alone (十堰, 茅箭, 城关).
+    Short,
+}
+
+impl Kind {
+    /// The evidence one mention gives, by how it was written and its level.
+    pub fn weight(self, level: Level) -> f32 {
+        match (self, level) {
+            (Kind::Full, _) => 1.0,
+            (Kind::Old, _) => 0.9,
+            (Kind::Variant, _) => 0.8,
+            (Kind::Short, Level::Province | Level::City | Level::County) => 0.75,
+            (Kind::Short, Level::Town) => 0.5,
+            (Kind::Short, Level::Village) => 0.35,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    node: NodeId,
+    class: SuffixClass,
+    /// Index into `remainders`: the official text after the base (土家族苗族自治州).
+    remainder: u16,
+    old: bool,
+}
+
+/// A division a mention may name.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Cand {
+    pub node: NodeId,
+    pub kind: Kind,
+}
+
+/// A stretch of text naming a division; `cands` indexes [`Scan::cands`].
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Mention {
+    pub start: u32,
+    pub end: u32,
+    pub cands: Range<u32>,
+}
+
+/// What one pass over a text found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Scan {
+    /// The normalised text the offsets refer to.
+    pub text: String,
+    pub mentions: Vec<Mention>,
+    pub cands: Vec<Cand>,
+    /// Indices of the mentions that best segment the text.
+    pub segmentation: Vec<u32>,
+}
+
+impl Scan {
+    pub fn mention_text(&self, m: &Mention) -> &str {
+        self.text
+            .get(m.start as usize..m.end as usize)
+            .unwrap_or("")
+    }
+
+    pub fn cands_of(&self, m: &Mention) -> &[Cand] {
+        &self.cands[m.cands.start as usize..m.cands.end as usize]
+    }
+
+    fn push(&mut self, start: usize, end: usize, cands: impl Iterator<Item = Cand>) {
+        let first = self.cands.len() as u32;
+        self.cands.extend(cands);
+        if self.cands.len() as u32 > first {
+            self.mentions.push(Mention {
+                start: start as u32,
+                end: end as u32,
+                cands: first..self.cands.len() as u32,
+            });
+        }
+    }
+
+    /// Short readings inside a longer reading are part of that name (下陆 in
+    /// 老下陆, 湖北 in 湖北沙洋经济开发区…).
+    fn drop_contained_shorts(&mut self) {
+        let all_short =
+            |sc: &Scan, m: &Mention| sc.cands_of(m).iter().all(|c| c.kind == Kind::Short);
+        let keep: Vec<bool> = self
+            .mentions
+            .iter()
+            .map(|m| {
+                // A variant reading (阿合奇苏木) does not hide the base (阿合奇).
+                let firm = |o: &Mention| {
+                    all_short(self, o)
+                        || self
+                            .cands_of(o)
+                            .iter()
+                            .any(|c| matches!(c.kind, Kind::Full | Kind::Old))
+                };
+                !all_short(self, m)
+                    || !self.mentions.iter().any(|o| {
+                        o.start <= m.start
+                            && o.end >= m.end
+                            && o.end - o.start > m.end - m.start
+                            && firm(o)
+                    })
+            })
+            .collect();
+        if keep.iter().all(|&k| k) {
+            return;
+        }
+        let mut i = 0;
+        self.mentions.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+    }
+
+    /// The non-overlapping readings covering the most text, weighted by how
+    /// they are written (a full name over two short ones inside it).
+    fn segment(&mut self, tree: &Tree) {
+        let n = self.mentions.len();
+        let value = |m: &Mention| -> f32 {
+            let q = self
+                .cands_of(m)
+                .iter()
+                .map(|c| match c.kind {
+                    Kind::Full | Kind::Old => 1.0,
+                    Kind::Variant => 0.9,
+                    Kind::Short => match tree.levels[c.node as usize] {
+                        Level::Town => 0.4,
+                        Level::Village => 0.3,
+                        _ => 0.6,
+                    },
+                })
+                .fold(0.0f32, f32::max);
+            let chars = self.text[m.start as usize..m.end as usize].chars().count();
+            q * chars as f32
+        };
+        // best[i]: the best value using mentions i.. (sorted by start).
+        let mut best = vec![0.0f32; n + 1];
+        let mut take = vec![false; n];
+        for i in (0..n).rev() {
+            let m = &self.mentions[i];
+            let next = (i + 1..n)
+                .find(|&j| self.mentions[j].start >= m.end)
+                .unwrap_or(n);
+            let with = value(m) + best[next];
+            take[i] = with > best[i + 1];
+            best[i] = if take[i] { with } else { best[i + 1] };
+        }
+        let mut i = 0;
+        while i < n {
+            if take[i] {
+                self.segmentation.push(i as u32);
+                let end = self.mentions[i].end;
+                i = (i + 1..n)
+                    .find(|&j| self.mentions[j].start >= end)
+                    .unwrap_or(n);
+            } else {
+                i += 1;
+            }
+        }
+    }
+}
+
+/// The generic suffix after one base, computed once per level.
+#[derive(Default)]
+struct SuffixCache {
+    done: u8,
+    found: [Option<(usize, SuffixClass)>; 5],
+}
+
+impl SuffixCache {
+    fn get(&mut self, rest: &str, level: Level) -> Option<(usize, SuffixClass)> {
+        let i = level.index();
+        if self.done & (1 << i) == 0 {
+            self.found[i] = suffix_at(rest, level);
+            self.done |= 1 << i;
+        }
+        self.found[i]
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Matcher {
+    trie: Trie,
+    /// Entries of pattern `i` are `entries[starts[i]..starts[i + 1]]`.
+    starts: Vec<u32>,
+    entries: Vec<Entry>,
+    remainders: Vec<String>,
+}
+
+impl Matcher {
+    pub fn build(tree: &Tree) -> Matcher {
+        let mut trie = Trie::new();
+        let mut pairs: Vec<(u32, Entry)> = Vec::with_capacity(tree.len() + RENAMES.len() * 2);
+        let mut remainders: Vec<String> = vec![String::new()];
+        let mut remainder_ids: HashMap<String, u16> = HashMap::new();
+        let mut intern = |r: &str| -> u16 {
+            if r.is_empty() {
+                return 0;
+            }
+            if let Some(&id) = remainder_ids.get(r) {
+                return id;
+            }
+            remainders.push(r.to_string());
+            let id = (remainders.len() - 1) as u16;
+            remainder_ids.insert(r.to_string(), id);
+            id
+        };
+        for id in 0..tree.len() as NodeId {
+            if tree.grouping[id as usize] {
+                continue;
+            }
+            let level = tree.levels[id as usize];
+            let name = tree.name(id);
+            let (base, class, clean) = split_name(name, level);
+            let remainder = if class == CLASS_NONE {
+                0
+            } else {
+                intern(&clean[base.len()..])
+            };
+            let pattern = trie.insert(&base);
+            let entry = Entry {
+                node: id,
+                class,
+                remainder,
+                old: false,
+            };
+            pairs.push((pattern, entry));
+        }
+        for r in RENAMES {
+            let Some(node) = crate::code::DivisionCode::new(r.new_code).and_then(|c| tree.find(c))
+            else {
+                continue;
+            };
+            let level = tree.levels[node as usize];
+            let entry = Entry {
+                node,
+                class: CLASS_NONE,
+                remainder: 0,
+                old: true,
+            };
+            pairs.push((trie.insert(r.old_name), entry));
+            // The old base too (襄樊 for 襄樊市), unless it is a current base.
+            let (base, class, _) = split_name(r.old_name, level);
+            if class != CLASS_NONE && trie.get(&base).is_none() {
+                let remainder = intern(&r.old_name[base.len()..]);
+                let entry = Entry {
+                    node,
+                    class,
+                    remainder,
+                    old: true,
+                };
+                pairs.push((trie.insert(&base), entry));
+            }
+        }
+        pairs.sort_unstable_by_key(|(p, e)| (*p, e.node));
+        let mut starts = Vec::with_capacity(trie.len() + 1);
+        let mut entries = Vec::with_capacity(pairs.len());
+        for (p, e) in pairs {
+            while starts.len() <= p as usize {
+                starts.push(entries.len() as u32);
+            }
+            entries.push(e);
+        }
+        while starts.len() <= trie.len() {
+            starts.push(entries.len() as u32);
+        }
+        Matcher {
+            trie,
+            starts,
+            entries,
+            remainders,
+        }
+    }
+
+    fn entries_of(&self, pattern: u32) -> &[Entry] {
+        &self.entries
+            [self.starts[pattern as usize] as usize..self.starts[pattern as usize + 1] as usize]
+    }
+
+    /// How an entry reads with `rest` after its base: the kind and the suffix
+    /// length, or `None` if no suffix of its level follows. `generic` caches
+    /// the generic suffix at `rest` per level (many entries share a base).
+    fn read_suffix(
+        &self,
+        tree: &Tree,
+        e: Entry,
+        rest: &str,
+        generic: &mut SuffixCache,
+    ) -> Option<(Kind, usize)> {
+        let same = if e.old { Kind::Old } else { Kind::Full };
+        if e.class == CLASS_NONE {
+            return Some((same, 0));
+        }
+        let own = &self.remainders[e.remainder as usize];
+        let own_len = if !own.is_empty() && rest.starts_with(own.as_str()) {
+            own.len()
+        } else {
+            0
+        };
+        let level = tree.levels[e.node as usize];
+        let generic = generic.get(rest, level);
+        match generic {
+            // A longer generic suffix of the same class: 街道办事处 for 街道.
+            Some((len, class)) if len > own_len && class == e.class => Some((same, len)),
+            Some((len, class)) if len > own_len => {
+                // 吉林市 is the city, not 吉林省 written another way.
+                let municipal = class == CLASS_MUNICIPALITY || e.class == CLASS_MUNICIPALITY;
+                if own_len > 0 {
+                    Some((same, own_len))
+                } else if municipal {
+                    None
+                } else {
+                    Some((Kind::Variant, len))
+                }
+            }
+            _ if own_len > 0 => Some((same, own_len)),
+            _ => None,
+        }
+    }
+
+    /// Every reading of a division name in `text` (already normalised), by
+    /// start; readings may overlap (常德|安乡县 and 德安乡 in 常德安乡县): the
+    /// resolver picks the non-overlapping set that explains a chain best, and
+    /// [`Scan::segmentation`] is the best set on coverage alone.
+    ///
+    /// A base followed by a suffix of its level is a strong reading; only
+    /// where none is, each base (and shorter base) at that position is a
+    /// short reading. Short readings after the first number or road are
+    /// ignored: there they name places (五堰小区 is not 五堰街道).
+    pub fn scan(&self, tree: &Tree, text: &str) -> Scan {
+        let mut scan = Scan {
+            text: text.to_string(),
+            ..Scan::default()
+        };
+        let mut structure_start = first_number(text).unwrap_or(text.len());
+        // End of the furthest strong reading: roads inside it are not roads.
+        let mut covered_until = 0;
+        let mut strong: Vec<(Cand, usize)> = Vec::new();
+        // Bases starting here, shortest first: (pattern, end).
+        let mut bases: Vec<(u32, usize)> = Vec::new();
+        for (s, _) in text.char_indices() {
+            bases.clear();
+            bases.extend(
+                self.trie
+                    .prefixes_of(&text[s..])
+                    .map(|(p, len)| (p, s + len)),
+            );
+            if bases.is_empty() {
+                continue;
+            }
+            let mut short_pattern = None;
+            if let Some(end) = self.strong_readings(tree, text, &bases, &mut strong) {
+                // A complete name with no suffix (城南, a town so named) is also
+                // the short form of others (城南街道 …).
+                let bare = bases.iter().find(|&&(_, e)| e == end).map(|&(p, _)| p);
+                if let Some(p) = bare.filter(|_| s < structure_start) {
+                    short_pattern = Some(p);
+                }
+                let shorts = short_pattern.map_or(&[][..], |p| self.entries_of(p));
+                let extra = shorts
+                    .iter()
+                    .filter(|en| en.class != CLASS_NONE)
+                    .map(|en| Cand {
+                        node: en.node,
+                        kind: Kind::Short,
+                    });
+                scan.push(s, end, strong.iter().map(|k| k.0).chain(extra));
+                covered_until = covered_until.max(end);
+                // The base alone may be meant too: when a longer name starts
+                // here (当阳市河溶 for the town 当阳市河溶镇, beside 当阳 + 市),
+                // or when the suffix only fits as a variant (阿合奇 + 苏木塔什乡,
+                // not 阿合奇镇 written 阿合奇苏木).
+                let only_variants = strong.iter().all(|k| k.0.kind == Kind::Variant);
+                let longest = bases
+                    .last()
+                    .filter(|b| (b.1 > end || only_variants) && s < structure_start);
+                if let Some(&(p, e)) = longest {
+                    if !self.road_like(tree, text, s, e) {
+                        let cands = self.entries_of(p).iter().map(|en| Cand {
+                            node: en.node,
+                            kind: Kind::Short,
+                        });
+                        scan.push(s, e, cands);
+                    }
+                }
+                continue;
+            }
+            // The longest short reading that is not a road or place: 平阳坑
+            // is not 平阳 + 坑, but 北京路 is a road (and 衡水路北街道 is
+            // 衡水 + 路北街道).
+            for &(p, e) in bases.iter().rev() {
+                if self.road_like(tree, text, s, e) {
+                    if s >= covered_until {
+                        structure_start = structure_start.min(s);
+                    }
+                    continue;
+                }
+                short_pattern = Some(p);
+                break;
+            }
+            if let Some(p) = short_pattern.filter(|_| s < structure_start) {
+                let end = bases.iter().find(|b| b.0 == p).map_or(s, |b| b.1);
+                let cands = self.entries_of(p).iter().map(|en| Cand {
+                    node: en.node,
+                    kind: Kind::Short,
+                });
+                scan.push(s, end, cands);
+            }
+        }
+        scan.drop_contained_shorts();
+        scan.segment(tree);
+        scan
+    }
+
+    /// Whether the base `s..e` is part of a road or place name.
+    fn road_like(&self, tree: &Tree, text: &str, s: usize, e: usize) -> bool {
+        (is_road_or_place_after(&text[e..]) || ends_like_road(&text[s..e]))
+            && !self.strong_at(tree, text, e)
+    }
+
+    /// The longest strong readings of `bases` (all starting at one position)
+    /// into `out`; returns where they end.
+    fn strong_readings(
+        &self,
+        tree: &Tree,
+        text: &str,
+        bases: &[(u32, usize)],
+        out: &mut Vec<(Cand, usize)>,
+    ) -> Option<usize> {
+        out.clear();
+        for &(p, base_end) in bases {
+            let mut generic = SuffixCache::default();
+            let rest = &text[base_end..];
+            for &entry in self.entries_of(p) {
+                if let Some((kind, len)) = self.read_suffix(tree, entry, rest, &mut generic) {
+                    let cand = Cand {
+                        node: entry.node,
+                        kind,
+                    };
+                    out.push((cand, base_end + len));
+                }
+            }
+        }
+        let end = out.iter().map(|k| k.1).max()?;
+        // Longest strong reading: 城区街道 is the street, not the county 城区.
+        out.retain(|k| k.1 == end);
+        Some(end)
+    }
+
+    /// Whether a strong reading starts at `pos`.
+    fn strong_at(&self, tree: &Tree, text: &str, pos: usize) -> bool {
+        let bases: Vec<(u32, usize)> = self
+            .trie
+            .prefixes_of(&text[pos..])
+            .map(|(p, len)| (p, pos + len))
+            .collect();
+        let mut out = Vec::new();
+        self.strong_readings(tree, text, &bases, &mut out).is_some()
+    }
+
+    /// Divisions a whole string names (for hand-filled fields and lookups).
+    pub fn lookup_exact(&self, tree: &Tree, name: &str) -> Vec<NodeId> {
+        let scan = self.scan(tree, name);
+        let mut nodes: Vec<NodeId> = scan
+            .mentions
+            .iter()
+            .filter(|m| m.start == 0 && m.end as usize == name.len())
+            .flat_map(|m| scan.cands_of(m).iter().map(|c| c.node))
+            .collect();
+        nodes.sort_unstable();
+        nodes.dedup();
+        nodes
+    }
+}
+#[cfg(test)]
+mod debug_tests {
+    #[test]
+    fn debug_scan() {
+        let g = crate::Gazetteer::shared();
+        let text = std::env::var("SCAN").unwrap_or_default();
+        let scan = g.matcher.scan(&g.tree, &text);
+        for m in &scan.mentions {
+            let c: Vec<String> = scan
+                .cands_of(m)
+                .iter()
+                .take(6)
+                .map(|c| format!("{}{:?}", g.tree.name(c.node), c.kind))
+                .collect();
+            eprintln!(
+                "{} {}..{} {:?} (+{})",
+                scan.mention_text(m),
+                m.start,
+                m.end,
+                c,
+                scan.cands_of(m).len()
+            );
+        }
+    }
+}

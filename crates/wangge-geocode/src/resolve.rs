@@ -1,0 +1,472 @@
+//! Resolving a parsed address to one division chain.
+//!
+//! Every division a mention may name is a candidate; a candidate's score is
+//! the evidence of the mentions that name it or one of its ancestors (each
+//! mention counted once, weighted by how it was written). This works top-down
+//! and bottom-up at once: `武当路街道` alone picks its street and, through it,
+//! 茅箭区 and 十堰市; `鼓楼区` alone ties four counties and is ambiguous unless
+//! a hint breaks the tie. Candidates are ranked by score, then by how specific
+//! their mentions are (茅箭区 is one county, 城关镇 is 88 towns), then depth.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+
+use crate::code::{DivisionCode, Level};
+use crate::gazetteer::{Gazetteer, NodeId};
+use crate::matcher::{Kind, Mention, Scan};
+use crate::normalize::normalize;
+use crate::parse::ParsedAddress;
+
+/// What the caller knows about where the addresses are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hints {
+    /// The city the addresses are in (`--city`); breaks ties and outweighs a
+    /// short name elsewhere.
+    pub city_code: Option<DivisionCode>,
+    /// The operator's territory (county or city codes); a lighter preference.
+    pub territory: Vec<DivisionCode>,
+}
+
+impl Hints {
+    fn bonus(&self, code: DivisionCode) -> f32 {
+        let mut b = 0.0;
+        if self.city_code.is_some_and(|c| code.is_within(c)) {
+            b += 0.5;
+        }
+        if self.territory.iter().any(|t| code.is_within(*t)) {
+            b += 0.4;
+        }
+        b
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Found down to the town/street (or village), with nothing contradicting.
+    Matched,
+    /// Found, but only to a higher level, or with parts that did not fit.
+    Partial,
+    /// Several divisions fit equally well; see the candidates.
+    Ambiguous,
+    /// No division found.
+    Failed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Matched => "matched",
+            Status::Partial => "partial",
+            Status::Ambiguous => "ambiguous",
+            Status::Failed => "failed",
+        }
+    }
+}
+
+/// One possible reading of an ambiguous address.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    /// The deepest division of the reading.
+    pub code: DivisionCode,
+    /// Its full name, 江苏省南京市鼓楼区.
+    pub name: String,
+    /// How many levels of the address it explains.
+    pub levels_matched: u8,
+    pub score: f32,
+}
+
+/// The division chain an address resolves to.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Resolution {
+    pub province_code: Option<DivisionCode>,
+    pub city_code: Option<DivisionCode>,
+    pub county_code: Option<DivisionCode>,
+    pub town_code: Option<DivisionCode>,
+    pub village_code: Option<DivisionCode>,
+    /// Full name of the deepest code (湖北省十堰市茅箭区武当路街道), or empty.
+    pub name: String,
+    pub status: Status,
+    /// How likely the codes given are right, 0-1. Below 0.5 means: check it.
+    pub confidence: f32,
+    /// For `Ambiguous`: the readings, best first.
+    pub candidates: Vec<Candidate>,
+    /// Why, for a clerk (Chinese / English).
+    pub reason: String,
+}
+
+impl Resolution {
+    pub(crate) fn failed(reason: impl Into<String>) -> Resolution {
+        Resolution {
+            province_code: None,
+            city_code: None,
+            county_code: None,
+            town_code: None,
+            village_code: None,
+            name: String::new(),
+            status: Status::Failed,
+            confidence: 0.0,
+            candidates: Vec::new(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The code at one level.
+    pub fn code(&self, level: Level) -> Option<DivisionCode> {
+        match level {
+            Level::Province => self.province_code,
+            Level::City => self.city_code,
+            Level::County => self.county_code,
+            Level::Town => self.town_code,
+            Level::Village => self.village_code,
+        }
+    }
+
+    /// The deepest code found.
+    pub fn deepest(&self) -> Option<DivisionCode> {
+        Level::ALL.iter().rev().find_map(|&l| self.code(l))
+    }
+
+    fn set_chain(&mut self, code: DivisionCode) {
+        for level in Level::ALL {
+            let c = code.ancestor(level);
+            match level {
+                Level::Province => self.province_code = c,
+                Level::City => self.city_code = c,
+                Level::County => self.county_code = c,
+                Level::Town => self.town_code = c,
+                Level::Village => self.village_code = c,
+            }
+        }
+    }
+}
+
+/// At most this many mentions take part (an address has a handful).
+const MAX_MENTIONS: usize = 64;
+/// Scores closer than this are a tie.
+const TIE: f32 = 0.05;
+
+#[derive(Debug, Clone, Copy)]
+struct Scored {
+    node: NodeId,
+    score: f32,
+    bonus: f32,
+    /// Sum over used mentions of 1/(divisions the mention may name).
+    specificity: f32,
+    /// Characters of text the used mentions cover: with equal evidence the
+    /// reading that explains more text wins (岳口镇, not 口镇 inside it).
+    coverage: u32,
+    levels: u8,
+    used: u64,
+}
+
+impl Scored {
+    fn total(&self) -> f32 {
+        self.score + self.bonus
+    }
+}
+
+pub(crate) fn resolve(gaz: &Gazetteer, parsed: &ParsedAddress, hints: &Hints) -> Resolution {
+    let scan: Cow<'_, Scan> = if parsed.evidence.gazetteer_id == gaz.id() {
+        Cow::Borrowed(&parsed.evidence.scan)
+    } else {
+        let text = if parsed.evidence.scan.text.is_empty() {
+            normalize(&parsed.division_text()).text
+        } else {
+            parsed.evidence.scan.text.clone()
+        };
+        Cow::Owned(gaz.matcher.scan(&gaz.tree, &text))
+    };
+    let mut res = resolve_scan(gaz, &scan, hints);
+    if parsed.truncated {
+        res.reason.push_str(
+            "；地址过长，只读了前256个字 / input too long, only the first 256 characters were read",
+        );
+        res.confidence *= 0.9;
+    }
+    res
+}
+
+fn resolve_scan(gaz: &Gazetteer, scan: &Scan, hints: &Hints) -> Resolution {
+    let tree = &gaz.tree;
+    let mentions = &scan.mentions[..scan.mentions.len().min(MAX_MENTIONS)];
+    if mentions.is_empty() {
+        return Resolution::failed("未识别到任何行政区划名称 / no division name found");
+    }
+    // (node, mention, weight), sorted by node for lookups along chains.
+    let mut index: Vec<(NodeId, u8, f32)> = Vec::new();
+    let mut ambiguity: Vec<f32> = Vec::with_capacity(mentions.len());
+    for (mi, m) in mentions.iter().enumerate() {
+        let cands = scan.cands_of(m);
+        let mut nodes: Vec<NodeId> = cands.iter().map(|c| c.node).collect();
+        nodes.sort_unstable();
+        nodes.dedup();
+        ambiguity.push(nodes.len() as f32);
+        for c in cands {
+            let w = c.kind.weight(tree.levels[c.node as usize]);
+            index.push((c.node, mi as u8, w));
+        }
+    }
+    index.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.2.total_cmp(&a.2)));
+
+    let mut scored: Vec<Scored> = Vec::new();
+    let mut prev = NodeId::MAX;
+    for &(node, _, _) in &index {
+        if node == prev {
+            continue;
+        }
+        prev = node;
+        let mut s = chain_score(tree, mentions, &index, &ambiguity, node);
+        s.bonus = hints.bonus(tree.code(node));
+        scored.push(s);
+    }
+    let better = |a: &Scored, b: &Scored| {
+        a.total()
+            .total_cmp(&b.total())
+            .then(a.coverage.cmp(&b.coverage))
+            .then(a.specificity.total_cmp(&b.specificity))
+            // Same evidence: the shallower reading. 抚松 alone is 抚松县, not
+            // the town 抚松镇 that shares its name.
+            .then(tree.levels[b.node as usize].cmp(&tree.levels[a.node as usize]))
+            .then(b.node.cmp(&a.node))
+    };
+    let Some(best) = scored.iter().copied().max_by(|a, b| better(a, b)) else {
+        return Resolution::failed("未识别到任何行政区划名称 / no division name found");
+    };
+    let on_best_chain =
+        |n: NodeId| tree.chain(best.node).any(|x| x == n) || tree.chain(n).any(|x| x == best.node);
+    let mut rivals: Vec<Scored> = scored
+        .iter()
+        .copied()
+        .filter(|r| {
+            r.node != best.node
+                && !on_best_chain(r.node)
+                && r.total() >= best.total() - TIE
+                && r.coverage >= best.coverage
+                && best.specificity - r.specificity < 0.5
+        })
+        .collect();
+    if !rivals.is_empty() {
+        rivals.push(best);
+        return ambiguous(gaz, mentions, scan, &mut rivals);
+    }
+    let runner_up = scored
+        .iter()
+        .filter(|r| !on_best_chain(r.node))
+        .map(|r| (r.total(), r.score))
+        .fold(
+            (f32::MIN, f32::MIN),
+            |acc, x| if x.0 > acc.0 { x } else { acc },
+        );
+    decided(gaz, mentions, scan, best, runner_up)
+}
+
+/// The evidence for `node`: deepest level first, each level takes its best
+/// mention that is not used yet and does not overlap one used (a text can
+/// be read only one way within one chain).
+fn chain_score(
+    tree: &crate::gazetteer::Tree,
+    mentions: &[Mention],
+    index: &[(NodeId, u8, f32)],
+    ambiguity: &[f32],
+    node: NodeId,
+) -> Scored {
+    let mut used = 0u64;
+    let mut levels = 0u8;
+    let mut score = 0.0;
+    let mut specificity = 0.0;
+    let mut coverage = 0;
+    for n in tree.chain(node) {
+        let lo = index.partition_point(|e| e.0 < n);
+        // Entries of one node are sorted by weight, best first.
+        let pick = index[lo..]
+            .iter()
+            .take_while(|e| e.0 == n)
+            .find(|&&(_, mi, _)| {
+                let m = &mentions[mi as usize];
+                used & (1u64 << mi) == 0
+                    && (0..mentions.len()).all(|k| {
+                        used & (1u64 << k) == 0
+                            || mentions[k].end <= m.start
+                            || mentions[k].start >= m.end
+                    })
+            });
+        if let Some(&(_, mi, w)) = pick {
+            used |= 1u64 << mi;
+            levels += 1;
+            score += w;
+            specificity += 1.0 / ambiguity[mi as usize];
+            let m = &mentions[mi as usize];
+            coverage += m.end - m.start;
+        }
+    }
+    Scored {
+        node,
+        score,
+        bonus: 0.0,
+        specificity,
+        coverage,
+        levels,
+        used,
+    }
+}
+
+fn ambiguous(
+    gaz: &Gazetteer,
+    mentions: &[Mention],
+    scan: &Scan,
+    tied: &mut [Scored],
+) -> Resolution {
+    let tree = &gaz.tree;
+    tied.sort_by(|a, b| {
+        b.total()
+            .total_cmp(&a.total())
+            .then(b.levels.cmp(&a.levels))
+            .then(a.node.cmp(&b.node))
+    });
+    let codes: Vec<DivisionCode> = tied.iter().map(|s| tree.code(s.node)).collect();
+    let mut res = Resolution::failed(String::new());
+    // What all readings agree on.
+    for level in Level::ALL {
+        let first = codes[0].ancestor(level);
+        if first.is_some() && codes.iter().all(|c| c.ancestor(level) == first) {
+            if let Some(c) = first {
+                res.set_chain(c);
+            }
+        } else {
+            break;
+        }
+    }
+    res.name = res
+        .deepest()
+        .and_then(|c| gaz.full_name(c))
+        .unwrap_or_default();
+    res.status = Status::Ambiguous;
+    res.confidence = (0.45 / tied.len() as f32).min(0.4);
+    res.candidates = tied
+        .iter()
+        .take(10)
+        .map(|s| Candidate {
+            code: tree.code(s.node),
+            name: gaz.label(s.node),
+            levels_matched: s.levels,
+            score: s.total(),
+        })
+        .collect();
+    let words: Vec<&str> = mentions
+        .iter()
+        .enumerate()
+        .filter(|(mi, _)| tied.iter().all(|s| s.used & (1u64 << mi) != 0))
+        .map(|(_, m)| scan.mention_text(m))
+        .collect();
+    let names: Vec<&str> = res
+        .candidates
+        .iter()
+        .take(4)
+        .map(|c| c.name.as_str())
+        .collect();
+    res.reason = format!(
+        "“{}”有{}种可能（{}{}），请补充上级地名或指定城市 / {} divisions fit equally; add the city or county",
+        words.join(""),
+        tied.len(),
+        names.join("、"),
+        if tied.len() > 4 { "…" } else { "" },
+        tied.len()
+    );
+    res
+}
+
+fn decided(
+    gaz: &Gazetteer,
+    mentions: &[Mention],
+    scan: &Scan,
+    best: Scored,
+    runner_up: (f32, f32),
+) -> Resolution {
+    let tree = &gaz.tree;
+    // 东莞市 the city has one county, 东莞市: the county is implied.
+    let node = tree.sole_namesake_child(best.node).unwrap_or(best.node);
+    let code = tree.code(node);
+    let level = code.level();
+    let mut res = Resolution::failed(String::new());
+    res.set_chain(code);
+    res.name = gaz.label(node);
+
+    // Mentions the chain leaves out that were written as real names contradict
+    // it, unless they are another reading of text the chain already uses.
+    let mut conflicts: Vec<(Level, usize)> = Vec::new();
+    for (mi, m) in mentions.iter().enumerate() {
+        let overlaps_used = mentions
+            .iter()
+            .enumerate()
+            .any(|(k, u)| best.used & (1u64 << k) != 0 && u.start < m.end && m.start < u.end);
+        // A level written twice (十堰市十堰市) repeats, not contradicts.
+        let repeats = scan
+            .cands_of(m)
+            .iter()
+            .any(|c| tree.chain(node).any(|n| n == c.node));
+        if best.used & (1u64 << mi) != 0 || overlaps_used || repeats {
+            continue;
+        }
+        let cands = scan.cands_of(m);
+        if cands.iter().any(|c| c.kind != Kind::Short) {
+            let shallowest = cands
+                .iter()
+                .map(|c| tree.levels[c.node as usize])
+                .min()
+                .unwrap_or(Level::Village);
+            conflicts.push((shallowest, mi));
+        }
+    }
+
+    let mut confidence: f32 = if best.levels >= 2 {
+        0.95
+    } else {
+        0.85 * best.score.min(1.0)
+    };
+    let margin_without_hint = best.score - runner_up.1;
+    let margin = best.total() - runner_up.0;
+    let mut notes: Vec<String> = Vec::new();
+    if margin_without_hint < TIE && best.bonus > 0.0 {
+        confidence = confidence.min(0.7);
+        notes.push("同名地名按指定城市/辖区选定 / chosen by the city or territory hint".into());
+    } else if margin < TIE {
+        // Won only on specificity: the other readings are many.
+        confidence = confidence.min(0.45);
+    } else if margin < 0.3 {
+        confidence *= 0.85;
+    }
+    for &(lvl, mi) in &conflicts {
+        confidence *= if lvl <= Level::County { 0.5 } else { 0.7 };
+        let word = scan.mention_text(&mentions[mi]);
+        notes.push(format!(
+            "“{word}”与{}不符，已忽略 / “{word}” does not fit and was ignored",
+            res.name
+        ));
+    }
+    res.confidence = confidence.clamp(0.0, 1.0);
+    let matched = level >= Level::Town && conflicts.is_empty();
+    res.status = if matched {
+        Status::Matched
+    } else {
+        Status::Partial
+    };
+    let mut reason = if level >= Level::Town {
+        format!("匹配到{} / resolved to {} level", res.name, level.as_str())
+    } else {
+        format!(
+            "只匹配到{}：{}，未识别{} / resolved to {} level only",
+            level.label_zh(),
+            res.name,
+            Level::from_index(level.index() + 1).map_or("", Level::label_zh),
+            level.as_str()
+        )
+    };
+    for n in notes {
+        reason.push('；');
+        reason.push_str(&n);
+    }
+    res.reason = reason;
+    res
+}
