@@ -1,0 +1,325 @@
+//! Opening a store: picking the backend from the URL, pool settings per
+//! backend, migrations and the default cell-type table.
+
+use std::fmt;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::Migrator;
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row, Transaction};
+
+use crate::StoreError;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a URL names: `sqlite:` or `postgres:`/`postgresql:`.
+    pub fn from_url(url: &str) -> Result<Backend, StoreError> {
+        let scheme = url
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        match scheme.as_str() {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            _ => Err(StoreError::Database(sqlx::Error::Configuration(
+                format!(
+                    "database URL {:?} is neither sqlite: (e.g. sqlite://wangge.db, sqlite::memory:) nor postgres://",
+                    redact(url)
+                )
+                .into(),
+            ))),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The persistent store of one wangge installation. Cheap to clone (a pool).
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) pool: AnyPool,
+    backend: Backend,
+    /// The URL of a `SQLite` file (not of a memory database), for the
+    /// connections of bulk writes opened outside the pool.
+    sqlite_file_url: Option<String>,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens (and for `SQLite` files creates) the database, applies the
+    /// migrations and seeds the default cell types into an empty type table.
+    ///
+    /// URLs: `sqlite://wangge.db` (a file, created if missing),
+    /// `sqlite::memory:` (private to this store), `postgres://user@host/db`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wangge_store::StoreError> {
+    /// let store = wangge_store::Store::connect("sqlite::memory:").await?;
+    /// assert_eq!(store.backend(), wangge_store::Backend::Sqlite);
+    /// assert_eq!(store.cell_types().await?.types().len(), 20);
+    /// assert!(store.is_empty().await?);
+    /// # Ok(()) }
+    /// ```
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let (pool, sqlite_file_url) = match backend {
+            Backend::Sqlite => connect_sqlite(url).await?,
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(url)
+                    .await?;
+                (pool, None)
+            }
+        };
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&pool).await?;
+        let store = Store {
+            pool,
+            backend,
+            sqlite_file_url,
+        };
+        store.seed_cell_types().await?;
+        tracing::debug!(backend = %backend, url = %redact(url), "store ready");
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The connection pool, for tests that must bypass the store's own checks
+    /// (e.g. proving the database rejects a bad row by itself). Production
+    /// code keeps its SQL inside this crate.
+    #[doc(hidden)]
+    pub fn raw_pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Closes every connection; later calls fail.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// A transaction that will write. On `SQLite` it takes the write lock at
+    /// once (`BEGIN IMMEDIATE`): a transaction that reads first and upgrades
+    /// later fails with "database is locked" instead of waiting when another
+    /// writer got in between.
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// For a bulk write on a `SQLite` file: a connection of its own, outside
+    /// the pool, with foreign-key enforcement OFF and a large page cache.
+    /// `None` on `PostgreSQL` and on a memory database (a new connection
+    /// would open another, empty database).
+    ///
+    /// `SQLite` checks a foreign key with one b-tree search per reference
+    /// and row, and cannot empty a table that has foreign keys in one step:
+    /// a third of the time of writing a million placements. The caller
+    /// checks the references itself inside its write transaction (which
+    /// keeps every other writer out) and drops the connection afterwards,
+    /// so no pooled connection ever runs without the checks.
+    pub(crate) async fn unchecked_sqlite_connection(
+        &self,
+    ) -> Result<Option<AnyConnection>, StoreError> {
+        let Some(url) = &self.sqlite_file_url else {
+            return Ok(None);
+        };
+        let mut conn = AnyConnection::connect(url).await?;
+        for pragma in SQLITE_PRAGMAS {
+            conn.execute(pragma).await?;
+        }
+        conn.execute("PRAGMA foreign_keys = OFF").await?;
+        conn.execute("PRAGMA cache_size = -262144").await?;
+        Ok(Some(conn))
+    }
+
+    /// True when the store holds no grid at all (of any territory).
+    pub async fn is_empty(&self) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM (SELECT 1 FROM grids LIMIT 1) AS one")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>("n")? == 0)
+    }
+}
+
+fn is_sqlite_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
+}
+
+/// Settings of every connection to a `SQLite` file. sqlx already sets
+/// foreign_keys=ON and a 5 s busy timeout; synchronous=NORMAL is the safe and
+/// fast companion of WAL; sorts and statement journals stay in memory; a
+/// 64 MiB page cache (the default is 2 MiB) keeps the indexes of a million
+/// customers or placements in memory while they are written or grouped.
+const SQLITE_PRAGMAS: [&str; 5] = [
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA busy_timeout = 5000",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA temp_store = MEMORY",
+    "PRAGMA cache_size = -65536",
+];
+
+/// The pool, and the URL of the file unless it is a memory database.
+async fn connect_sqlite(url: &str) -> Result<(AnyPool, Option<String>), StoreError> {
+    if is_sqlite_memory(url) {
+        // Every connection to `sqlite::memory:` opens a new, empty database:
+        // keep exactly one connection, forever.
+        let pool = AnyPoolOptions::new()
+            .min_connections(1)
+            .max_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect(url)
+            .await?;
+        return Ok((pool, None));
+    }
+    // Create the file when missing, unless the caller chose a mode.
+    let url = if url.contains("mode=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    };
+    let pool = AnyPoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                for pragma in SQLITE_PRAGMAS {
+                    conn.execute(pragma).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(&url)
+        .await?;
+    // WAL is a property of the file: set once here rather than per connection,
+    // because switching needs an exclusive lock that busy_timeout cannot wait for.
+    let mode: AnyRow = sqlx::query("PRAGMA journal_mode").fetch_one(&pool).await?;
+    let mode: String = mode.try_get(0)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        sqlx::query("PRAGMA journal_mode = WAL")
+            .execute(&pool)
+            .await?;
+    }
+    Ok((pool, Some(url)))
+}
+
+/// The URL without its password, for logs and messages.
+pub(crate) fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _password)) => {
+                    format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..])
+                }
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_follows_the_url_scheme() {
+        assert_eq!(
+            Backend::from_url("sqlite::memory:").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            Backend::from_url("sqlite://wangge.db").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            Backend::from_url("postgres://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        let err = Backend::from_url("mysql://root:pw@h/db")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("mysql://root:***@h/db"), "{err}");
+    }
+
+    #[test]
+    fn redact_hides_only_the_password() {
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact("sqlite://wangge.db"), "sqlite://wangge.db");
+    }
+
+    #[tokio::test]
+    async fn sqlite_file_is_created_and_in_wal_mode() {
+        let dir = std::env::temp_dir().join(format!("wangge-store-wal-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("w.db");
+        let _ = std::fs::remove_file(&path);
+        let store = Store::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        assert!(path.exists());
+        let row: AnyRow = sqlx::query("PRAGMA journal_mode")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(row.try_get::<String, _>(0).unwrap().to_lowercase(), "wal");
+        let row: AnyRow = sqlx::query("PRAGMA foreign_keys")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(row.try_get::<i64, _>(0).unwrap(), 1);
+        store.close().await;
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,188 @@
+//! Reading grids: lists by filter, one grid, its parent chain and the sizes
+//! of its subtree.
+
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use wangge_model::{GridCode, LevelNo};
+
+use crate::row::{get_bool, get_parsed, get_parsed_opt};
+use crate::{GridFilter, GridRecord, Store, StoreError};
+
+/// The columns of a [`GridRecord`], for `FROM grids g` + [`GRID_JOINS`].
+const GRID_COLUMNS: &str = "g.id, g.code, g.name, g.level, p.code AS parent_code, g.cell_type, \
+    ct.category, g.geometry, g.min_lon, g.min_lat, g.max_lon, g.max_lat, g.area_m2, g.valid, \
+    g.invalid_reason, o.code AS outlet_code, g.properties";
+
+const GRID_JOINS: &str = "LEFT JOIN grids p ON p.id = g.parent_id \
+    LEFT JOIN cell_types ct ON ct.code = g.cell_type \
+    LEFT JOIN outlets o ON o.id = g.outlet_id";
+
+impl Store {
+    /// Grids matching every field of the filter, ordered by level, then code.
+    pub async fn grids(&self, filter: &GridFilter) -> Result<Vec<GridRecord>, StoreError> {
+        let mut conditions: Vec<String> = Vec::new();
+        let mut next = 0;
+        let mut placeholder = || {
+            next += 1;
+            format!("${next}")
+        };
+        if filter.level.is_some() {
+            conditions.push(format!("g.level = {}", placeholder()));
+        }
+        if filter.parent.is_some() {
+            conditions.push(format!("p.code = {}", placeholder()));
+        }
+        if filter.bbox.is_some() {
+            // Boxes intersect unless one lies wholly beside the other.
+            let (a, b, c, d) = (placeholder(), placeholder(), placeholder(), placeholder());
+            conditions.push(format!(
+                "g.max_lon >= {a} AND g.max_lat >= {b} AND g.min_lon <= {c} AND g.min_lat <= {d}"
+            ));
+        }
+        if filter.cell_type.is_some() {
+            conditions.push(format!("g.cell_type = {}", placeholder()));
+        }
+        if filter.category.is_some() {
+            conditions.push(format!("ct.category = {}", placeholder()));
+        }
+        let limit = if filter.limit.is_some() {
+            format!(" LIMIT {}", placeholder())
+        } else {
+            String::new()
+        };
+        let filter_sql = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conditions.join(" AND "))
+        };
+        let sql = format!(
+            "SELECT {GRID_COLUMNS} FROM grids g {GRID_JOINS}{filter_sql} \
+             ORDER BY g.level, g.code, g.territory_id{limit}"
+        );
+
+        let mut query = sqlx::query(&sql);
+        if let Some(level) = filter.level {
+            query = query.bind(i64::from(level.get()));
+        }
+        if let Some(parent) = &filter.parent {
+            query = query.bind(parent.as_str());
+        }
+        if let Some([min_lon, min_lat, max_lon, max_lat]) = filter.bbox {
+            query = query
+                .bind(min_lon)
+                .bind(min_lat)
+                .bind(max_lon)
+                .bind(max_lat);
+        }
+        if let Some(cell_type) = filter.cell_type {
+            query = query.bind(cell_type.as_str());
+        }
+        if let Some(category) = filter.category {
+            query = query.bind(category.as_str());
+        }
+        if let Some(limit) = filter.limit {
+            query = query.bind(limit.max(0));
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(grid_record).collect()
+    }
+
+    /// The grid or cell with this code, if any.
+    pub async fn grid(&self, code: &GridCode) -> Result<Option<GridRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {GRID_COLUMNS} FROM grids g {GRID_JOINS} WHERE g.code = $1 ORDER BY g.territory_id LIMIT 1"
+        );
+        let row = sqlx::query(&sql)
+            .bind(code.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(grid_record).transpose()
+    }
+
+    /// The parent chain of a grid: its parent first, up to the level-1 grid.
+    /// Empty for a level-1 grid; `NotFound` for an unknown code.
+    pub async fn ancestors(&self, code: &GridCode) -> Result<Vec<GridRecord>, StoreError> {
+        let id = self.grid_id(code).await?;
+        let sql = format!(
+            "WITH RECURSIVE chain (id, depth) AS ( \
+                 SELECT parent_id, 1 FROM grids WHERE id = $1 AND parent_id IS NOT NULL \
+                 UNION ALL \
+                 SELECT x.parent_id, chain.depth + 1 FROM grids x JOIN chain ON x.id = chain.id \
+                 WHERE x.parent_id IS NOT NULL \
+             ) \
+             SELECT {GRID_COLUMNS} FROM chain JOIN grids g ON g.id = chain.id {GRID_JOINS} \
+             ORDER BY chain.depth"
+        );
+        let rows = sqlx::query(&sql).bind(id).fetch_all(&self.pool).await?;
+        rows.iter().map(grid_record).collect()
+    }
+
+    /// How many descendants a grid has on each level (index 0 = level 1, so
+    /// always 0; a level-2 grid counts its level-3 grids and cells).
+    /// `NotFound` for an unknown code.
+    pub async fn child_counts(&self, code: &GridCode) -> Result<[i64; 4], StoreError> {
+        let id = self.grid_id(code).await?;
+        let rows = sqlx::query(
+            "WITH RECURSIVE sub (id, level) AS ( \
+                 SELECT id, level FROM grids WHERE parent_id = $1 \
+                 UNION ALL \
+                 SELECT x.id, x.level FROM grids x JOIN sub ON x.parent_id = sub.id \
+             ) \
+             SELECT level, COUNT(*) AS n FROM sub GROUP BY level",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut counts = [0; 4];
+        for row in &rows {
+            let level = level_of(row, "level")?;
+            counts[usize::from(level.get() - 1)] = row.try_get("n")?;
+        }
+        Ok(counts)
+    }
+
+    /// The database id of a grid, or `NotFound`.
+    pub(crate) async fn grid_id(&self, code: &GridCode) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT id FROM grids WHERE code = $1 ORDER BY territory_id LIMIT 1")
+            .bind(code.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(row) => Ok(row.try_get("id")?),
+            None => Err(StoreError::NotFound {
+                what: "grid",
+                key: code.to_string(),
+            }),
+        }
+    }
+}
+
+pub(crate) fn level_of(row: &AnyRow, column: &str) -> Result<LevelNo, StoreError> {
+    let level: i64 = row.try_get(column)?;
+    LevelNo::try_from(level).map_err(|e| StoreError::corrupt("grid level", e))
+}
+
+/// One row of `SELECT {GRID_COLUMNS}` as a record.
+fn grid_record(row: &AnyRow) -> Result<GridRecord, StoreError> {
+    Ok(GridRecord {
+        id: row.try_get("id")?,
+        code: get_parsed(row, "code", "grid code")?,
+        name: row.try_get("name")?,
+        level: level_of(row, "level")?,
+        parent: get_parsed_opt(row, "parent_code", "parent code")?,
+        cell_type: get_parsed_opt(row, "cell_type", "cell type code")?,
+        category: get_parsed_opt(row, "category", "category")?,
+        geometry_geojson: row.try_get("geometry")?,
+        bbox: [
+            row.try_get("min_lon")?,
+            row.try_get("min_lat")?,
+            row.try_get("max_lon")?,
+            row.try_get("max_lat")?,
+        ],
+        area_m2: row.try_get("area_m2")?,
+        valid: get_bool(row, "valid")?,
+        invalid_reason: row.try_get("invalid_reason")?,
+        outlet: row.try_get("outlet_code")?,
+        properties_json: row.try_get("properties")?,
+    })
+}

@@ -1,0 +1,50 @@
+//! Persistence of wangge: territories, the four-level grid with its cells,
+//! the editable cell-type table, outlets and users, the customers,
+//! resources, buildings and opportunities placed in the grid with their
+//! placements and assignment rates, over `SQLite` (embedded
+//! default) or `PostgreSQL` with one code path (the sqlx Any driver).
+//!
+//! Migrations for both backends are embedded and applied by
+//! [`Store::connect`]. The database itself enforces the hierarchy (a level-n
+//! grid's parent is level n-1) and the cell-type rules; the store checks the
+//! same rules first so that errors name the offending grid.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), wangge_store::StoreError> {
+//! use wangge_store::{GridFilter, Store};
+//! let store = Store::connect("sqlite::memory:").await?;
+//! assert!(store.territory().await?.is_none());
+//! assert!(store.grids(&GridFilter::default()).await?.is_empty());
+//! assert_eq!(store.stats().await?.by_category.len(), 6);
+//! # Ok(()) }
+//! ```
+
+mod auth;
+mod bulk;
+mod cell_types;
+mod claims;
+mod connect;
+mod coords;
+mod entities;
+mod entity_query;
+mod entity_upsert;
+mod error;
+mod grid_import;
+mod grid_query;
+mod outlets;
+mod placements;
+mod points;
+mod rates;
+mod row;
+mod stats;
+mod territory;
+mod types;
+mod users;
+
+pub use auth::SessionRecord;
+pub use claims::*;
+pub use connect::{Backend, Store};
+pub use entities::*;
+pub use error::StoreError;
+pub use types::*;
