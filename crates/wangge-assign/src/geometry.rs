@@ -1,0 +1,73 @@
+use geo::{Coord, LineString, MultiPolygon, Polygon};
+use serde_json::Value;
+use wangge_spatial::index::{CellIndex, IndexedGrid};
+use wangge_store::{GridFilter, Store};
+
+use crate::AssignError;
+
+/// A stored GeoJSON Polygon or MultiPolygon as geo types. Coordinates that
+/// are not numbers (a NaN in the source) become NaN, so the geometry still
+/// loads; it is already flagged invalid in the store.
+pub fn parse_multipolygon(text: &str) -> Result<MultiPolygon<f64>, String> {
+    let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let ring = |v: &Value| -> Result<LineString<f64>, String> {
+        let positions = v.as_array().ok_or("a ring is not an array")?;
+        Ok(positions
+            .iter()
+            .map(|p| Coord {
+                x: p.get(0).and_then(Value::as_f64).unwrap_or(f64::NAN),
+                y: p.get(1).and_then(Value::as_f64).unwrap_or(f64::NAN),
+            })
+            .collect())
+    };
+    let polygon = |v: &Value| -> Result<Polygon<f64>, String> {
+        let rings = v.as_array().ok_or("a polygon is not an array of rings")?;
+        let mut rings = rings.iter().map(ring);
+        let exterior = rings
+            .next()
+            .transpose()?
+            .unwrap_or_else(|| LineString(vec![]));
+        Ok(Polygon::new(exterior, rings.collect::<Result<_, _>>()?))
+    };
+    let coordinates = value.get("coordinates").ok_or("no coordinates")?;
+    match value.get("type").and_then(Value::as_str) {
+        Some("Polygon") => Ok(MultiPolygon(vec![polygon(coordinates)?])),
+        Some("MultiPolygon") => coordinates
+            .as_array()
+            .ok_or("coordinates are not an array")?
+            .iter()
+            .map(polygon)
+            .collect::<Result<Vec<_>, _>>()
+            .map(MultiPolygon),
+        other => Err(format!("geometry type {other:?} is not a polygon")),
+    }
+}
+
+/// Loads every grid of the store into a fresh index.
+pub async fn load_index(store: &Store) -> Result<CellIndex, AssignError> {
+    let grids = store.grids(&GridFilter::default()).await?;
+    if grids.is_empty() {
+        return Err(AssignError::NoGrid);
+    }
+    let ids: std::collections::HashMap<&str, i64> =
+        grids.iter().map(|g| (g.code.as_str(), g.id)).collect();
+    let indexed = grids
+        .iter()
+        .map(|g| {
+            let geometry = parse_multipolygon(&g.geometry_geojson).map_err(|reason| {
+                AssignError::Geometry {
+                    code: g.code.to_string(),
+                    reason,
+                }
+            })?;
+            Ok(IndexedGrid {
+                id: g.id,
+                code: g.code.clone(),
+                level: g.level,
+                parent_id: g.parent.as_ref().and_then(|p| ids.get(p.as_str()).copied()),
+                geometry,
+            })
+        })
+        .collect::<Result<Vec<_>, AssignError>>()?;
+    Ok(CellIndex::build(indexed)?)
+}

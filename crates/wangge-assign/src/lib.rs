@@ -1,0 +1,16 @@
+//! Places stored customers, resources, buildings and opportunities in cells.
+//!
+//! The store is the truth; this crate loads the grid into the in-memory
+//! [`CellIndex`], locates every entity (pure, parallel, in `wangge-spatial`),
+//! explains every one it cannot place, and writes the placements back in one
+//! transaction per kind. Re-running gives the same rows (idempotent).
+
+mod error;
+mod geometry;
+mod place;
+mod run;
+
+pub use error::AssignError;
+pub use geometry::{load_index, parse_multipolygon};
+pub use place::{place_points, status_of};
+pub use run::{assign_all, reassign_bbox, AssignOptions, AssignReport, KindReport};
