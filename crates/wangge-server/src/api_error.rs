@@ -1,0 +1,73 @@
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+use wangge_store::StoreError;
+
+/// An error as the client sees it: `{"error": "not_found", "message": "..."}`.
+/// 5xx details are logged, never sent.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub error: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            error: "bad_request",
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        ApiError {
+            status: StatusCode::NOT_FOUND,
+            error: "not_found",
+            message: message.into(),
+        }
+    }
+
+    fn internal(detail: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %detail, "internal error");
+        ApiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            error: "internal",
+            message: "internal error; the server log has the details".into(),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound { .. } => ApiError::not_found(e.to_string()),
+            StoreError::DuplicateCode { .. } | StoreError::Conflict { .. } => ApiError {
+                status: StatusCode::CONFLICT,
+                error: "conflict",
+                message: e.to_string(),
+            },
+            StoreError::ParentNotFound { .. }
+            | StoreError::ParentLevel { .. }
+            | StoreError::MissingParent { .. }
+            | StoreError::UnexpectedParent { .. }
+            | StoreError::CellTypeRequired { .. }
+            | StoreError::CellTypeNotAllowed { .. }
+            | StoreError::UnknownCellType { .. } => ApiError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                error: "unprocessable",
+                message: e.to_string(),
+            },
+            _ => ApiError::internal(&e),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Json(json!({ "error": self.error, "message": self.message }));
+        (self.status, body).into_response()
+    }
+}

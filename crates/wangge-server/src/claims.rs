@@ -1,0 +1,599 @@
+//! Claim routes: one step on one cell, a batch (a lasso on the map), the
+//! claim list, a cell's history, the claim rules and a manager's portfolio.
+//!
+//! Handlers are thin: the policy ([`crate::auth::Policy`]) decides by role
+//! and scope, the store decides by state and claim rules in one transaction
+//! and says why it refuses; refusals become 403/404/409/422 with
+//! `{error, message, reason, cell, ...}`.
+
+use std::sync::Mutex;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use wangge_model::GridCode;
+use wangge_store::{
+    CellRefusal, CellStep, ClaimAction, ClaimFilter, ClaimRules, ClaimStatus, Refusal, StepContext,
+    StoreError, UserRecord, ValueThresholds,
+};
+
+use crate::auth::{Action, AuthError, CurrentUser, Decision, Target};
+use crate::params::{self, Params};
+use crate::{ApiError, AppState};
+
+/// Cells one batch may hold.
+pub const MAX_BATCH_CELLS: usize = 5_000;
+const MAX_LIST: i64 = 10_000;
+/// How long cached value-tier thresholds are used (customers change by import).
+const THRESHOLDS_TTL_MS: i64 = 60_000;
+
+/// Value-tier thresholds cost a scan of the customers: computed at most once
+/// a minute (and again after the rules change).
+#[derive(Debug, Default)]
+pub(crate) struct ThresholdCache {
+    entry: Mutex<Option<Cached>>,
+}
+
+/// A cache entry: thresholds, or none when the rules limited no customers.
+#[derive(Debug, Clone)]
+struct Cached {
+    at_ms: i64,
+    thresholds: Option<ValueThresholds>,
+}
+
+impl ThresholdCache {
+    fn get(&self, now_ms: i64) -> Option<Cached> {
+        let entry = self
+            .entry
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        entry
+            .as_ref()
+            .filter(|c| now_ms >= c.at_ms && now_ms - c.at_ms < THRESHOLDS_TTL_MS)
+            .cloned()
+    }
+
+    fn put(&self, at_ms: i64, thresholds: Option<ValueThresholds>) {
+        *self
+            .entry
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some(Cached { at_ms, thresholds });
+    }
+
+    fn clear(&self) {
+        *self
+            .entry
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    }
+}
+
+/// Thresholds for claim checks: `None` when the rules limit no customers
+/// (the store then needs none) or when `always` is false and nothing is cached.
+async fn thresholds(state: &AppState, always: bool) -> Result<Option<ValueThresholds>, StoreError> {
+    let now = state.auth().now_ms();
+    if let Some(cached) = state.thresholds_cache().get(now) {
+        if cached.thresholds.is_some() || !always {
+            return Ok(cached.thresholds);
+        }
+    }
+    let rules = state.store().claim_rules().await?;
+    let value = if always || rules.limits_customers() {
+        Some(state.store().value_thresholds(&rules.value_tiers).await?)
+    } else {
+        None
+    };
+    state.thresholds_cache().put(now, value.clone());
+    Ok(value)
+}
+
+/// A manager named in a request: by id or by name.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum ManagerRef {
+    Id(i64),
+    Name(String),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepBody {
+    reason: Option<String>,
+    /// Transfer target.
+    to: Option<ManagerRef>,
+}
+
+fn unprocessable(message: impl Into<String>) -> AuthError {
+    AuthError::Api(ApiError {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        error: "unprocessable",
+        message: message.into(),
+    })
+}
+
+/// Store errors with the caller's data as 422, the rest as usual.
+fn store_error(e: StoreError) -> AuthError {
+    match e {
+        StoreError::InvalidField { .. } | StoreError::UnknownReference { .. } => {
+            unprocessable(e.to_string())
+        }
+        other => AuthError::Api(other.into()),
+    }
+}
+
+fn parse_json<T: for<'de> Deserialize<'de> + Default>(body: &Bytes) -> Result<T, AuthError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| unprocessable(format!("request body: {e}")))
+}
+
+/// The policy's action for a workflow step.
+fn policy_action(action: ClaimAction) -> Action {
+    match action {
+        ClaimAction::Claim => Action::Claim,
+        ClaimAction::Approve => Action::Approve,
+        ClaimAction::Reject => Action::Reject,
+        ClaimAction::Release => Action::Release,
+        ClaimAction::Transfer => Action::Transfer,
+        ClaimAction::Lock => Action::Lock,
+        ClaimAction::Unlock => Action::Unlock,
+    }
+}
+
+async fn find_manager(state: &AppState, who: &ManagerRef) -> Result<UserRecord, AuthError> {
+    let found = match who {
+        ManagerRef::Id(id) => state.store().user_by_id(*id).await,
+        ManagerRef::Name(name) => state.store().user_by_name(name).await,
+    }
+    .map_err(store_error)?;
+    found.ok_or_else(|| {
+        let who = match who {
+            ManagerRef::Id(id) => format!("id {id}"),
+            ManagerRef::Name(name) => format!("{name:?}"),
+        };
+        unprocessable(format!("no user {who} to transfer to"))
+    })
+}
+
+/// The store step for an action allowed by `decision`.
+fn cell_step(action: ClaimAction, decision: Decision, to: Option<i64>) -> Option<CellStep> {
+    Some(match action {
+        ClaimAction::Claim => CellStep::Claim,
+        ClaimAction::Approve => CellStep::Approve,
+        ClaimAction::Reject => CellStep::Reject,
+        ClaimAction::Release => CellStep::Release {
+            owner_only: decision == Decision::AllowOwn,
+        },
+        ClaimAction::Transfer => CellStep::Transfer { to_manager_id: to? },
+        ClaimAction::Lock => CellStep::Lock,
+        ClaimAction::Unlock => CellStep::Unlock,
+    })
+}
+
+/// HTTP status of a refusal.
+fn refusal_status(refusal: &Refusal) -> StatusCode {
+    match refusal {
+        Refusal::UnknownCell => StatusCode::NOT_FOUND,
+        Refusal::NotACell { .. } | Refusal::DuplicateInBatch | Refusal::NotAManager { .. } => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        Refusal::NotOwner { .. }
+        | Refusal::KindNotAllowed { .. }
+        | Refusal::OutsideScope { .. } => StatusCode::FORBIDDEN,
+        Refusal::Locked { .. }
+        | Refusal::ClaimedBy { .. }
+        | Refusal::AlreadyYours { .. }
+        | Refusal::AlreadyOwner { .. }
+        | Refusal::NotClaimed
+        | Refusal::NotPending { .. }
+        | Refusal::PendingDecision { .. }
+        | Refusal::CellLimit { .. }
+        | Refusal::CustomerLimit { .. }
+        | Refusal::AlreadyLocked { .. }
+        | Refusal::NotLocked => StatusCode::CONFLICT,
+    }
+}
+
+fn error_word(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::UNPROCESSABLE_ENTITY => "unprocessable",
+        _ => "conflict",
+    }
+}
+
+/// One refusal of a batch or a single step, as JSON.
+fn refusal_json(refusal: &CellRefusal) -> Value {
+    serde_json::to_value(refusal).unwrap_or_else(|_| json!({"cell": refusal.cell}))
+}
+
+/// A refusal that the policy (not the store) made.
+fn policy_refusal(cell: &str, why: &str) -> (StatusCode, Value) {
+    (
+        StatusCode::FORBIDDEN,
+        json!({"cell": cell, "reason": "forbidden", "message": format!("cell {cell}: {why}")}),
+    )
+}
+
+fn unknown_cell(cell: &str) -> (StatusCode, Value) {
+    let refusal = CellRefusal::new(cell, Refusal::UnknownCell);
+    (StatusCode::NOT_FOUND, refusal_json(&refusal))
+}
+
+/// `POST /api/v1/cells/{code}/{claim|approve|reject|release|transfer|lock|unlock}`
+/// with an optional body `{"reason": "...", "to": "name" | id}`.
+async fn one_step(
+    state: &AppState,
+    user: &CurrentUser,
+    code: &str,
+    action: ClaimAction,
+    body: &Bytes,
+) -> Result<Response, AuthError> {
+    let body: StepBody = parse_json(body)?;
+    let chains = state
+        .store()
+        .grid_chains(&[code.to_owned()])
+        .await
+        .map_err(store_error)?;
+    let Some(chain) = chains.get(code) else {
+        let (status, body) = unknown_cell(code);
+        return Ok(refused(status, body));
+    };
+    let policy = state.auth().config.policy;
+    let decision = policy.can(Some(user), policy_action(action), Target::Grid(chain));
+    if let Decision::Deny(why) = decision {
+        let (status, body) = policy_refusal(code, why);
+        return Ok(refused(status, body));
+    }
+    let to = match (&body.to, action) {
+        (Some(who), ClaimAction::Transfer) => Some(find_manager(state, who).await?.id),
+        (None, ClaimAction::Transfer) => {
+            return Err(unprocessable(
+                "a transfer needs \"to\": the manager's name or id",
+            ))
+        }
+        (Some(_), _) => return Err(unprocessable("\"to\" is only for a transfer")),
+        (None, _) => None,
+    };
+    let Some(step) = cell_step(action, decision, to) else {
+        return Err(unprocessable("a transfer needs \"to\""));
+    };
+    let cached = if matches!(action, ClaimAction::Claim | ClaimAction::Transfer) {
+        thresholds(state, false).await.map_err(store_error)?
+    } else {
+        None
+    };
+    let ctx = StepContext {
+        actor_id: user.id,
+        reason: body.reason.as_deref(),
+        now_ms: state.auth().now_ms(),
+        thresholds: cached.as_ref(),
+        dry_run: false,
+    };
+    let outcome = state
+        .store()
+        .apply_cell_steps(&[(code.to_owned(), step)], &ctx)
+        .await
+        .map_err(store_error)?;
+    match outcome {
+        Ok(mut states) => {
+            let state = states.remove(0);
+            tracing::info!(user = %user.name, cell = %code, action = %action, "claim step");
+            Ok(Json(state).into_response())
+        }
+        Err(refusals) => {
+            let refusal = &refusals[0];
+            Ok(refused(
+                refusal_status(&refusal.refusal),
+                refusal_json(refusal),
+            ))
+        }
+    }
+}
+
+/// A refusal response: the refusal's JSON with `error` added.
+fn refused(status: StatusCode, mut body: Value) -> Response {
+    if let Some(object) = body.as_object_mut() {
+        object.insert("error".into(), json!(error_word(status)));
+    }
+    (status, Json(body)).into_response()
+}
+
+macro_rules! step_handlers {
+    ($($name:ident => $action:expr),* $(,)?) => {$(
+        #[doc = concat!("`POST /api/v1/cells/{code}/", stringify!($name), "`")]
+        pub async fn $name(
+            State(state): State<AppState>,
+            user: CurrentUser,
+            Path(code): Path<String>,
+            body: Bytes,
+        ) -> Result<Response, AuthError> {
+            one_step(&state, &user, &code, $action, &body).await
+        }
+    )*};
+}
+
+step_handlers!(
+    claim => ClaimAction::Claim,
+    approve => ClaimAction::Approve,
+    reject => ClaimAction::Reject,
+    release => ClaimAction::Release,
+    transfer => ClaimAction::Transfer,
+    lock => ClaimAction::Lock,
+    unlock => ClaimAction::Unlock,
+);
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchBody {
+    cells: Vec<String>,
+    action: String,
+    reason: Option<String>,
+    to: Option<ManagerRef>,
+    /// Check only, change nothing.
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// `POST /api/v1/claims/batch {"cells": [...], "action": "claim", "reason"?,
+/// "to"?, "dry_run"?}`: one transaction, all or nothing; a refusal lists
+/// every refused cell with its reason.
+pub async fn batch(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    body: Bytes,
+) -> Result<Response, AuthError> {
+    let body: BatchBody = parse_json(&body)?;
+    let action: ClaimAction = body
+        .action
+        .parse()
+        .map_err(|e: StoreError| unprocessable(e.to_string()))?;
+    if body.cells.is_empty() {
+        return Err(unprocessable("\"cells\" is empty"));
+    }
+    if body.cells.len() > MAX_BATCH_CELLS {
+        return Err(unprocessable(format!(
+            "{} cells: a batch holds at most {MAX_BATCH_CELLS}",
+            body.cells.len()
+        )));
+    }
+    let to = match (&body.to, action) {
+        (Some(who), ClaimAction::Transfer) => Some(find_manager(&state, who).await?.id),
+        (None, ClaimAction::Transfer) => {
+            return Err(unprocessable(
+                "a transfer needs \"to\": the manager's name or id",
+            ))
+        }
+        (Some(_), _) => return Err(unprocessable("\"to\" is only for a transfer")),
+        (None, _) => None,
+    };
+    let chains = state
+        .store()
+        .grid_chains(&body.cells)
+        .await
+        .map_err(store_error)?;
+    let policy = state.auth().config.policy;
+    // (request index, status, refusal) of the cells refused before the store.
+    let mut refusals: Vec<(usize, StatusCode, Value)> = Vec::new();
+    let mut steps = Vec::with_capacity(body.cells.len());
+    let mut step_index = Vec::with_capacity(body.cells.len());
+    for (index, cell) in body.cells.iter().enumerate() {
+        let Some(chain) = chains.get(cell) else {
+            let (status, value) = unknown_cell(cell);
+            refusals.push((index, status, value));
+            continue;
+        };
+        match policy.can(Some(&user), policy_action(action), Target::Grid(chain)) {
+            Decision::Deny(why) => {
+                let (status, value) = policy_refusal(cell, why);
+                refusals.push((index, status, value));
+            }
+            decision => {
+                if let Some(step) = cell_step(action, decision, to) {
+                    steps.push((cell.clone(), step));
+                    step_index.push(index);
+                }
+            }
+        }
+    }
+    let cached = if matches!(action, ClaimAction::Claim | ClaimAction::Transfer) {
+        thresholds(&state, false).await.map_err(store_error)?
+    } else {
+        None
+    };
+    let ctx = StepContext {
+        actor_id: user.id,
+        reason: body.reason.as_deref(),
+        now_ms: state.auth().now_ms(),
+        thresholds: cached.as_ref(),
+        // Refused cells already: the rest is only checked, for the reasons.
+        dry_run: body.dry_run || !refusals.is_empty(),
+    };
+    let outcome = if steps.is_empty() {
+        Ok(Vec::new())
+    } else {
+        state
+            .store()
+            .apply_cell_steps(&steps, &ctx)
+            .await
+            .map_err(store_error)?
+    };
+    let states = match outcome {
+        Ok(states) => states,
+        Err(store_refusals) => {
+            for refusal in &store_refusals {
+                let index = steps
+                    .iter()
+                    .position(|(cell, _)| *cell == refusal.cell)
+                    .map_or(usize::MAX, |i| step_index[i]);
+                refusals.push((
+                    index,
+                    refusal_status(&refusal.refusal),
+                    refusal_json(refusal),
+                ));
+            }
+            Vec::new()
+        }
+    };
+    if refusals.is_empty() {
+        if !body.dry_run {
+            tracing::info!(user = %user.name, action = %action, cells = states.len(), "claim batch");
+        }
+        return Ok(Json(json!({
+            "action": action,
+            "dry_run": body.dry_run,
+            "applied": if body.dry_run { 0 } else { states.len() },
+            "cells": states,
+        }))
+        .into_response());
+    }
+    refusals.sort_by_key(|(index, _, _)| *index);
+    let first = refusals[0].1;
+    let status = if refusals.iter().all(|(_, s, _)| *s == first) {
+        first
+    } else {
+        StatusCode::CONFLICT
+    };
+    let message = format!(
+        "{} of {} cells refused; nothing was changed",
+        refusals.len(),
+        body.cells.len()
+    );
+    let list: Vec<Value> = refusals.into_iter().map(|(_, _, v)| v).collect();
+    Ok((
+        status,
+        Json(json!({
+            "error": error_word(status),
+            "message": message,
+            "action": action,
+            "refusals": list,
+        })),
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/claims?status=pending,active&manager=NAME|ID&grid=CODE&offset=&limit=`
+pub async fn list(
+    State(state): State<AppState>,
+    Query(q): Query<Params>,
+) -> Result<Json<Value>, AuthError> {
+    let mut statuses = Vec::new();
+    if let Some(text) = q.get("status").filter(|s| !s.trim().is_empty()) {
+        for part in text.split(',') {
+            let status: ClaimStatus = part.parse().map_err(|e: StoreError| {
+                ApiError::bad_request(format!("parameter status={text:?}: {e}"))
+            })?;
+            statuses.push(status);
+        }
+    }
+    let manager_id = match q.get("manager").map(|m| m.trim()).filter(|m| !m.is_empty()) {
+        None => None,
+        Some(text) => {
+            let who = text
+                .parse::<i64>()
+                .map_or_else(|_| ManagerRef::Name(text.to_owned()), ManagerRef::Id);
+            let found = match &who {
+                ManagerRef::Id(id) => state.store().user_by_id(*id).await,
+                ManagerRef::Name(name) => state.store().user_by_name(name).await,
+            }
+            .map_err(store_error)?;
+            Some(
+                found
+                    .ok_or_else(|| ApiError::not_found(format!("no user {text:?}")))?
+                    .id,
+            )
+        }
+    };
+    let grid = params::optional::<GridCode>(&q, "grid")?;
+    let offset = params::optional::<i64>(&q, "offset")?.unwrap_or(0);
+    if offset < 0 {
+        return Err(ApiError::bad_request("parameter offset must not be negative").into());
+    }
+    let limit = params::limit(&q, MAX_LIST)?.unwrap_or(100);
+    let filter = ClaimFilter {
+        statuses,
+        manager_id,
+        grid,
+        offset,
+        limit,
+    };
+    let claims = state.store().claims(&filter).await.map_err(store_error)?;
+    Ok(Json(json!({
+        "offset": offset,
+        "limit": limit,
+        "count": claims.len(),
+        "claims": claims,
+    })))
+}
+
+/// `GET /api/v1/cells/{code}/history`
+pub async fn history(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<Value>, AuthError> {
+    let code: GridCode = code
+        .parse()
+        .map_err(|e| ApiError::bad_request(format!("{e}")))?;
+    let history = state
+        .store()
+        .cell_history(&code)
+        .await
+        .map_err(store_error)?;
+    Ok(Json(json!({ "cell": code, "history": history })))
+}
+
+/// `GET /api/v1/claim-rules`
+pub async fn rules(State(state): State<AppState>) -> Result<Json<ClaimRules>, AuthError> {
+    Ok(Json(
+        state.store().claim_rules().await.map_err(store_error)?,
+    ))
+}
+
+/// `PUT /api/v1/claim-rules` (administrators): replaces the rules.
+pub async fn set_rules(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    body: Bytes,
+) -> Result<Json<ClaimRules>, AuthError> {
+    let rules: ClaimRules =
+        serde_json::from_slice(&body).map_err(|e| unprocessable(format!("request body: {e}")))?;
+    let now = state.auth().now_ms();
+    let stored = state
+        .store()
+        .set_claim_rules(&rules, user.id, now)
+        .await
+        .map_err(store_error)?;
+    state.thresholds_cache().clear();
+    tracing::info!(user = %user.name, "claim rules changed");
+    Ok(Json(stored))
+}
+
+/// `GET /api/v1/managers/{id}/portfolio` (id or name)
+pub async fn portfolio(
+    State(state): State<AppState>,
+    Path(who): Path<String>,
+) -> Result<Json<Value>, AuthError> {
+    let manager = who
+        .parse::<i64>()
+        .map_or_else(|_| ManagerRef::Name(who.clone()), ManagerRef::Id);
+    let found = match &manager {
+        ManagerRef::Id(id) => state.store().user_by_id(*id).await,
+        ManagerRef::Name(name) => state.store().user_by_name(name).await,
+    }
+    .map_err(store_error)?
+    .ok_or_else(|| ApiError::not_found(format!("no user {who:?}")))?;
+    let cached = thresholds(&state, true).await.map_err(store_error)?;
+    let portfolio = state
+        .store()
+        .portfolio(found.id, cached.as_ref())
+        .await
+        .map_err(store_error)?;
+    Ok(Json(serde_json::to_value(portfolio).unwrap_or(Value::Null)))
+}

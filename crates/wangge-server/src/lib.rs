@@ -1,0 +1,149 @@
+//! The HTTP service of wangge: `router(AppState)` builds the whole service
+//! without a socket, so tests call it directly; the CLI binds and serves it.
+
+mod api_error;
+mod assets;
+pub mod auth;
+mod claims;
+mod grids;
+pub mod openapi;
+mod params;
+mod placement;
+
+use std::sync::{Arc, RwLock};
+
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+use tower_http::trace::TraceLayer;
+use wangge_spatial::index::CellIndex;
+use wangge_store::Store;
+
+pub use api_error::ApiError;
+
+/// What every handler shares: the store (the truth), auth state, and the
+/// in-memory grid snapshot.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    auth: auth::AuthState,
+    thresholds: claims::ThresholdCache,
+    /// The grid snapshot (R-tree index), rebuilt from the store and swapped whole.
+    index: RwLock<Option<Arc<CellIndex>>>,
+}
+
+impl AppState {
+    pub fn new(store: Store) -> Self {
+        Self::with_auth(
+            store,
+            auth::AuthConfig::default(),
+            Arc::new(auth::SystemClock),
+        )
+    }
+
+    /// With authentication settings and a clock (tests inject a
+    /// [`auth::ManualClock`]).
+    pub fn with_auth(store: Store, config: auth::AuthConfig, clock: Arc<dyn auth::Clock>) -> Self {
+        AppState {
+            inner: Arc::new(Inner {
+                store,
+                auth: auth::AuthState::new(config, clock),
+                thresholds: claims::ThresholdCache::default(),
+                index: RwLock::new(None),
+            }),
+        }
+    }
+
+    pub(crate) fn auth(&self) -> &auth::AuthState {
+        &self.inner.auth
+    }
+
+    pub(crate) fn thresholds_cache(&self) -> &claims::ThresholdCache {
+        &self.inner.thresholds
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The current grid snapshot, if the store has a grid.
+    pub fn index(&self) -> Option<Arc<CellIndex>> {
+        self.inner.index.read().map_or(None, |guard| guard.clone())
+    }
+
+    /// Rebuilds the snapshot from the store (after the grid changed) and swaps it in.
+    pub async fn reload_index(&self) -> Result<(), wangge_assign::AssignError> {
+        let index = match wangge_assign::load_index(self.store()).await {
+            Ok(index) => Some(Arc::new(index)),
+            Err(wangge_assign::AssignError::NoGrid) => None,
+            Err(e) => return Err(e),
+        };
+        if let Ok(mut guard) = self.inner.index.write() {
+            *guard = index;
+        }
+        Ok(())
+    }
+}
+
+/// The whole service: API under `/api/v1`, `/healthz`, and the map at `/`.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/grids", get(grids::list_grids))
+        .route("/grids/{code}", get(grids::grid_detail))
+        .route("/cells", get(grids::list_cells))
+        .route("/cells/{code}", get(grids::grid_detail))
+        .route("/cell-types", get(grids::cell_types))
+        .route("/stats", get(grids::stats))
+        .route("/outlets", get(grids::outlets))
+        .route("/locate", get(placement::locate))
+        .route("/assignment", get(placement::assignment))
+        .route("/cells/{code}/customers", get(placement::cell_customers))
+        .route("/cells/{code}/resources", get(placement::cell_resources))
+        .route("/unplaced", get(placement::unplaced))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/me", get(auth::me))
+        .route("/cells/{code}/claim", post(claims::claim))
+        .route("/cells/{code}/release", post(claims::release))
+        .route("/cells/{code}/transfer", post(claims::transfer))
+        .route("/cells/{code}/approve", post(claims::approve))
+        .route("/cells/{code}/reject", post(claims::reject))
+        .route("/cells/{code}/lock", post(claims::lock))
+        .route("/cells/{code}/unlock", post(claims::unlock))
+        .route("/cells/{code}/history", get(claims::history))
+        .route("/claims", get(claims::list))
+        .route("/claims/batch", post(claims::batch))
+        .route("/claim-rules", get(claims::rules).put(claims::set_rules))
+        .route("/managers/{id}/portfolio", get(claims::portfolio))
+        .fallback(api_not_found);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/openapi.json", get(openapi::spec))
+        .nest("/api/v1", api)
+        // Every route's access rule (openapi::ROUTES), before its handler.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::authorize,
+        ))
+        .fallback(assets::serve_asset)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn healthz(
+    state: axum::extract::State<AppState>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    // Touches the database, so a broken connection shows here, not later.
+    let empty = state.store().is_empty().await?;
+    Ok(Json(
+        json!({ "status": "ok", "database": "ok", "grids": !empty }),
+    ))
+}
+
+async fn api_not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!("no API route {}", uri.path()))
+}

@@ -1,0 +1,715 @@
+//! The route table: every route of the router with its access rule and its
+//! documentation. [`crate::auth::authorize`] reads the access rule of each
+//! request here (a route missing from the table is refused), and
+//! `GET /api/openapi.json` is generated from it, so the spec and the
+//! enforced rules cannot drift apart. A test checks that every route of
+//! `router()` is in the table.
+
+use axum::http::Method;
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+use crate::auth::Action;
+
+/// Who may call a route (see [`crate::auth::policy`] for the roles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, always (login, health, this spec).
+    Open,
+    /// The map's reads: anyone unless the server is private.
+    Map,
+    /// Any logged-in user.
+    Signed,
+    /// A logged-in user the policy allows this action. Actions on one cell
+    /// are decided by the handler with the cell's chain of grids.
+    Act(Action),
+}
+
+/// One route.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteDoc {
+    /// Lowercase HTTP method.
+    pub method: &'static str,
+    /// Full path with `{param}`s, as the router registers it.
+    pub path: &'static str,
+    pub access: Access,
+    pub tag: &'static str,
+    pub summary: &'static str,
+    /// Query parameters: name and description.
+    pub query: &'static [(&'static str, &'static str)],
+    /// Schema name of the JSON body, if any.
+    pub body: Option<&'static str>,
+    /// Schema name of the 200 answer (`GeoJSON`: a FeatureCollection).
+    pub response: &'static str,
+}
+
+const fn route(
+    method: &'static str,
+    path: &'static str,
+    access: Access,
+    tag: &'static str,
+    summary: &'static str,
+) -> RouteDoc {
+    RouteDoc {
+        method,
+        path,
+        access,
+        tag,
+        summary,
+        query: &[],
+        body: None,
+        response: "Object",
+    }
+}
+
+const fn with_query(mut r: RouteDoc, query: &'static [(&'static str, &'static str)]) -> RouteDoc {
+    r.query = query;
+    r
+}
+
+const fn with_body(mut r: RouteDoc, body: &'static str) -> RouteDoc {
+    r.body = Some(body);
+    r
+}
+
+const fn answers(mut r: RouteDoc, response: &'static str) -> RouteDoc {
+    r.response = response;
+    r
+}
+
+const GRID_FILTERS: &[(&str, &str)] = &[
+    ("level", "grid level 1-4"),
+    ("parent", "code of the parent grid"),
+    ("bbox", "minLon,minLat,maxLon,maxLat (WGS-84 degrees)"),
+    ("type", "cell type code 01-20"),
+    ("category", "cell category (industry, cluster, ...)"),
+    ("limit", "at most this many features"),
+];
+const PAGE: &[(&str, &str)] = &[("offset", "rows to skip"), ("limit", "rows, at most 1000")];
+
+const STEP: &str = "Claim step: body {\"reason\"?}. 200 with the cell's claim state; a refusal is 403/404/409/422 with {error, message, reason, cell, ...}.";
+
+/// Every route of `router()`.
+pub const ROUTES: &[RouteDoc] = &[
+    answers(
+        route("get", "/", Access::Open, "map", "The web map (HTML)."),
+        "Html",
+    ),
+    answers(
+        route(
+            "get",
+            "/healthz",
+            Access::Open,
+            "service",
+            "Health: the database answers.",
+        ),
+        "Health",
+    ),
+    answers(
+        route(
+            "get",
+            "/api/openapi.json",
+            Access::Open,
+            "service",
+            "This OpenAPI document.",
+        ),
+        "Object",
+    ),
+    answers(
+        with_query(
+            route(
+                "get",
+                "/api/v1/grids",
+                Access::Map,
+                "grids",
+                "Grids as GeoJSON (levels 1-4).",
+            ),
+            GRID_FILTERS,
+        ),
+        "GeoJSON",
+    ),
+    answers(
+        route(
+            "get",
+            "/api/v1/grids/{code}",
+            Access::Map,
+            "grids",
+            "One grid: properties, geometry, parent chain, descendant counts.",
+        ),
+        "GridDetail",
+    ),
+    answers(
+        with_query(
+            route(
+                "get",
+                "/api/v1/cells",
+                Access::Map,
+                "grids",
+                "Network cells (level 4) as GeoJSON.",
+            ),
+            GRID_FILTERS,
+        ),
+        "GeoJSON",
+    ),
+    answers(
+        route(
+            "get",
+            "/api/v1/cells/{code}",
+            Access::Map,
+            "grids",
+            "One cell: properties, geometry, parent chain.",
+        ),
+        "GridDetail",
+    ),
+    route(
+        "get",
+        "/api/v1/cell-types",
+        Access::Map,
+        "grids",
+        "The cell type table in force.",
+    ),
+    route(
+        "get",
+        "/api/v1/stats",
+        Access::Map,
+        "grids",
+        "Counts by level, type and category.",
+    ),
+    answers(
+        route(
+            "get",
+            "/api/v1/outlets",
+            Access::Map,
+            "grids",
+            "Outlets as GeoJSON points.",
+        ),
+        "GeoJSON",
+    ),
+    with_query(
+        route(
+            "get",
+            "/api/v1/locate",
+            Access::Map,
+            "placement",
+            "The cell (and level-3/2/1 grids) of a point.",
+        ),
+        &[
+            ("lon", "longitude"),
+            ("lat", "latitude"),
+            ("crs", "wgs84 (default), gcj02 or bd09"),
+            (
+                "snap_distance_m",
+                "suggest a cell this close when the point is in none",
+            ),
+        ],
+    ),
+    with_query(
+        route(
+            "get",
+            "/api/v1/assignment",
+            Access::Map,
+            "placement",
+            "Placement rates per grid of a level.",
+        ),
+        &[("level", "1, 2 or 3")],
+    ),
+    with_query(
+        route(
+            "get",
+            "/api/v1/cells/{code}/customers",
+            Access::Act(Action::ReadData),
+            "placement",
+            "Customers placed in a cell.",
+        ),
+        PAGE,
+    ),
+    with_query(
+        route(
+            "get",
+            "/api/v1/cells/{code}/resources",
+            Access::Act(Action::ReadData),
+            "placement",
+            "Network resources placed in a cell.",
+        ),
+        PAGE,
+    ),
+    with_query(
+        route(
+            "get",
+            "/api/v1/unplaced",
+            Access::Act(Action::ReadData),
+            "placement",
+            "Entities not placed in a cell, by status.",
+        ),
+        &[
+            ("kind", "customer, resource, building or opportunity"),
+            (
+                "status",
+                "in_gap, outside, no_location, invalid_coordinates",
+            ),
+            ("offset", "rows to skip"),
+            ("limit", "rows, at most 1000"),
+        ],
+    ),
+    answers(
+        with_body(
+            route(
+                "post",
+                "/api/v1/auth/login",
+                Access::Open,
+                "auth",
+                "Log in: a bearer token (expires; 429 after repeated failures).",
+            ),
+            "LoginRequest",
+        ),
+        "LoginResponse",
+    ),
+    answers(
+        route(
+            "post",
+            "/api/v1/auth/logout",
+            Access::Signed,
+            "auth",
+            "Revoke the token of this request (204).",
+        ),
+        "NoContent",
+    ),
+    answers(
+        route(
+            "get",
+            "/api/v1/me",
+            Access::Signed,
+            "auth",
+            "The logged-in user, scopes and what they may do.",
+        ),
+        "Me",
+    ),
+    answers(
+        with_body(
+            route(
+                "post",
+                "/api/v1/cells/{code}/claim",
+                Access::Act(Action::Claim),
+                "claims",
+                STEP,
+            ),
+            "StepRequest",
+        ),
+        "CellClaimState",
+    ),
+    answers(
+        with_body(
+            route(
+                "post",
+                "/api/v1/cells/{code}/release",
+                Access::Act(Action::Release),
+                "claims",
+                STEP,
+            ),
+            "StepRequest",
+        ),
+        "CellClaimState",
+    ),
+    answers(
+        with_body(
+            route(
+                "post",
+                "/api/v1/cells/{code}/transfer",
+                Access::Act(Action::Transfer),
+                "claims",
+                "Give the cell to another manager: body {\"to\": name or id, \"reason\"?}.",
+            ),
+            "StepRequest",
+        ),
+        "CellClaimState",
+    ),
+    answers(
+        with_body(
+            route(
+                "post",
+                "/api/v1/cells/{code}/approve",
+                Access::Act(Action::Approve),
+                "claims",
+                STEP,
+            ),
+            "StepRequest",
+        ),
+        "CellClaimState",
+    ),
+    answers(
+        with_body(
+            route(
+                "post",
+                "/api/v1/cells/{code}/reject",
+                Access::Act(Action::Reject),
+                "claims",
+                STEP,
+            ),
+            "StepRequest",
+        ),
+        "CellClaimState",
+    ),
+    answers(
+        with_body(
+            route(
+                "post",
+                "/api/v1/cells/{code}/lock",
+                Access::Act(Action::Lock),
+                "claims",
+                STEP,
+            ),
+            "StepRequest",
+        ),
+        "CellClaimState",
+    ),
+    answers(
+        with_body(
+            route(
+                "post",
+                "/api/v1/cells/{code}/unlock",
+                Access::Act(Action::Unlock),
+                "claims",
+                STEP,
+            ),
+            "StepRequest",
+        ),
+        "CellClaimState",
+    ),
+    answers(
+        with_body(
+            route(
+                "post",
+                "/api/v1/claims/batch",
+                Access::Signed,
+                "claims",
+                "Many cells, one transaction, all or nothing; every refusal with its reason.",
+            ),
+            "BatchRequest",
+        ),
+        "BatchResult",
+    ),
+    answers(
+        with_query(
+            route(
+                "get",
+                "/api/v1/claims",
+                Access::Act(Action::ReadData),
+                "claims",
+                "Claims, newest first.",
+            ),
+            &[
+                (
+                    "status",
+                    "comma list of pending, active, rejected, released, transferred",
+                ),
+                ("manager", "manager id or name"),
+                ("grid", "cells in this grid (any level)"),
+                ("offset", "rows to skip"),
+                ("limit", "rows, at most 10000"),
+            ],
+        ),
+        "ClaimList",
+    ),
+    answers(
+        route(
+            "get",
+            "/api/v1/cells/{code}/history",
+            Access::Act(Action::ReadData),
+            "claims",
+            "Every workflow step of a cell: who, when, from, to, why.",
+        ),
+        "History",
+    ),
+    answers(
+        route(
+            "get",
+            "/api/v1/claim-rules",
+            Access::Act(Action::ReadData),
+            "claims",
+            "The claim rules in force.",
+        ),
+        "ClaimRules",
+    ),
+    answers(
+        with_body(
+            route(
+                "put",
+                "/api/v1/claim-rules",
+                Access::Act(Action::EditRules),
+                "claims",
+                "Replace the claim rules (administrators; every cell type listed).",
+            ),
+            "ClaimRules",
+        ),
+        "ClaimRules",
+    ),
+    answers(
+        route(
+            "get",
+            "/api/v1/managers/{id}/portfolio",
+            Access::Act(Action::ReadData),
+            "claims",
+            "A manager's cells, customers by value tier, workload against the norms.",
+        ),
+        "Portfolio",
+    ),
+];
+
+/// The access rule of a routed request (`path` as matched, with `{param}`s).
+pub fn access(method: &Method, path: &str) -> Option<Access> {
+    ROUTES
+        .iter()
+        .find(|r| r.path == path && method.as_str().eq_ignore_ascii_case(r.method))
+        .map(|r| r.access)
+}
+
+/// `GET /api/openapi.json`
+pub async fn spec() -> Json<Value> {
+    Json(document())
+}
+
+/// The OpenAPI 3 document of [`ROUTES`].
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for r in ROUTES {
+        let entry = paths
+            .entry(r.path.to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Some(ops) = entry.as_object_mut() {
+            ops.insert(r.method.to_owned(), operation(r));
+        }
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "wangge",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Grid-based territory management (网格化管理): the four-level grid, cells, placement and claiming. Errors are JSON {error, message}. Writes need a bearer token from POST /api/v1/auth/login; the map's reads are public unless the server is private.",
+        },
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": schemas(),
+        },
+    })
+}
+
+fn operation(r: &RouteDoc) -> Value {
+    let mut parameters: Vec<Value> = path_params(r.path)
+        .map(|name| {
+            json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}})
+        })
+        .collect();
+    parameters.extend(r.query.iter().map(|(name, description)| {
+        json!({"name": name, "in": "query", "required": false, "description": description, "schema": {"type": "string"}})
+    }));
+    let security = match r.access {
+        Access::Open => json!([]),
+        // Optional: anonymous, or a token.
+        Access::Map => json!([{}, {"bearer": []}]),
+        Access::Signed | Access::Act(_) => json!([{"bearer": []}]),
+    };
+    let who = match r.access {
+        Access::Open => "anyone".to_owned(),
+        Access::Map => "anyone (unless the server is private)".to_owned(),
+        Access::Signed => "any logged-in user".to_owned(),
+        Access::Act(action) => {
+            format!(
+                "logged-in users the policy allows `{}`",
+                crate::auth::action_name(action)
+            )
+        }
+    };
+    let ok = match r.response {
+        "NoContent" => json!({"description": "done"}),
+        "Html" => json!({"description": "the page", "content": {"text/html": {}}}),
+        "GeoJSON" => json!({"description": "a GeoJSON FeatureCollection",
+            "content": {"application/geo+json": {"schema": {"$ref": "#/components/schemas/FeatureCollection"}}}}),
+        name => json!({"description": "OK",
+            "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}}),
+    };
+    let error = json!({"description": "error",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let mut responses = Map::new();
+    let ok_code = if r.response == "NoContent" {
+        "204"
+    } else {
+        "200"
+    };
+    responses.insert(ok_code.into(), ok);
+    responses.insert("default".into(), error);
+    let mut op = json!({
+        "operationId": operation_id(r),
+        "tags": [r.tag],
+        "summary": r.summary,
+        "description": format!("Access: {who}."),
+        "parameters": parameters,
+        "responses": responses,
+        "security": security,
+        "x-wangge-access": format!("{:?}", r.access),
+    });
+    if let (Some(body), Some(object)) = (r.body, op.as_object_mut()) {
+        object.insert(
+            "requestBody".into(),
+            json!({"required": r.method != "post" || body != "StepRequest",
+                "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{body}")}}}}),
+        );
+    }
+    op
+}
+
+fn path_params(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/')
+        .filter_map(|part| part.strip_prefix('{').and_then(|p| p.strip_suffix('}')))
+}
+
+fn operation_id(r: &RouteDoc) -> String {
+    let words: Vec<String> = r
+        .path
+        .split(['/', '-', '.'])
+        .filter(|p| !p.is_empty() && *p != "api" && *p != "v1")
+        .map(|p| p.trim_matches(['{', '}']).to_owned())
+        .collect();
+    format!("{}_{}", r.method, words.join("_"))
+}
+
+fn schemas() -> Value {
+    let string = json!({"type": "string"});
+    let int = json!({"type": "integer", "format": "int64"});
+    let opt_int = json!({"type": "integer", "format": "int64", "nullable": true});
+    let opt_string = json!({"type": "string", "nullable": true});
+    let status = json!({"type": "string", "enum": ["pending", "active", "rejected", "released", "transferred"]});
+    let tier_counts = json!({"type": "object", "properties": {
+        "high": int, "potential": int, "medium": int, "low": int, "other_operator": int}});
+    json!({
+        "Object": {"type": "object"},
+        "Error": {"type": "object", "required": ["error", "message"], "properties": {
+            "error": {"type": "string", "example": "conflict"}, "message": string,
+            "reason": {"type": "string", "description": "refusals: claimed_by, locked, outside_scope, ..."},
+            "cell": string}},
+        "Health": {"type": "object", "properties": {"status": string, "database": string, "grids": {"type": "boolean"}}},
+        "FeatureCollection": {"type": "object", "properties": {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "features": {"type": "array", "items": {"type": "object"}}}},
+        "GridDetail": {"type": "object", "properties": {
+            "grid": {"type": "object"}, "geometry": {"type": "object"},
+            "bbox": {"type": "array", "items": {"type": "number"}},
+            "chain": {"type": "array", "items": {"type": "object"}}, "child_counts": {"type": "object"}}},
+        "LoginRequest": {"type": "object", "required": ["name", "password"], "properties": {
+            "name": string, "password": {"type": "string", "format": "password"}}},
+        "LoginResponse": {"type": "object", "properties": {
+            "token": {"type": "string", "description": "64 hex digits; send as Authorization: Bearer TOKEN"},
+            "token_type": {"type": "string", "enum": ["Bearer"]}, "expires_at_ms": int, "expires_in_s": int,
+            "user": {"$ref": "#/components/schemas/User"}}},
+        "User": {"type": "object", "properties": {
+            "id": int, "name": string,
+            "role": {"type": "string", "enum": ["admin", "supervisor", "grid_manager", "ops", "clerk", "viewer"]},
+            "kind": {"type": "string", "enum": ["zhengqi", "community"], "nullable": true},
+            "scopes": {"type": "array", "items": string}, "disabled": {"type": "boolean"}}},
+        "Me": {"type": "object", "properties": {
+            "id": int, "name": string, "role": string, "kind": opt_string,
+            "scopes": {"type": "array", "items": string}, "expires_at_ms": int,
+            "may": {"type": "object", "additionalProperties": {"type": "string", "enum": ["yes", "own", "in_scope", "no"]}}}},
+        "StepRequest": {"type": "object", "properties": {
+            "reason": {"type": "string", "description": "why; recorded in the history"},
+            "to": {"description": "transfer only: the manager's name or id", "oneOf": [{"type": "string"}, {"type": "integer"}]}}},
+        "Claim": {"type": "object", "properties": {
+            "id": int, "cell": string, "cell_name": string, "cell_type": string, "l3": string,
+            "manager": {"type": "object", "properties": {"id": int, "name": string, "kind": opt_string}},
+            "status": status, "requested_by": string, "requested_at_ms": int,
+            "decided_by": opt_string, "decided_at_ms": opt_int, "ended_by": opt_string, "ended_at_ms": opt_int,
+            "reason": opt_string, "locked": {"type": "boolean"}}},
+        "CellClaimState": {"type": "object", "properties": {
+            "cell": string, "action": string,
+            "claim": {"allOf": [{"$ref": "#/components/schemas/Claim"}], "nullable": true},
+            "lock": {"type": "object", "nullable": true, "properties": {"locked_by": string, "locked_at_ms": int, "reason": opt_string}},
+            "history_id": int}},
+        "BatchRequest": {"type": "object", "required": ["cells", "action"], "properties": {
+            "cells": {"type": "array", "items": string, "maxItems": crate::claims::MAX_BATCH_CELLS},
+            "action": {"type": "string", "enum": ["claim", "approve", "reject", "release", "transfer", "lock", "unlock"]},
+            "reason": string, "to": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+            "dry_run": {"type": "boolean", "description": "check only, change nothing"}}},
+        "BatchResult": {"type": "object", "description": "200; a refused batch answers 403/404/409/422 with {error, message, refusals: [{cell, reason, message, ...}]}",
+            "properties": {"action": string, "dry_run": {"type": "boolean"}, "applied": int,
+            "cells": {"type": "array", "items": {"$ref": "#/components/schemas/CellClaimState"}}}},
+        "ClaimList": {"type": "object", "properties": {"offset": int, "limit": int, "count": int,
+            "claims": {"type": "array", "items": {"$ref": "#/components/schemas/Claim"}}}},
+        "History": {"type": "object", "properties": {"cell": string, "history": {"type": "array", "items": {
+            "type": "object", "properties": {"id": int, "cell": string, "claim_id": opt_int,
+            "action": string, "actor": string, "from": opt_string, "to": opt_string,
+            "status": {"type": "string", "nullable": true}, "reason": opt_string, "at_ms": int}}}}},
+        "ClaimRules": {"type": "object", "properties": {
+            "types": {"type": "array", "items": {"type": "object", "properties": {
+                "cell_type": string, "kinds": {"type": "array", "items": {"type": "string", "enum": ["zhengqi", "community"]}},
+                "needs_approval": {"type": "boolean"}}}},
+            "max_cells_per_manager": opt_int, "max_customers_per_manager": opt_int,
+            "enforce_customer_norms": {"type": "boolean"}, "claim_outside_scope": {"type": "boolean"},
+            "value_tiers": {"type": "object", "properties": {
+                "high_spend_top_pct": {"type": "number"}, "medium_spend_top_pct": {"type": "number"},
+                "medium_size_min_staff": int}},
+            "workload_norms": {"type": "array", "items": {"type": "object", "properties": {
+                "tier": {"type": "string", "enum": ["high", "potential", "medium", "low"]},
+                "min_customers": opt_int, "max_customers": opt_int}}}}},
+        "Portfolio": {"type": "object", "properties": {
+            "manager": {"$ref": "#/components/schemas/User"},
+            "cells": {"type": "array", "items": {"type": "object", "properties": {
+                "code": string, "name": string, "cell_type": string, "l3": string, "status": status,
+                "locked": {"type": "boolean"}, "customers": tier_counts}}},
+            "customers": tier_counts,
+            "workload": {"type": "array", "items": {"type": "object", "properties": {
+                "tier": string, "customers": int, "min_customers": opt_int, "max_customers": opt_int,
+                "status": {"type": "string", "enum": ["below", "within", "above", "no_norm"]}}}},
+            "max_cells": opt_int, "max_customers": opt_int, "overloaded": {"type": "boolean"},
+            "thresholds": {"type": "object"}}},
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_once_in_the_table_and_the_spec() {
+        let mut seen = std::collections::HashSet::new();
+        for r in ROUTES {
+            assert!(
+                seen.insert((r.method, r.path)),
+                "{} {} twice",
+                r.method,
+                r.path
+            );
+        }
+        let doc = document();
+        for r in ROUTES {
+            let op = &doc["paths"][r.path][r.method];
+            assert!(op.is_object(), "{} {}", r.method, r.path);
+            for name in path_params(r.path) {
+                assert!(op["parameters"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|p| p["name"] == name));
+            }
+        }
+        // Every referenced schema exists.
+        let text = doc.to_string();
+        for piece in text.split("#/components/schemas/").skip(1) {
+            let name: String = piece.chars().take_while(|c| c.is_alphanumeric()).collect();
+            assert!(
+                doc["components"]["schemas"][&name].is_object(),
+                "schema {name}"
+            );
+        }
+    }
+
+    #[test]
+    fn access_is_found_by_method_and_matched_path() {
+        assert_eq!(access(&Method::GET, "/api/v1/grids"), Some(Access::Map));
+        assert_eq!(
+            access(&Method::PUT, "/api/v1/claim-rules"),
+            Some(Access::Act(Action::EditRules))
+        );
+        assert_eq!(access(&Method::DELETE, "/api/v1/grids"), None);
+        assert_eq!(access(&Method::GET, "/api/v1/nothing"), None);
+    }
+}

@@ -1,0 +1,650 @@
+// The wangge map page: grid levels 1-3 as outlines, cells filled by category,
+// stats and details in a side panel. Plain ES module, no build step; MapLibre
+// GL JS is the vendored global `maplibregl`.
+//
+// For tests: `window.wanggeMap` is the MapLibre map and `window.wanggeReady`
+// a Promise that resolves once the first data is drawn.
+
+import { I18N, CATEGORIES } from './i18n.js';
+import { labelPoint, LabelLayer } from './labels.js';
+
+const { maplibregl } = window;
+const API = 'api/v1';
+const CELL_LABEL_MIN_ZOOM = 13;
+const LEVEL2_LABEL_MIN_ZOOM = 9.5;
+const MAX_CELL_LABELS = 250;
+const PHONE_QUERY = '(max-width: 700px)';
+const COLORS = {
+  l1: '#1b1f24',
+  l2: '#3d4650',
+  l3: '#6b7580',
+  invalid: '#d7191c',
+  selected: '#00b4d8',
+};
+
+const params = new URLSearchParams(window.location.search);
+const state = {
+  lang: initialLang(),
+  stats: null,
+  typeNames: new Map(), // cell type code -> {zh, en}
+  gridsByCode: new Map(), // levels 1-3
+  cellsByCode: new Map(),
+  territoryBbox: null,
+  cellsBbox: null, // bbox the cells in the source cover
+  cellsRequest: null, // AbortController of the running cells request
+  visible: { 1: true, 2: true, 3: true, 4: true },
+  selected: null, // {code, detail} or {code, error}
+  selectSeq: 0,
+};
+
+// ---------- texts ----------
+
+function initialLang() {
+  const asked = params.get('lang');
+  if (asked === 'en' || asked === 'zh') return asked;
+  try {
+    const saved = window.localStorage.getItem('wangge.lang');
+    if (saved === 'en' || saved === 'zh') return saved;
+  } catch { /* storage may be disabled; Chinese is the default */ }
+  return 'zh';
+}
+
+function t(key) {
+  return I18N[state.lang][key] ?? I18N.zh[key] ?? key;
+}
+
+function fmtInt(n) {
+  return Number.isFinite(Number(n)) ? Number(n).toLocaleString(t('number_locale')) : '–';
+}
+
+function fmtArea(m2) {
+  const v = Number(m2);
+  if (!Number.isFinite(v)) return '–';
+  if (v >= 1e5) {
+    const km2 = v / 1e6;
+    const digits = km2 >= 100 ? 0 : km2 >= 10 ? 1 : 2;
+    return `${km2.toLocaleString(t('number_locale'), { maximumFractionDigits: digits })} ${t('sq_km')}`;
+  }
+  return `${Math.round(v).toLocaleString(t('number_locale'))} ${t('sq_m')}`;
+}
+
+function levelName(level) {
+  return t(`level_${Number(level)}`);
+}
+
+function categoryName(cat) {
+  return cat ? t(`cat_${cat}`) : '–';
+}
+
+function typeName(code, feature) {
+  const known = state.typeNames.get(String(code));
+  if (known) return state.lang === 'en' ? known.en : known.zh;
+  const p = feature?.properties;
+  if (p) return state.lang === 'en' ? p.type_name_en : p.type_name_zh;
+  return '';
+}
+
+function applyTexts() {
+  document.documentElement.lang = t('html_lang');
+  document.title = t('doc_title');
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of document.querySelectorAll('[data-i18n-label]')) {
+    el.setAttribute('aria-label', t(el.dataset.i18nLabel));
+    el.title = t(el.dataset.i18nLabel);
+  }
+  updatePanelToggle();
+  renderStats();
+  renderDetails();
+}
+
+function setLang(lang) {
+  state.lang = lang;
+  try { window.localStorage.setItem('wangge.lang', lang); } catch { /* not kept */ }
+  applyTexts();
+}
+
+// ---------- small DOM helpers ----------
+
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k === 'style') el.style.cssText = v;
+    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : String(c));
+  }
+  return el;
+}
+
+function setStatus(text, isError = false) {
+  const el = document.getElementById('status');
+  el.textContent = text || '';
+  el.hidden = !text;
+  el.classList.toggle('error', isError);
+}
+
+// ---------- data ----------
+
+async function fetchJson(path, signal) {
+  const res = await fetch(path, { signal, headers: { Accept: 'application/json' } });
+  let body = null;
+  try { body = await res.json(); } catch { /* not JSON */ }
+  if (!res.ok) {
+    const err = new Error(body?.message || `${res.status} ${res.statusText}`);
+    err.status = res.status;
+    throw err;
+  }
+  return body;
+}
+
+function emptyCollection() {
+  return { type: 'FeatureCollection', features: [] };
+}
+
+function extendBbox(b, geometry) {
+  const visit = (c) => {
+    if (typeof c[0] === 'number') {
+      if (c[0] < b[0]) b[0] = c[0];
+      if (c[1] < b[1]) b[1] = c[1];
+      if (c[0] > b[2]) b[2] = c[0];
+      if (c[1] > b[3]) b[3] = c[1];
+    } else c.forEach(visit);
+  };
+  if (geometry?.coordinates) visit(geometry.coordinates);
+  return b;
+}
+
+function bboxOf(features) {
+  const b = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const f of features) extendBbox(b, f.geometry);
+  return Number.isFinite(b[0]) ? b : null;
+}
+
+function contains(outer, inner) {
+  return outer[0] <= inner[0] && outer[1] <= inner[1] && outer[2] >= inner[2] && outer[3] >= inner[3];
+}
+
+function intersect(a, b) {
+  const r = [Math.max(a[0], b[0]), Math.max(a[1], b[1]), Math.min(a[2], b[2]), Math.min(a[3], b[3])];
+  return r[0] <= r[2] && r[1] <= r[3] ? r : null;
+}
+
+function viewBbox() {
+  const b = map.getBounds();
+  return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
+}
+
+function bboxParam(b) {
+  return b.map((v) => v.toFixed(5)).join(',');
+}
+
+// Adds computed label points once, so labels need no geometry work later.
+function indexFeatures(features, byCode) {
+  for (const f of features) {
+    const p = f.properties || {};
+    if (!p.code) continue;
+    byCode.set(p.code, f);
+  }
+}
+
+async function loadGrids() {
+  const levels = await Promise.all([1, 2, 3].map((level) => fetchJson(`${API}/grids?level=${level}`)));
+  const features = levels.flatMap((fc) => fc.features || []);
+  for (const f of features) f.properties.level = Number(f.properties.level);
+  indexFeatures(features, state.gridsByCode);
+  state.territoryBbox = bboxOf(levels[0].features || []) || bboxOf(features);
+  map.getSource('grids').setData({ type: 'FeatureCollection', features });
+}
+
+// Cells for the view: zoomed out this is the whole territory in one request
+// (7,183 polygons draw fine), zoomed in only the view plus a margin.
+async function loadCells() {
+  const territory = state.territoryBbox;
+  if (!territory) return;
+  const view = intersect(viewBbox(), territory);
+  if (!view) return;
+  if (state.cellsBbox && contains(state.cellsBbox, view)) return;
+  let want = territory;
+  if (map.getZoom() >= 11) {
+    const dx = (view[2] - view[0]) * 0.5; const dy = (view[3] - view[1]) * 0.5;
+    want = intersect([view[0] - dx, view[1] - dy, view[2] + dx, view[3] + dy], territory);
+  }
+  state.cellsRequest?.abort();
+  const request = new AbortController();
+  state.cellsRequest = request;
+  setStatus(t('loading_cells'));
+  try {
+    const fc = await fetchJson(`${API}/cells?bbox=${bboxParam(want)}`, request.signal);
+    const features = fc.features || [];
+    state.cellsByCode = new Map();
+    indexFeatures(features, state.cellsByCode);
+    map.getSource('cells').setData({ type: 'FeatureCollection', features });
+    state.cellsBbox = want;
+    setStatus('');
+  } catch (err) {
+    if (err.name === 'AbortError') return;
+    setStatus(t('load_failed') + err.message, true);
+    throw err;
+  } finally {
+    if (state.cellsRequest === request) state.cellsRequest = null;
+  }
+}
+
+async function loadStats() {
+  try {
+    state.stats = await fetchJson(`${API}/stats`);
+    for (const ty of state.stats.by_type || []) {
+      state.typeNames.set(String(ty.code), { zh: ty.name_zh, en: ty.name_en });
+    }
+  } catch (err) {
+    state.stats = { error: err.message };
+  }
+  renderStats();
+}
+
+// ---------- map ----------
+
+// Diagonal red stripes for invalid geometries, built as raw pixels (no canvas).
+function hatchImage() {
+  const size = 8;
+  const data = new Uint8Array(size * size * 4);
+  for (let y = 0; y < size; y += 1) {
+    for (let x = 0; x < size; x += 1) {
+      if ((x + y) % size < 2) data.set([215, 25, 28, 255], (y * size + x) * 4);
+    }
+  }
+  return { width: size, height: size, data };
+}
+
+function baseStyle() {
+  const style = {
+    version: 8,
+    sources: {},
+    layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#eef0f2' } }],
+  };
+  // An optional raster base map, e.g. ?tiles=https://tiles.example/{z}/{x}/{y}.png
+  const tiles = params.get('tiles');
+  if (tiles && tiles.includes('{z}')) {
+    style.sources.base = { type: 'raster', tiles: [tiles], tileSize: 256 };
+    style.layers.push({ id: 'base', type: 'raster', source: 'base' });
+  }
+  return style;
+}
+
+const categoryColor = ['match', ['get', 'category'],
+  ...CATEGORIES.flatMap((c) => [c.key, c.color]), '#cccccc'];
+const isInvalid = ['==', ['get', 'valid'], false];
+const byZoom = (...stops) => ['interpolate', ['linear'], ['zoom'], ...stops];
+
+function levelFilter(level) {
+  return ['==', ['get', 'level'], level];
+}
+
+function addLayers() {
+  map.addImage('hatch', hatchImage());
+  map.addSource('cells', { type: 'geojson', data: emptyCollection(), promoteId: 'code' });
+  map.addSource('grids', { type: 'geojson', data: emptyCollection(), promoteId: 'code' });
+  const none = ['==', ['get', 'code'], ''];
+  const layers = [
+    { id: 'cells-fill', type: 'fill', source: 'cells', level: 4,
+      paint: { 'fill-color': categoryColor, 'fill-opacity': byZoom(8, 0.8, 14, 0.6) } },
+    { id: 'cells-invalid', type: 'fill', source: 'cells', level: 4, filter: isInvalid,
+      paint: { 'fill-pattern': 'hatch' } },
+    { id: 'cells-line', type: 'line', source: 'cells', level: 4,
+      paint: { 'line-color': '#ffffff', 'line-opacity': byZoom(8, 0.35, 12, 0.8),
+        'line-width': byZoom(8, 0.2, 12, 0.6, 16, 1.2) } },
+    // Invisible fills so a click inside a grid finds it when cells are off.
+    ...[1, 2, 3].map((level) => ({ id: `grids-hit-${level}`, type: 'fill', source: 'grids', level,
+      filter: levelFilter(level), paint: { 'fill-color': '#000000', 'fill-opacity': 0 } })),
+    { id: 'grids-line-3', type: 'line', source: 'grids', level: 3, filter: levelFilter(3),
+      paint: { 'line-color': COLORS.l3, 'line-opacity': byZoom(8, 0.55, 11, 0.9),
+        'line-width': byZoom(8, 0.4, 12, 1, 16, 1.6) } },
+    { id: 'grids-line-2', type: 'line', source: 'grids', level: 2, filter: levelFilter(2),
+      paint: { 'line-color': COLORS.l2, 'line-width': byZoom(8, 1, 12, 2, 16, 3) } },
+    { id: 'grids-casing-1', type: 'line', source: 'grids', level: 1, filter: levelFilter(1),
+      layout: { 'line-join': 'round' },
+      paint: { 'line-color': '#ffffff', 'line-opacity': 0.8, 'line-width': byZoom(8, 4.5, 12, 7, 16, 9) } },
+    { id: 'grids-line-1', type: 'line', source: 'grids', level: 1, filter: levelFilter(1),
+      layout: { 'line-join': 'round' },
+      paint: { 'line-color': COLORS.l1, 'line-width': byZoom(8, 2.2, 12, 3.5, 16, 5) } },
+    { id: 'grids-invalid', type: 'line', source: 'grids', filter: isInvalid,
+      paint: { 'line-color': COLORS.invalid, 'line-width': byZoom(8, 1.5, 12, 2.5),
+        'line-dasharray': [2, 1.5] } },
+    { id: 'cells-invalid-line', type: 'line', source: 'cells', level: 4, filter: isInvalid,
+      paint: { 'line-color': COLORS.invalid, 'line-width': byZoom(8, 0.8, 12, 1.5) } },
+    { id: 'selected-casing', type: 'line', source: 'grids', filter: none,
+      paint: { 'line-color': '#ffffff', 'line-width': 7 } },
+    { id: 'selected-grid', type: 'line', source: 'grids', filter: none,
+      paint: { 'line-color': COLORS.selected, 'line-width': 4 } },
+    { id: 'selected-cell-casing', type: 'line', source: 'cells', filter: none,
+      paint: { 'line-color': '#ffffff', 'line-width': 6 } },
+    { id: 'selected-cell', type: 'line', source: 'cells', filter: none,
+      paint: { 'line-color': COLORS.selected, 'line-width': 3.5 } },
+  ];
+  for (const { level, ...layer } of layers) {
+    map.addLayer(layer);
+    if (level) levelLayers[level].push(layer.id);
+  }
+}
+
+const levelLayers = { 1: [], 2: [], 3: [], 4: [] };
+
+function applyVisibility() {
+  for (const level of [1, 2, 3, 4]) {
+    for (const id of levelLayers[level]) {
+      map.setLayoutProperty(id, 'visibility', state.visible[level] ? 'visible' : 'none');
+    }
+  }
+  const shown = [1, 2, 3].filter((l) => state.visible[l]);
+  map.setFilter('grids-invalid', ['all', isInvalid, ['in', ['get', 'level'], ['literal', shown]]]);
+  updateLabels();
+}
+
+function setSelectedHighlight(code, level) {
+  const match = ['==', ['get', 'code'], code || ''];
+  const none = ['==', ['get', 'code'], ''];
+  const isCell = Number(level) === 4;
+  map.setFilter('selected-casing', isCell ? none : match);
+  map.setFilter('selected-grid', isCell ? none : match);
+  map.setFilter('selected-cell-casing', isCell ? match : none);
+  map.setFilter('selected-cell', isCell ? match : none);
+}
+
+// ---------- labels ----------
+
+let labels;
+
+function labelCandidates(features, className, max) {
+  const out = [];
+  for (const f of features) {
+    const p = f.properties;
+    if (!p.name) continue;
+    if (!f.labelAt) f.labelAt = labelPoint(f.geometry);
+    if (!f.labelAt) continue;
+    out.push({ key: `${className}:${p.code}`, text: p.name, lngLat: f.labelAt, className,
+      area: Number(p.area_m2) || 0 });
+    if (out.length >= max) break;
+  }
+  return out.sort((a, b) => b.area - a.area);
+}
+
+function updateLabels() {
+  if (!labels) return;
+  const zoom = map.getZoom();
+  const grids = [...state.gridsByCode.values()];
+  let candidates = [];
+  if (zoom >= CELL_LABEL_MIN_ZOOM && state.visible[4]) {
+    const seen = new Set();
+    const visible = [];
+    for (const f of map.queryRenderedFeatures({ layers: ['cells-fill'] })) {
+      const code = f.properties.code;
+      if (seen.has(code) || !state.cellsByCode.has(code)) continue;
+      seen.add(code);
+      visible.push(state.cellsByCode.get(code));
+    }
+    candidates = labelCandidates(visible, 'lbl-cell', MAX_CELL_LABELS);
+  } else if (zoom >= LEVEL2_LABEL_MIN_ZOOM && state.visible[2]) {
+    candidates = labelCandidates(grids.filter((f) => f.properties.level === 2), 'lbl-l2', Infinity);
+  } else if (zoom < LEVEL2_LABEL_MIN_ZOOM && state.visible[1]) {
+    candidates = labelCandidates(grids.filter((f) => f.properties.level === 1), 'lbl-l1', Infinity);
+  }
+  labels.show(candidates, panelObstacle());
+}
+
+// The panel floats over the map: labels under it would be hidden, so keep them out.
+function panelObstacle() {
+  const panel = document.getElementById('panel');
+  const p = panel.getBoundingClientRect();
+  const c = map.getCanvas().getBoundingClientRect();
+  if (!p.width || !p.height) return [];
+  return [[p.left - c.left, p.top - c.top, p.right - c.left, p.bottom - c.top]];
+}
+
+// ---------- panel ----------
+
+function isPhone() {
+  return window.matchMedia(PHONE_QUERY).matches;
+}
+
+function setPanelOpen(open) {
+  document.getElementById('panel').classList.toggle('collapsed', !open);
+  updatePanelToggle();
+  updateLabels();
+}
+
+function updatePanelToggle() {
+  const panel = document.getElementById('panel');
+  const btn = document.getElementById('panel-toggle');
+  const open = !panel.classList.contains('collapsed');
+  btn.setAttribute('aria-expanded', String(open));
+  btn.setAttribute('aria-label', t(open ? 'panel_collapse' : 'panel_expand'));
+  btn.title = t(open ? 'panel_collapse' : 'panel_expand');
+}
+
+function renderStats() {
+  const s = state.stats;
+  const levelsEl = document.getElementById('level-rows');
+  const catsEl = document.getElementById('category-rows');
+  const overviewEl = document.getElementById('overview-rows');
+  const typesEl = document.getElementById('type-rows');
+  const territoryEl = document.getElementById('territory');
+  territoryEl.textContent = typeof s?.territory === 'string' ? s.territory
+    : s?.territory?.name ?? '';
+  const byLevel = (s?.by_level || []).map((v) => (typeof v === 'object' && v ? v.count ?? v.grids ?? v.cells : v));
+
+  levelsEl.replaceChildren(...[1, 2, 3, 4].map((level) => h('li', { class: 'row' },
+    h('label', { class: 'toggle' },
+      h('input', { type: 'checkbox', 'data-level': level, checked: state.visible[level],
+        onchange: (e) => { state.visible[level] = e.target.checked; applyVisibility(); } }),
+      h('span', { class: `swatch-line l${level}` }),
+      h('span', { class: 'name' }, levelName(level))),
+    h('span', { class: 'count', 'data-stat': `level-${level}` }, fmtInt(byLevel[level - 1])))));
+
+  const byCat = new Map((s?.by_category || []).map((c) => [c.category, c.cells]));
+  catsEl.replaceChildren(
+    ...CATEGORIES.map((c) => h('li', { class: 'row' },
+      h('span', { class: 'legend-key' },
+        h('span', { class: 'swatch', style: `background:${c.color}` }),
+        h('span', { class: 'name' }, categoryName(c.key))),
+      h('span', { class: 'count', 'data-stat': `category-${c.key}` }, fmtInt(byCat.get(c.key))))),
+    h('li', { class: 'row' },
+      h('span', { class: 'legend-key' },
+        h('span', { class: 'swatch hatch' }),
+        h('span', { class: 'name' }, t('invalid_geometry'))),
+      h('span', { class: 'count', 'data-stat': 'invalid' }, fmtInt(s?.invalid_geometries))),
+  );
+
+  overviewEl.replaceChildren(...[
+    ['outlets', s?.outlets],
+    ['level3_without_outlet', s?.level3_without_outlet],
+    ['users', s?.users],
+  ].map(([key, v]) => h('li', { class: 'row' }, h('span', { class: 'name' }, t(key)),
+    h('span', { class: 'count', 'data-stat': key }, fmtInt(v)))));
+
+  typesEl.replaceChildren(...(s?.by_type || []).map((ty) => h('li', { class: 'row' },
+    h('span', { class: 'legend-key' },
+      h('span', { class: 'swatch small', style: `background:${CATEGORIES.find((c) => c.key === ty.category)?.color || '#ccc'}` }),
+      h('span', { class: 'name' }, `${ty.code} ${state.lang === 'en' ? ty.name_en : ty.name_zh}`)),
+    h('span', { class: 'count' }, fmtInt(ty.cells)))));
+
+  document.getElementById('stats-error').textContent = s?.error ? t('load_failed') + s.error : '';
+}
+
+function renderDetails() {
+  const el = document.getElementById('details-body');
+  const section = document.getElementById('details');
+  const sel = state.selected;
+  section.classList.toggle('has-selection', Boolean(sel));
+  if (!sel) {
+    el.replaceChildren(h('p', { class: 'hint' }, t('details_hint')));
+    return;
+  }
+  if (sel.error) {
+    el.replaceChildren(h('p', { class: 'error' }, `${sel.code}: ${sel.error}`));
+    return;
+  }
+  if (!sel.detail) {
+    el.replaceChildren(h('p', { class: 'hint' }, `${sel.code} …`));
+    return;
+  }
+  const { grid, chain = [], child_counts: childCounts = {} } = sel.detail;
+  const level = Number(grid.level);
+  const rows = [
+    [t('code'), h('code', { class: 'grid-code' }, grid.code)],
+    [t('level'), level === 4 ? t('level_4_one') : levelName(level)],
+  ];
+  if (grid.cell_type) rows.push([t('type'), `${grid.cell_type} ${typeName(grid.cell_type, sel.feature)}`]);
+  if (grid.category) {
+    const color = CATEGORIES.find((c) => c.key === grid.category)?.color || '#ccc';
+    rows.push([t('category'), h('span', { class: 'legend-key' },
+      h('span', { class: 'swatch small', style: `background:${color}` }), categoryName(grid.category))]);
+  }
+  rows.push([t('area'), fmtArea(grid.area_m2)]);
+  rows.push([t('geometry'), grid.valid === false
+    ? h('span', { class: 'bad' }, `${t('invalid')}${grid.invalid_reason ? `：${grid.invalid_reason}` : ''}`)
+    : t('valid')]);
+  if (level === 3) {
+    const outlet = typeof grid.outlet === 'object' && grid.outlet ? grid.outlet.name || grid.outlet.code : grid.outlet;
+    rows.push([t('outlet'), outlet || h('span', { class: 'bad' }, t('no_outlet'))]);
+  }
+  if (chain.length) {
+    const items = [...chain].reverse().map((a) => h('button', { type: 'button', class: 'link',
+      title: `${levelName(a.level)} ${a.code}`, onclick: () => select(a.code, a.level, null, true) }, a.name || a.code));
+    const trail = h('span', { class: 'chain' });
+    items.forEach((item, i) => { if (i) trail.append(' › '); trail.append(item); });
+    rows.push([t('chain'), trail]);
+  }
+  const kids = Object.entries(childCounts)
+    .filter(([l]) => Number(l) > level)
+    .sort(([a], [b]) => Number(a) - Number(b))
+    .map(([l, n]) => `${levelName(l)} ${fmtInt(n)}`);
+  if (kids.length) rows.push([t('children'), kids.join(' · ')]);
+
+  el.replaceChildren(
+    h('div', { class: 'details-head' },
+      h('h3', { class: 'details-name' }, grid.name || grid.code),
+      h('button', { type: 'button', class: 'icon', 'aria-label': t('close'), title: t('close'),
+        onclick: () => select(null) }, '×')),
+    h('dl', {}, rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+  );
+}
+
+async function select(code, level, feature, zoomTo = false) {
+  state.selectSeq += 1;
+  const seq = state.selectSeq;
+  if (!code) {
+    state.selected = null;
+    setSelectedHighlight(null, null);
+    renderDetails();
+    return;
+  }
+  state.selected = { code, feature };
+  setSelectedHighlight(code, level);
+  if (zoomTo) {
+    const f = state.gridsByCode.get(code) || state.cellsByCode.get(code);
+    const b = f && bboxOf([f]);
+    if (b) map.fitBounds(b, { padding: fitPadding(), maxZoom: 15 });
+  }
+  renderDetails();
+  if (isPhone()) setPanelOpen(true);
+  try {
+    const detail = await fetchJson(`${API}/grids/${encodeURIComponent(code)}`);
+    if (seq !== state.selectSeq) return;
+    state.selected = { code, feature, detail };
+  } catch (err) {
+    if (seq !== state.selectSeq) return;
+    state.selected = { code, feature, error: err.status === 404 ? t('not_found') : err.message };
+  }
+  renderDetails();
+}
+
+function onMapClick(e) {
+  const order = ['cells-fill', 'grids-hit-3', 'grids-hit-2', 'grids-hit-1']
+    .filter((id) => map.getLayoutProperty(id, 'visibility') !== 'none');
+  const hits = map.queryRenderedFeatures(e.point, { layers: order });
+  hits.sort((a, b) => order.indexOf(a.layer.id) - order.indexOf(b.layer.id));
+  const hit = hits[0];
+  if (!hit) { select(null); return; }
+  const code = hit.properties.code;
+  select(code, hit.properties.level, state.cellsByCode.get(code) || state.gridsByCode.get(code));
+}
+
+function fitPadding() {
+  if (isPhone()) return { top: 20, bottom: 70, left: 20, right: 20 };
+  const panel = document.getElementById('panel');
+  const open = !panel.classList.contains('collapsed');
+  return { top: 30, bottom: 30, left: 30, right: open ? panel.offsetWidth + 40 : 30 };
+}
+
+// ---------- start ----------
+
+document.getElementById('lang').addEventListener('click', () => setLang(state.lang === 'zh' ? 'en' : 'zh'));
+document.getElementById('panel-toggle').addEventListener('click', () => {
+  setPanelOpen(document.getElementById('panel').classList.contains('collapsed'));
+});
+if (isPhone()) setPanelOpen(false);
+applyTexts();
+
+const map = new maplibregl.Map({
+  container: 'map',
+  style: baseStyle(),
+  center: [110.8, 32.4],
+  zoom: 7,
+  dragRotate: false,
+  pitchWithRotate: false,
+  attributionControl: { compact: true },
+});
+map.touchZoomRotate.disableRotation();
+map.keyboard.disableRotation();
+map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
+map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+window.wanggeMap = map;
+
+function debounce(fn, ms) {
+  let timer;
+  return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+}
+
+async function start() {
+  await new Promise((resolve) => { if (map.loaded()) resolve(); else map.once('load', resolve); });
+  addLayers();
+  labels = new LabelLayer(map, maplibregl);
+  setStatus(t('loading'));
+  const stats = loadStats();
+  await loadGrids();
+  if (state.territoryBbox) map.fitBounds(state.territoryBbox, { padding: fitPadding(), duration: 0 });
+  await loadCells();
+  await stats;
+  // Wait for a frame with everything drawn; the repaint makes sure one comes.
+  const drawn = new Promise((resolve) => map.once('idle', resolve));
+  map.triggerRepaint();
+  await drawn;
+  updateLabels();
+  setStatus('');
+  map.on('click', onMapClick);
+  map.on('mousemove', (e) => {
+    const layers = ['cells-fill', 'grids-hit-3', 'grids-hit-2', 'grids-hit-1']
+      .filter((id) => map.getLayoutProperty(id, 'visibility') !== 'none');
+    map.getCanvas().style.cursor = map.queryRenderedFeatures(e.point, { layers }).length ? 'pointer' : '';
+  });
+  const refresh = debounce(() => {
+    loadCells().catch(() => { /* shown in the status line */ });
+  }, 300);
+  map.on('moveend', () => { refresh(); updateLabels(); });
+  map.on('resize', () => { labels.resetFonts(); updateLabels(); });
+  // Cell labels depend on what is drawn; re-place them when new cells arrive.
+  map.on('sourcedata', (e) => {
+    if (e.sourceId === 'cells' && e.isSourceLoaded && map.getZoom() >= CELL_LABEL_MIN_ZOOM) updateLabels();
+  });
+}
+
+window.wanggeReady = start().catch((err) => {
+  setStatus(t('load_failed') + err.message, true);
+  console.error('wangge map failed to start:', err);
+  throw err;
+});
