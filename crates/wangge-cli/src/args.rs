@@ -1,0 +1,232 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use wangge_model::{GridCode, LevelNo, ManagerKind, Role};
+
+/// wangge (网格): grid-based territory management with GIS.
+#[derive(Debug, Parser)]
+#[command(name = "wangge", version, about, long_about = None)]
+pub struct Cli {
+    /// Database URL: sqlite://FILE (created if missing), sqlite::memory:, or postgres://...
+    #[arg(
+        long,
+        global = true,
+        env = "WANGGE_DB",
+        default_value = "sqlite://wangge.db"
+    )]
+    pub db: String,
+
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// More logging (RUST_LOG overrides).
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API and the map.
+    Serve(ServeArgs),
+    /// Seed the demo territory (Shiyan, from real boundaries and names) into an empty database.
+    Demo(DemoArgs),
+    /// Import grids from GeoJSON.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export grids or cells as GeoJSON or CSV with WKT.
+    Export(ExportArgs),
+    /// Place every customer, resource, building and opportunity in its cell; print the rates.
+    Assign(AssignArgs),
+    /// Stateless: add cell_code,l3_code,l2_code,l1_code,status to a CSV of lon,lat.
+    AssignPoints(AssignPointsArgs),
+    /// Counts by level, type and category.
+    Stats(StatsArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "WANGGE_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Seed the demo territory first when the database is empty.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Random seed: the same seed gives the same territory.
+    #[arg(long, default_value_t = 2011)]
+    pub seed: u64,
+    /// Number of demo customers (1206974 is the full Shiyan scale of 2011).
+    #[arg(long, default_value_t = 120_000)]
+    pub customers: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Grids or cells of one level from a GeoJSON FeatureCollection of (Multi)Polygons.
+    Grids(ImportGridsArgs),
+    /// Customers/products from CSV (UTF-8, BOM or GBK) or GeoJSON points; placed in cells at once.
+    Customers(ImportTableArgs),
+    /// Network resources (交接箱, 分线盒, ...) with their parent resource; placed in cells at once.
+    Resources(ImportTableArgs),
+    /// Buildings (楼宇) with contacts.
+    Buildings(ImportTableArgs),
+    /// Business opportunities (商机).
+    Opportunities(ImportTableArgs),
+    /// Outlets (营业厅) and the level-3 grids each supports; replaces the stored list.
+    Outlets(ImportTableArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportTableArgs {
+    /// CSV, or GeoJSON points (.geojson/.json).
+    pub file: PathBuf,
+    /// Text encoding of a CSV file (detected when missing): utf-8, gbk, gb18030.
+    #[arg(long)]
+    pub encoding: Option<wangge_io::Encoding>,
+    /// Coordinate system of lon/lat in the file: wgs84, gcj02 (高德/腾讯), bd09 (百度).
+    #[arg(long, default_value = "wgs84")]
+    pub crs: wangge_geocode::crs::Crs,
+    /// Where rejected rows go, with their reason (default: FILE.rejected.csv next to the input).
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+    /// Do not place the loaded rows in cells now.
+    #[arg(long)]
+    pub no_assign: bool,
+    /// Territory code, used when the database has no territory yet.
+    #[arg(long, default_value = "T1")]
+    pub territory: GridCode,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportGridsArgs {
+    /// The GeoJSON file.
+    pub file: PathBuf,
+    /// Level of the features: 1 department, 2 branch, 3 outlet area, 4 network cell.
+    #[arg(long)]
+    pub level: LevelNo,
+    /// Property holding the name.
+    #[arg(long, default_value = "name")]
+    pub name_field: String,
+    /// Property holding the code (the feature's id when missing).
+    #[arg(long, default_value = "code")]
+    pub code_field: String,
+    /// Property holding the cell type (level 4): a code (15), Chinese (小区) or English name.
+    #[arg(long, default_value = "type")]
+    pub type_field: String,
+    /// Property holding the parent's code (levels 2-4).
+    #[arg(long, default_value = "parent")]
+    pub parent_field: String,
+    /// Territory code, used when the database has no territory yet.
+    #[arg(long, default_value = "T1")]
+    pub territory: GridCode,
+    /// Territory name, used when the database has no territory yet.
+    #[arg(long, default_value = "默认区域")]
+    pub territory_name: String,
+    /// Check the file and report, but write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportWhat {
+    /// Network cells (level 4).
+    Cells,
+    /// Grids of levels 1-3 (or --level).
+    Grids,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Geojson,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    pub what: ExportWhat,
+    /// Only this level.
+    #[arg(long)]
+    pub level: Option<LevelNo>,
+    #[arg(long, value_enum, default_value_t = ExportFormat::Geojson)]
+    pub format: ExportFormat,
+    /// Output file (stdout when missing).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; without --password one is generated and printed once.
+    Add(UserAddArgs),
+    /// List users (never their passwords).
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    pub name: String,
+    #[arg(long)]
+    pub role: Role,
+    /// Grid manager kind: zhengqi (政企) or community.
+    #[arg(long)]
+    pub kind: Option<ManagerKind>,
+    /// Grid codes the user is scoped to (repeat the flag).
+    #[arg(long)]
+    pub scope: Vec<GridCode>,
+    #[arg(long, env = "WANGGE_NEW_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AssignArgs {
+    /// Points in no cell but this close to one are reported with it as a suggestion.
+    #[arg(long, default_value_t = 30.0)]
+    pub snap_distance_m: f64,
+    /// Level of the grids the rate table lists.
+    #[arg(long, default_value = "1")]
+    pub level: LevelNo,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AssignPointsArgs {
+    /// CSV with columns lon,lat (any others are kept).
+    pub input: PathBuf,
+    /// Output CSV (stdout when missing).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Coordinate system of the input's lon/lat.
+    #[arg(long, default_value = "wgs84")]
+    pub crs: wangge_geocode::crs::Crs,
+    #[arg(long, default_value_t = 30.0)]
+    pub snap_distance_m: f64,
+    /// Worker threads for locating (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}

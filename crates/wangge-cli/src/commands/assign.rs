@@ -1,0 +1,110 @@
+//! `wangge assign`: place everything, print the rates.
+
+use std::time::Instant;
+
+use wangge_assign::{assign_all, load_index, AssignOptions, AssignReport};
+use wangge_store::{GridRate, Store};
+
+use crate::args::AssignArgs;
+
+pub async fn run(store: &Store, args: &AssignArgs) -> anyhow::Result<()> {
+    let options = AssignOptions {
+        snap_distance_m: args.snap_distance_m,
+        ..AssignOptions::default()
+    };
+    let started = Instant::now();
+    let index = load_index(store).await?;
+    let index_ms = started.elapsed().as_millis();
+    let report = assign_all(store, &index, &options).await?;
+    let rates = store.assignment_rates(args.level).await?;
+    if args.json {
+        let json = serde_json::json!({ "index_ms": index_ms, "report": report, "rates": rates });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+        return Ok(());
+    }
+    println!(
+        "index of {} cells built in {index_ms} ms",
+        index.cell_count()
+    );
+    print_report(&report);
+    print_rates(&rates);
+    Ok(())
+}
+
+/// After grids or entities change: place everything again when there is
+/// anything to place (idempotent), and say so in one line per kind.
+pub async fn after_change(store: &Store) -> anyhow::Result<()> {
+    let counts = store.entity_counts().await?;
+    if counts.iter().all(|(_, n)| *n == 0) || store.is_empty().await? {
+        return Ok(());
+    }
+    let index = load_index(store).await?;
+    let report = assign_all(store, &index, &AssignOptions::default()).await?;
+    print_report(&report);
+    Ok(())
+}
+
+fn print_report(report: &AssignReport) {
+    for kind in report.kinds.iter().filter(|k| k.total > 0) {
+        let statuses: Vec<String> = kind
+            .by_status
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(s, n)| format!("{s} {n}"))
+            .collect();
+        println!(
+            "placed {} {}s: {} (read {} ms, located {} ms, stored {} ms)",
+            kind.total,
+            kind.kind,
+            statuses.join(", "),
+            kind.load_ms,
+            kind.compute_ms,
+            kind.persist_ms
+        );
+    }
+}
+
+fn print_rates(rates: &[GridRate]) {
+    println!(
+        "\n{:<22} {:<18} {:>9} {:>8} {:>9} {:>9} {:>8} {:>8}",
+        "grid", "name", "customers", "in cell", "rate", "resources", "in cell", "rate"
+    );
+    for r in rates {
+        let code = r
+            .code
+            .as_ref()
+            .map_or_else(|| "(territory)".to_owned(), ToString::to_string);
+        println!(
+            "{:<22} {:<18} {:>9} {:>8} {:>8.2}% {:>9} {:>8} {:>7.2}%",
+            code,
+            truncate(&r.name, 9),
+            r.customers.total,
+            r.customers.in_cell,
+            r.customers.rate * 100.0,
+            r.resources.total,
+            r.resources.in_cell,
+            r.resources.rate * 100.0
+        );
+    }
+    if let Some(territory) = rates.iter().find(|r| r.code.is_none()) {
+        let line: Vec<String> = territory
+            .customers
+            .by_status
+            .iter()
+            .map(|(s, n)| format!("{s} {n}"))
+            .collect();
+        println!("\ncustomers by status: {}", line.join(" · "));
+        let line: Vec<String> = territory
+            .resources
+            .by_status
+            .iter()
+            .map(|(s, n)| format!("{s} {n}"))
+            .collect();
+        println!("resources by status: {}", line.join(" · "));
+    }
+}
+
+/// At most `chars` characters (CJK names are wide; keep columns tidy).
+fn truncate(text: &str, chars: usize) -> String {
+    text.chars().take(chars).collect()
+}

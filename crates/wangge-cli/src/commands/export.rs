@@ -1,0 +1,44 @@
+use std::io::Write;
+
+use wangge_model::LevelNo;
+use wangge_store::{GridFilter, Store};
+
+use crate::args::{ExportArgs, ExportFormat, ExportWhat};
+
+pub async fn run(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
+    let levels: Vec<LevelNo> = match (args.what, args.level) {
+        (ExportWhat::Cells, Some(level)) if !level.is_cell() => {
+            anyhow::bail!("cells are level 4; for level {level} export grids")
+        }
+        (ExportWhat::Grids, Some(level)) if level.is_cell() => {
+            anyhow::bail!("level 4 holds cells: use `wangge export cells`")
+        }
+        (ExportWhat::Cells, _) => vec![LevelNo::CELL],
+        (ExportWhat::Grids, Some(level)) => vec![level],
+        (ExportWhat::Grids, None) => {
+            vec![LevelNo::DEPARTMENT, LevelNo::BRANCH, LevelNo::OUTLET_AREA]
+        }
+    };
+    let mut records = Vec::new();
+    for level in levels {
+        records.extend(
+            store
+                .grids(&GridFilter {
+                    level: Some(level),
+                    ..GridFilter::default()
+                })
+                .await?,
+        );
+    }
+    let catalog = store.cell_types().await?;
+    let mut out = crate::output::open(args.output.as_deref())?;
+    match args.format {
+        ExportFormat::Geojson => wangge_io::write_feature_collection(&records, &catalog, &mut out)?,
+        ExportFormat::Csv => wangge_io::write_grids_csv(&records, &catalog, &mut out)?,
+    }
+    out.flush()?;
+    if let Some(path) = &args.output {
+        eprintln!("exported {} features to {}", records.len(), path.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,173 @@
+//! `wangge import customers|resources|buildings|opportunities|outlets`.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use wangge_io::entities::{
+    read_buildings, read_customers, read_opportunities, read_outlets, read_resources,
+};
+use wangge_io::{RowError, Table};
+use wangge_store::Store;
+
+use crate::args::ImportTableArgs;
+
+#[derive(Debug, Clone, Copy)]
+pub enum What {
+    Customers,
+    Resources,
+    Buildings,
+    Opportunities,
+    Outlets,
+}
+
+pub async fn run(store: &Store, args: &ImportTableArgs, what: What) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let table = read_table(&args.file, args.encoding)?;
+    let territory = super::territory_or_new(store, &args.territory, "默认区域").await?;
+    let (loaded, errors) = match what {
+        What::Customers => {
+            let rows = read_customers(&table, args.crs)?;
+            let report = store.upsert_customers(&territory, &rows.records).await?;
+            (
+                format!(
+                    "{} customers ({} new, {} updated)",
+                    rows.records.len(),
+                    report.inserted,
+                    report.updated
+                ),
+                rows.errors,
+            )
+        }
+        What::Resources => {
+            let rows = read_resources(&table, args.crs)?;
+            let report = store.upsert_resources(&territory, &rows.records).await?;
+            (
+                format!(
+                    "{} resources ({} new, {} updated)",
+                    rows.records.len(),
+                    report.inserted,
+                    report.updated
+                ),
+                rows.errors,
+            )
+        }
+        What::Buildings => {
+            let rows = read_buildings(&table, args.crs)?;
+            let report = store.upsert_buildings(&territory, &rows.records).await?;
+            (
+                format!(
+                    "{} buildings ({} new, {} updated)",
+                    rows.records.len(),
+                    report.inserted,
+                    report.updated
+                ),
+                rows.errors,
+            )
+        }
+        What::Opportunities => {
+            let rows = read_opportunities(&table, args.crs)?;
+            let report = store
+                .upsert_opportunities(&territory, &rows.records)
+                .await?;
+            (
+                format!(
+                    "{} opportunities ({} new, {} updated)",
+                    rows.records.len(),
+                    report.inserted,
+                    report.updated
+                ),
+                rows.errors,
+            )
+        }
+        What::Outlets => {
+            let rows = read_outlets(&table, args.crs)?;
+            store.replace_outlets(&rows.records).await?;
+            (
+                format!("{} outlets (the stored list replaced)", rows.records.len()),
+                rows.errors,
+            )
+        }
+    };
+    let encoding = table.encoding.map(|e| format!(", {e}")).unwrap_or_default();
+    println!(
+        "loaded {loaded} from {}{encoding} in {} ms",
+        args.file.display(),
+        started.elapsed().as_millis()
+    );
+    if !errors.is_empty() {
+        let path = args
+            .rejects
+            .clone()
+            .unwrap_or_else(|| rejects_path(&args.file));
+        write_rejects(&path, &table, &errors)?;
+        for e in errors.iter().take(20) {
+            println!("rejected {e}");
+        }
+        if errors.len() > 20 {
+            println!("... and {} more", errors.len() - 20);
+        }
+        println!(
+            "{} rows rejected; they are in {} with the reason, ready to fix and load again",
+            errors.len(),
+            path.display()
+        );
+    }
+    if args.no_assign || matches!(what, What::Outlets) {
+        return Ok(());
+    }
+    super::assign::after_change(store).await
+}
+
+fn read_table(path: &Path, encoding: Option<wangge_io::Encoding>) -> anyhow::Result<Table> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let is_geojson = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("geojson") || e.eq_ignore_ascii_case("json"));
+    let table = if is_geojson {
+        let text = std::str::from_utf8(&bytes).map_err(|e| {
+            anyhow::anyhow!(
+                "{} is not UTF-8 (byte {}): GeoJSON must be UTF-8",
+                path.display(),
+                e.valid_up_to()
+            )
+        })?;
+        wangge_io::read_geojson_points(text)?
+    } else {
+        wangge_io::read_csv(&bytes, encoding)?
+    };
+    Ok(table)
+}
+
+fn rejects_path(input: &Path) -> PathBuf {
+    let stem = input
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("input");
+    input.with_file_name(format!("{stem}.rejected.csv"))
+}
+
+/// Rejected rows with their row number and reason, as UTF-8 with a BOM so
+/// Excel shows the Chinese right.
+fn write_rejects(path: &Path, table: &Table, errors: &[RowError]) -> anyhow::Result<()> {
+    let mut file =
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    std::io::Write::write_all(&mut file, b"\xEF\xBB\xBF")?;
+    let mut writer = csv::Writer::from_writer(file);
+    writer.write_record(
+        ["row", "error"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .chain(table.header.iter().cloned()),
+    )?;
+    for e in errors {
+        writer.write_record(
+            [e.row.to_string(), e.message.clone()]
+                .into_iter()
+                .chain(e.fields.iter().cloned()),
+        )?;
+    }
+    writer.flush()?;
+    Ok(())
+}

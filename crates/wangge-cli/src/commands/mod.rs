@@ -1,0 +1,96 @@
+mod assign;
+mod assign_points;
+mod demo;
+mod export;
+mod import;
+mod import_table;
+mod serve;
+mod stats;
+mod user;
+
+use anyhow::Context;
+use wangge_store::Store;
+
+use crate::args::{Cli, Command, ImportCommand, UserCommand};
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let store = Store::connect(&cli.db)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact(&cli.db)))?;
+    let result = match cli.command {
+        Command::Serve(args) => serve::run(&store, &cli.db, args).await,
+        Command::Demo(args) => demo::run(&store, &args).await,
+        Command::Import(ImportCommand::Grids(args)) => import::grids(&store, &args).await,
+        Command::Import(ImportCommand::Customers(args)) => {
+            import_table::run(&store, &args, import_table::What::Customers).await
+        }
+        Command::Import(ImportCommand::Resources(args)) => {
+            import_table::run(&store, &args, import_table::What::Resources).await
+        }
+        Command::Import(ImportCommand::Buildings(args)) => {
+            import_table::run(&store, &args, import_table::What::Buildings).await
+        }
+        Command::Import(ImportCommand::Opportunities(args)) => {
+            import_table::run(&store, &args, import_table::What::Opportunities).await
+        }
+        Command::Import(ImportCommand::Outlets(args)) => {
+            import_table::run(&store, &args, import_table::What::Outlets).await
+        }
+        Command::Assign(args) => assign::run(&store, &args).await,
+        Command::AssignPoints(args) => assign_points::run(&store, &args).await,
+        Command::Export(args) => export::run(&store, &args).await,
+        Command::Stats(args) => stats::run(&store, &args).await,
+        Command::User(UserCommand::Add(args)) => user::add(&store, args).await,
+        Command::User(UserCommand::List) => user::list(&store).await,
+    };
+    store.close().await;
+    result
+}
+
+/// The stored territory, or a new one with this code and name when there is none.
+pub async fn territory_or_new(
+    store: &Store,
+    code: &wangge_model::GridCode,
+    name: &str,
+) -> anyhow::Result<wangge_model::Territory> {
+    if let Some(t) = store.territory().await? {
+        return Ok(t);
+    }
+    let t = wangge_model::Territory {
+        code: code.clone(),
+        name: name.to_owned(),
+    };
+    store.ensure_territory(&t).await?;
+    Ok(t)
+}
+
+/// A database URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(super::redact("sqlite://wangge.db"), "sqlite://wangge.db");
+    }
+}

@@ -1,0 +1,56 @@
+use anyhow::Context;
+use wangge_demo::DemoConfig;
+use wangge_server::{router, AppState};
+use wangge_store::Store;
+
+use crate::args::ServeArgs;
+
+pub async fn run(store: &Store, db_url: &str, args: ServeArgs) -> anyhow::Result<()> {
+    if args.demo && store.is_empty().await? {
+        tracing::info!("database is empty: seeding the demo territory");
+        super::demo::seed_and_place(store, DemoConfig::default()).await?;
+    }
+    let state = AppState::new(store.clone());
+    state
+        .reload_index()
+        .await
+        .context("loading the grid into memory")?;
+    let listener = tokio::net::TcpListener::bind(args.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.bind))?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, database = %super::redact(db_url), "serving");
+    println!(
+        "wangge serving http://{address}/  (database {})",
+        super::redact(db_url)
+    );
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the server stopped with an error")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM: finish the requests in flight, then stop.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested: finishing requests in flight");
+}
