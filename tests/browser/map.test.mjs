@@ -1,0 +1,222 @@
+// Headless-Chromium test of the map page served by `wangge serve --demo`.
+// Run: BASE_URL=http://127.0.0.1:8080 node --test map.test.mjs  (or ./run.sh)
+// Screenshots go to tests/browser/artifacts/.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const BASE_URL = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
+const READY_TIMEOUT_MS = 90_000;
+const TEST_TIMEOUT_MS = 180_000;
+const DEMO_CELLS = /7,?183/;
+
+let browser;
+
+before(async () => {
+  await mkdir(ARTIFACTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** Opens the map in a fresh context and records every console error, page
+ * error and failed request so the test can fail on them. */
+async function openMap(contextOptions) {
+  const context = await browser.newContext(contextOptions);
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') {
+      const where = msg.location();
+      problems.push(`console error: ${msg.text()} (${where.url}:${where.lineNumber})`);
+    }
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('requestfailed', (req) => {
+    // The page aborts a superseded cells request on purpose.
+    if (req.failure()?.errorText !== 'net::ERR_ABORTED') {
+      problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`);
+    }
+  });
+  page.on('response', (res) => {
+    if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
+  });
+  await page.goto(`${BASE_URL}/`, { waitUntil: 'load' });
+  await page.waitForFunction(() => window.wanggeReady instanceof Promise, null, { timeout: 10_000 });
+  await page.evaluate((ms) => Promise.race([
+    window.wanggeReady.then(() => 'ready'),
+    new Promise((_, reject) => { setTimeout(() => reject(new Error(`wanggeReady not resolved after ${ms} ms`)), ms); }),
+  ]), READY_TIMEOUT_MS);
+  return { context, page, problems };
+}
+
+/** Waits until the map has drawn everything it has been asked to. */
+function mapIdle(page) {
+  return page.evaluate(() => new Promise((resolve) => {
+    const map = window.wanggeMap;
+    map.once('idle', resolve);
+    map.triggerRepaint();
+  }));
+}
+
+/** Distinct features drawn by one layer in the current view. */
+function renderedCount(page, layer) {
+  return page.evaluate((id) => new Set(window.wanggeMap.queryRenderedFeatures({ layers: [id] })
+    .map((f) => f.properties.code)).size, layer);
+}
+
+/** A point on the map canvas (not under the panel or a control) where a cell
+ * is drawn, searched from the middle of the free map area outwards. */
+function findCellPoint(page) {
+  return page.evaluate(() => {
+    const map = window.wanggeMap;
+    const canvas = map.getCanvas();
+    const rect = canvas.getBoundingClientRect();
+    const points = [];
+    for (let fy = 0.05; fy < 1; fy += 0.05) {
+      for (let fx = 0.05; fx < 1; fx += 0.05) {
+        const x = rect.left + rect.width * fx; const y = rect.top + rect.height * fy;
+        points.push({ x, y, d: Math.hypot(fx - 0.4, fy - 0.5) });
+      }
+    }
+    points.sort((a, b) => a.d - b.d);
+    for (const { x, y } of points) {
+      if (document.elementFromPoint(x, y) !== canvas) continue;
+      const hits = map.queryRenderedFeatures([x - rect.left, y - rect.top], { layers: ['cells-fill'] });
+      if (hits.length) return { x, y, code: hits[0].properties.code };
+    }
+    return null;
+  });
+}
+
+async function screenshot(page, name) {
+  await page.screenshot({ path: `${ARTIFACTS}${name}.png` });
+}
+
+test('desktop 1366x768: grid drawn, stats, cell details, English switch', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const { context, page, problems } = await openMap({ viewport: { width: 1366, height: 768 } });
+  try {
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-CN', 'Chinese is the default');
+
+    const cells = await renderedCount(page, 'cells-fill');
+    assert.ok(cells > 100, `expected more than 100 rendered cells, got ${cells}`);
+    const level1 = await renderedCount(page, 'grids-line-1');
+    assert.ok(level1 > 0, 'level-1 borders are drawn');
+
+    const stats = await page.locator('#stats').innerText();
+    assert.match(stats, DEMO_CELLS, `stats panel shows the cell total; it shows:\n${stats}`);
+    assert.ok(await page.locator('.lbl-l1').count() > 0, 'level-1 names are labelled');
+    await screenshot(page, 'desktop-zh');
+
+    const target = await findCellPoint(page);
+    assert.ok(target, 'a cell is clickable somewhere on the map');
+    await page.mouse.click(target.x, target.y);
+    const code = page.locator('#details .grid-code');
+    await code.waitFor({ timeout: 15_000 });
+    const shown = (await code.innerText()).trim();
+    assert.match(shown, /^SY-/, 'the detail panel shows a grid code');
+    assert.equal(shown, target.code, 'the details are those of the clicked cell');
+    const details = await page.locator('#details').innerText();
+    assert.match(details, /网元/, 'the clicked feature is shown as a cell');
+    await screenshot(page, 'desktop-details-zh');
+
+    const levelLabel = page.locator('#level-rows li').first().locator('.name');
+    assert.equal((await levelLabel.innerText()).trim(), '一级网格');
+    await page.click('#lang');
+    assert.equal((await levelLabel.innerText()).trim(), 'Level 1', 'the level toggle label is translated');
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+    assert.match(await page.locator('#details').innerText(), /Code/, 'details are re-rendered in English');
+    assert.match(await page.locator('#stats').innerText(), DEMO_CELLS);
+    await screenshot(page, 'desktop-en');
+
+    // Cells off: they vanish, and the same click now finds the level-3 grid.
+    await page.locator('#level-rows input[data-level="4"]').uncheck();
+    await mapIdle(page);
+    assert.equal(await renderedCount(page, 'cells-fill'), 0, 'the cells toggle hides the cells');
+    await page.mouse.click(target.x, target.y);
+    const parentCode = target.code.replace(/-[^-]+$/, '');
+    await page.waitForFunction((want) => document.querySelector('#details .grid-code')?.textContent === want,
+      parentCode, { timeout: 15_000 });
+    assert.match(await page.locator('#details').innerText(), /Level 3/);
+    await page.locator('#level-rows input[data-level="4"]').check();
+    await mapIdle(page);
+    assert.ok(await renderedCount(page, 'cells-fill') > 100, 'the cells come back');
+
+    // Mid zoom around the clicked cell: level-2 names replace level-1 names.
+    await page.evaluate(({ x, y }) => {
+      const map = window.wanggeMap;
+      const rect = map.getCanvas().getBoundingClientRect();
+      map.jumpTo({ center: map.unproject([x - rect.left, y - rect.top]), zoom: 10.5 });
+    }, target);
+    await mapIdle(page);
+    assert.ok(await page.locator('.lbl-l2').count() > 0, 'level-2 names are labelled at mid zoom');
+    assert.equal(await page.locator('.lbl-l1').count(), 0, 'level-1 names give way at mid zoom');
+    await screenshot(page, 'desktop-mid-en');
+
+    // Close in where cells are small (a town centre): cell names appear.
+    await page.evaluate(() => {
+      const map = window.wanggeMap;
+      map.jumpTo({ center: map.getCenter(), zoom: 8 });
+    });
+    await mapIdle(page);
+    await page.evaluate(() => {
+      const map = window.wanggeMap;
+      const cells = map.queryRenderedFeatures({ layers: ['cells-fill'] })
+        .filter((f) => Number(f.properties.area_m2) > 0)
+        .sort((a, b) => a.properties.area_m2 - b.properties.area_m2);
+      const small = cells[Math.floor(cells.length * 0.05)];
+      const ring = small.geometry.type === 'Polygon' ? small.geometry.coordinates[0] : small.geometry.coordinates[0][0];
+      const lon = ring.reduce((s, p) => s + p[0], 0) / ring.length;
+      const lat = ring.reduce((s, p) => s + p[1], 0) / ring.length;
+      map.jumpTo({ center: [lon, lat], zoom: 14 });
+    });
+    await mapIdle(page);
+    await page.waitForTimeout(700); // the debounced cells reload (300 ms) may follow
+    await mapIdle(page);
+    assert.ok(await renderedCount(page, 'cells-fill') > 0, 'cells are drawn when zoomed in');
+    assert.ok(await page.locator('.lbl-cell').count() > 0, 'cell names are labelled when zoomed in');
+    await screenshot(page, 'desktop-zoomed-en');
+
+    assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
+  } finally {
+    await context.close();
+  }
+});
+
+test('phone 390x844: map drawn, panel collapsed and opens', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const { context, page, problems } = await openMap({
+    viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
+  });
+  try {
+    const cells = await renderedCount(page, 'cells-fill');
+    assert.ok(cells > 100, `expected more than 100 rendered cells, got ${cells}`);
+    assert.ok(await page.locator('#panel').evaluate((el) => el.classList.contains('collapsed')),
+      'the panel starts collapsed on a phone');
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `no horizontal overflow (scrollWidth ${width})`);
+    await screenshot(page, 'phone');
+
+    await page.click('#panel-toggle');
+    const stats = page.locator('#stats');
+    await stats.waitFor({ state: 'visible' });
+    assert.match(await stats.innerText(), DEMO_CELLS);
+    const box = await page.locator('#panel').boundingBox();
+    assert.ok(box && box.width <= 390 && box.height <= 844 * 0.61, `the open panel fits the screen: ${JSON.stringify(box)}`);
+    await screenshot(page, 'phone-panel');
+
+    assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
+  } finally {
+    await context.close();
+  }
+});

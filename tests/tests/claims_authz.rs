@@ -1,0 +1,344 @@
+//! The authorisation matrix through `router()`: every role (and nobody)
+//! against every claim action, on a cell in the actor's scope and on one
+//! outside it. Each case runs on a fresh database set up for that action,
+//! and a refused case must leave the cell's history unchanged.
+
+#![allow(clippy::unwrap_used)]
+
+mod claims_support;
+
+use axum::http::{Method, StatusCode};
+use claims_support::{app, app_with, call, login, step, App};
+use serde_json::json;
+use wangge_server::auth::{AuthConfig, Policy};
+use wangge_store::{CellStep, StepContext};
+use wangge_tests::BackendKind;
+
+/// Cells of the matrix: in the west (scope of `west.c`, `sup.west`) and in
+/// the east (nobody of the west's).
+const WEST: &str = "T-W-S-1"; // 15 community
+const EAST: &str = "T-E-S-2"; // 17 vacant (community kind)
+const WEST_ZQ: &str = "T-W-N-2"; // 01 政企
+const EAST_ZQ: &str = "T-E-S-1"; // 04 政企
+
+const ACTIONS: [&str; 7] = [
+    "claim", "release", "approve", "reject", "transfer", "lock", "unlock",
+];
+
+/// The cell an action is tried on, in or out of the west.
+fn cell(action: &str, west: bool) -> &'static str {
+    match (action, west) {
+        ("approve" | "reject", true) => WEST_ZQ,
+        ("approve" | "reject", false) => EAST_ZQ,
+        (_, true) => WEST,
+        (_, false) => EAST,
+    }
+}
+
+/// Puts the cells into the state the action needs (as their owners and
+/// supervisors would, through the store).
+async fn prepare(app: &App, action: &str) {
+    let id = |name: &str| {
+        let store = app.store.clone();
+        let name = name.to_owned();
+        async move { store.user_by_name(&name).await.unwrap().unwrap().id }
+    };
+    let run = |actor: i64, cell: &'static str, step: CellStep| {
+        let store = app.store.clone();
+        async move {
+            let ctx = StepContext {
+                actor_id: actor,
+                reason: Some("setup"),
+                now_ms: 1,
+                thresholds: None,
+                dry_run: false,
+            };
+            store
+                .apply_cell_steps(&[(cell.to_owned(), step)], &ctx)
+                .await
+                .unwrap()
+                .unwrap();
+        }
+    };
+    match action {
+        "release" | "transfer" => {
+            run(id("west.c").await, WEST, CellStep::Claim).await;
+            run(id("east.c").await, EAST, CellStep::Claim).await;
+        }
+        "approve" | "reject" => {
+            run(id("west.z").await, WEST_ZQ, CellStep::Claim).await;
+            run(id("east.z").await, EAST_ZQ, CellStep::Claim).await;
+        }
+        "unlock" => {
+            run(id("admin").await, WEST, CellStep::Lock).await;
+            run(id("admin").await, EAST, CellStep::Lock).await;
+        }
+        _ => {}
+    }
+}
+
+/// The body of an action: a transfer names a manager the rules allow.
+fn body(action: &str, west: bool) -> Option<serde_json::Value> {
+    (action == "transfer")
+        .then(|| json!({"to": if west { "west.c2" } else { "east.c2" }, "reason": "matrix"}))
+}
+
+/// Expected status of `actor` doing `action` in the west (`true`) or east.
+fn expected(actor: Option<&str>, action: &str, west: bool) -> StatusCode {
+    const OK: StatusCode = StatusCode::OK;
+    const NO: StatusCode = StatusCode::FORBIDDEN;
+    match actor {
+        None => StatusCode::UNAUTHORIZED,
+        Some("viewer" | "clerk" | "ops") => NO,
+        // A manager claims in scope (rules) and releases only their own.
+        Some("west.c") => match action {
+            "claim" | "release" if west => OK,
+            _ => NO,
+        },
+        // A supervisor does everything but claim, in the department only.
+        Some("sup.west") => match action {
+            "claim" => NO,
+            _ if west => OK,
+            _ => NO,
+        },
+        Some("admin") => match action {
+            "claim" => NO,
+            _ => OK,
+        },
+        Some(other) => panic!("no expectation for {other}"),
+    }
+}
+
+#[tokio::test]
+async fn every_role_against_every_claim_action_in_and_out_of_scope() {
+    let actors = [
+        None,
+        Some("viewer"),
+        Some("clerk"),
+        Some("ops"),
+        Some("west.c"),
+        Some("sup.west"),
+        Some("admin"),
+    ];
+    let mut failures = Vec::new();
+    let mut cases = 0;
+    for actor in actors {
+        for action in ACTIONS {
+            for west in [true, false] {
+                let app = app(BackendKind::SqliteMemory).await;
+                prepare(&app, action).await;
+                let token = match actor {
+                    Some(name) => Some(login(&app.router, name).await),
+                    None => None,
+                };
+                let cell = cell(action, west);
+                let before = claims_support::history(&app.store, cell).await;
+                let answer = step(
+                    &app.router,
+                    token.as_deref(),
+                    cell,
+                    action,
+                    body(action, west),
+                )
+                .await;
+                let want = expected(actor, action, west);
+                cases += 1;
+                if answer.status != want {
+                    failures.push(format!(
+                        "{actor:?} {action} {cell}: got {} want {want}: {}",
+                        answer.status, answer.text
+                    ));
+                }
+                let after = claims_support::history(&app.store, cell).await;
+                if want == StatusCode::OK {
+                    assert_eq!(
+                        after.len(),
+                        before.len() + 1,
+                        "{actor:?} {action}: one history entry"
+                    );
+                    assert_eq!(after.last().unwrap().1, actor.unwrap(), "recorded actor");
+                } else {
+                    assert_eq!(
+                        after, before,
+                        "{actor:?} {action} {cell}: refused, unchanged"
+                    );
+                    assert!(
+                        answer.body["error"].is_string() && answer.body["message"].is_string(),
+                        "{}",
+                        answer.text
+                    );
+                }
+                app.finish().await;
+            }
+        }
+    }
+    assert_eq!(cases, 7 * 7 * 2);
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} cases wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn refusals_say_why() {
+    let app = app(BackendKind::SqliteMemory).await;
+    prepare(&app, "release").await;
+    let west_c2 = login(&app.router, "west.c2").await;
+    // A manager cannot release another's cell: the store names the owner.
+    let answer = step(&app.router, Some(&west_c2), WEST, "release", None).await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert_eq!(answer.body["reason"], "not_owner");
+    assert_eq!(answer.body["owner"], "west.c");
+    // A supervisor of one department cannot approve in another.
+    prepare(&app, "approve").await;
+    let sup_east = login(&app.router, "sup.east").await;
+    let answer = step(&app.router, Some(&sup_east), WEST_ZQ, "approve", None).await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        answer.body["message"],
+        "cell T-W-N-2: the cell is outside your scope"
+    );
+    let answer = step(&app.router, Some(&sup_east), EAST_ZQ, "approve", None).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert_eq!(answer.body["claim"]["status"], "active");
+    // A viewer cannot write, not even through a batch.
+    let viewer = login(&app.router, "viewer").await;
+    let answer = call(
+        &app.router,
+        Method::POST,
+        "/api/v1/claims/batch",
+        Some(&viewer),
+        Some(json!({"cells": [WEST, EAST], "action": "lock"})),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert_eq!(answer.body["refusals"].as_array().unwrap().len(), 2);
+    // A 政企 manager may not claim community cells (claim rules).
+    let west_z = login(&app.router, "west.z").await;
+    let answer = step(&app.router, Some(&west_z), "T-W-N-1", "claim", None).await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert_eq!(answer.body["reason"], "kind_not_allowed");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn reads_the_map_without_login_and_data_with_a_token() {
+    let app = app(BackendKind::SqliteMemory).await;
+    let viewer = login(&app.router, "viewer").await;
+    let map = [
+        "/api/v1/grids",
+        "/api/v1/cells",
+        "/api/v1/grids/T-W",
+        "/api/v1/stats",
+        "/api/v1/cell-types",
+        "/api/openapi.json",
+        "/healthz",
+    ];
+    for uri in map {
+        let answer = call(&app.router, Method::GET, uri, None, None).await;
+        assert_eq!(answer.status, StatusCode::OK, "{uri}: {}", answer.text);
+    }
+    let data = [
+        "/api/v1/claims",
+        "/api/v1/cells/T-W-S-1/history",
+        "/api/v1/cells/T-W-S-1/customers",
+        "/api/v1/unplaced",
+        "/api/v1/claim-rules",
+        "/api/v1/managers/west.c/portfolio",
+        "/api/v1/me",
+    ];
+    for uri in data {
+        let answer = call(&app.router, Method::GET, uri, None, None).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{uri}");
+        assert_eq!(answer.headers["www-authenticate"], "Bearer");
+        assert_eq!(answer.body["error"], "unauthorized");
+        let answer = call(&app.router, Method::GET, uri, Some(&viewer), None).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::OK,
+            "{uri} as viewer: {}",
+            answer.text
+        );
+    }
+    // A stale token does not break the map, but data needs a live one.
+    let stale = "0".repeat(64);
+    let answer = call(
+        &app.router,
+        Method::GET,
+        "/api/v1/grids",
+        Some(&stale),
+        None,
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let answer = call(
+        &app.router,
+        Method::GET,
+        "/api/v1/claims",
+        Some(&stale),
+        None,
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    // Only an administrator changes the rules.
+    let rules = call(
+        &app.router,
+        Method::GET,
+        "/api/v1/claim-rules",
+        Some(&viewer),
+        None,
+    )
+    .await;
+    for name in ["sup.west", "west.c", "ops"] {
+        let token = login(&app.router, name).await;
+        let answer = call(
+            &app.router,
+            Method::PUT,
+            "/api/v1/claim-rules",
+            Some(&token),
+            Some(rules.body.clone()),
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{name}");
+    }
+    let admin = login(&app.router, "admin").await;
+    let answer = call(
+        &app.router,
+        Method::PUT,
+        "/api/v1/claim-rules",
+        Some(&admin),
+        Some(rules.body.clone()),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_private_server_shows_nothing_before_login() {
+    let config = AuthConfig {
+        policy: Policy { public_map: false },
+        ..AuthConfig::default()
+    };
+    let app = app_with(BackendKind::SqliteMemory, config).await;
+    let answer = call(&app.router, Method::GET, "/api/v1/grids", None, None).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    // Login, health and the spec stay open.
+    for uri in ["/healthz", "/api/openapi.json"] {
+        let answer = call(&app.router, Method::GET, uri, None, None).await;
+        assert_eq!(answer.status, StatusCode::OK, "{uri}");
+    }
+    let viewer = login(&app.router, "viewer").await;
+    let answer = call(
+        &app.router,
+        Method::GET,
+        "/api/v1/grids",
+        Some(&viewer),
+        None,
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    app.finish().await;
+}

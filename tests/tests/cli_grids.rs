@@ -1,0 +1,427 @@
+//! The `wangge` binary as a user runs it: import, export, stats, demo.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test may panic
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn wangge(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wangge-under-test"))
+        .arg("--db")
+        .arg(format!("sqlite://{}", db.display()))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run wangge")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn ok(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "wangge failed\nstdout:\n{}\nstderr:\n{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    text(&output.stdout)
+}
+
+fn stats(db: &Path) -> Value {
+    serde_json::from_str(&ok(&wangge(db, &["stats", "--json"]))).expect("stats --json is JSON")
+}
+
+fn shiyan_file() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/boundaries/shiyan-counties.geojson")
+}
+
+const SQUARE: &str =
+    r#"{"type":"Polygon","coordinates":[[[110,32],[110.1,32],[110.1,32.1],[110,32.1],[110,32]]]}"#;
+
+fn write_collection(dir: &Path, name: &str, features: &[String]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+            features.join(",")
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn feature(properties: &str, geometry: &str) -> String {
+    format!(r#"{{"type":"Feature","properties":{properties},"geometry":{geometry}}}"#)
+}
+
+#[test]
+fn imports_the_real_shiyan_counties_and_names_the_invalid_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let out = ok(&wangge(
+        &db,
+        &[
+            "import",
+            "grids",
+            shiyan_file().to_str().unwrap(),
+            "--level",
+            "1",
+        ],
+    ));
+    assert!(out.contains("imported 8 level-1 grids"), "{out}");
+    let invalid: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("invalid geometry"))
+        .collect();
+    assert!(
+        !invalid.is_empty(),
+        "the Shiyan file has self-intersecting counties:\n{out}"
+    );
+    for line in &invalid {
+        assert!(
+            line.contains(" at ("),
+            "each problem has a location: {line}"
+        );
+    }
+    let s = stats(&db);
+    assert_eq!(s["by_level"][0], 8);
+    assert_eq!(
+        s["invalid_geometries"].as_u64().unwrap(),
+        invalid.len() as u64
+    );
+}
+
+#[test]
+fn every_kind_of_invalid_geometry_is_stored_flagged_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let file = write_collection(
+        dir.path(),
+        "bad.geojson",
+        &[
+            feature(
+                r#"{"code":"BOWTIE"}"#,
+                r#"{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}"#,
+            ),
+            feature(
+                r#"{"code":"UNCLOSED"}"#,
+                r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1]]]}"#,
+            ),
+            feature(
+                r#"{"code":"FEW"}"#,
+                r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[0,0]]]}"#,
+            ),
+            feature(
+                r#"{"code":"NAN"}"#,
+                r#"{"type":"Polygon","coordinates":[[[0,0],[NaN,0],[1,1],[0,0]]]}"#,
+            ),
+            feature(
+                r#"{"code":"RANGE"}"#,
+                r#"{"type":"Polygon","coordinates":[[[0,0],[181,0],[1,95],[0,0]]]}"#,
+            ),
+            feature(r#"{"code":"GOOD"}"#, SQUARE),
+        ],
+    );
+    let out = ok(&wangge(
+        &db,
+        &["import", "grids", file.to_str().unwrap(), "--level", "1"],
+    ));
+    for code in ["BOWTIE", "UNCLOSED", "FEW", "NAN", "RANGE"] {
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with("invalid geometry") && l.contains(&format!("code {code}"))),
+            "{code} not reported:\n{out}"
+        );
+    }
+    assert!(!out.contains("code GOOD"), "{out}");
+    let s = stats(&db);
+    assert_eq!(s["by_level"][0], 6);
+    assert_eq!(s["invalid_geometries"], 5);
+}
+
+#[test]
+fn a_bad_file_leaves_the_database_exactly_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let departments = write_collection(
+        dir.path(),
+        "l1.geojson",
+        &[feature(r#"{"code":"D1","name":"一部"}"#, SQUARE)],
+    );
+    ok(&wangge(
+        &db,
+        &[
+            "import",
+            "grids",
+            departments.to_str().unwrap(),
+            "--level",
+            "1",
+        ],
+    ));
+    let before = stats(&db);
+    let before_export = ok(&wangge(&db, &["export", "grids", "--format", "geojson"]));
+
+    // The second feature's parent does not exist: the whole file is refused.
+    let branches = write_collection(
+        dir.path(),
+        "l2.geojson",
+        &[
+            feature(r#"{"code":"B1","name":"甲分局","parent":"D1"}"#, SQUARE),
+            feature(r#"{"code":"B2","name":"乙分局","parent":"NOPE"}"#, SQUARE),
+        ],
+    );
+    let out = wangge(
+        &db,
+        &[
+            "import",
+            "grids",
+            branches.to_str().unwrap(),
+            "--level",
+            "2",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("B2") && err.contains("NOPE"), "{err}");
+    assert_eq!(stats(&db), before);
+
+    // A structural fault (unknown cell type) is refused before anything is written.
+    let cells = write_collection(
+        dir.path(),
+        "l4.geojson",
+        &[feature(
+            r#"{"code":"C1","name":"城堡","type":"城堡","parent":"X"}"#,
+            SQUARE,
+        )],
+    );
+    let out = wangge(
+        &db,
+        &["import", "grids", cells.to_str().unwrap(), "--level", "4"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("feature 0 (code C1, 城堡)") && err.contains("城堡"),
+        "{err}"
+    );
+    assert_eq!(stats(&db), before);
+    assert_eq!(
+        ok(&wangge(&db, &["export", "grids", "--format", "geojson"])),
+        before_export
+    );
+}
+
+#[test]
+fn files_that_are_not_geojson_get_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let gbk = dir.path().join("gbk.geojson");
+    std::fs::write(&gbk, b"{\"name\":\"\xca\xae\xd1\xdf\"}").unwrap(); // 十堰 in GBK
+    let err = text(
+        &wangge(
+            &db,
+            &["import", "grids", gbk.to_str().unwrap(), "--level", "1"],
+        )
+        .stderr,
+    );
+    assert!(err.contains("not UTF-8"), "{err}");
+    let broken = dir.path().join("broken.geojson");
+    std::fs::write(&broken, r#"{"type":"FeatureCollection","features":[{"#).unwrap();
+    let err = text(
+        &wangge(
+            &db,
+            &["import", "grids", broken.to_str().unwrap(), "--level", "1"],
+        )
+        .stderr,
+    );
+    assert!(err.contains("not JSON") && err.contains("line 1"), "{err}");
+    let missing = wangge(
+        &db,
+        &["import", "grids", "/nonexistent.geojson", "--level", "1"],
+    );
+    assert!(text(&missing.stderr).contains("cannot read /nonexistent.geojson"));
+    let bad_level = wangge(
+        &db,
+        &["import", "grids", broken.to_str().unwrap(), "--level", "5"],
+    );
+    assert_eq!(bad_level.status.code(), Some(2));
+    assert!(text(&bad_level.stderr).contains("not a grid level"));
+}
+
+/// GDAL's ogrinfo must read both export formats. CI installs gdal-bin; on a
+/// machine without it the test says so and checks nothing.
+#[test]
+fn exports_are_read_back_by_ogrinfo() {
+    if Command::new("ogrinfo").arg("--version").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have ogrinfo (gdal-bin)"
+        );
+        eprintln!("ogrinfo not installed: skipping the GDAL check");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    ok(&wangge(
+        &db,
+        &[
+            "import",
+            "grids",
+            shiyan_file().to_str().unwrap(),
+            "--level",
+            "1",
+        ],
+    ));
+    for (format, file) in [("geojson", "grids.geojson"), ("csv", "grids.csv")] {
+        let path = dir.path().join(file);
+        ok(&wangge(
+            &db,
+            &[
+                "export",
+                "grids",
+                "--level",
+                "1",
+                "--format",
+                format,
+                "-o",
+                path.to_str().unwrap(),
+            ],
+        ));
+        let info = Command::new("ogrinfo")
+            .args(["-ro", "-al", "-so"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let info_text = text(&info.stdout);
+        assert!(
+            info.status.success(),
+            "ogrinfo failed on {file}: {}",
+            text(&info.stderr)
+        );
+        assert!(
+            info_text.contains("Feature Count: 8"),
+            "{file}:\n{info_text}"
+        );
+        assert!(
+            info_text.contains("Extent: (109.4"),
+            "{file}: geometry not read\n{info_text}"
+        );
+        assert!(
+            info_text.contains("code: String"),
+            "{file}: no code field\n{info_text}"
+        );
+        // One feature in full: the name and the polygon survive the round trip.
+        let one = Command::new("ogrinfo")
+            .args(["-ro", "-al", "-where", "code = '420302'"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let one = text(&one.stdout);
+        assert!(
+            one.contains("茅箭区") && one.contains("MULTIPOLYGON (((110.6689453125 32.4541015625"),
+            "{file}: {one}"
+        );
+    }
+}
+
+#[test]
+fn demo_reproduces_the_field_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let out = ok(&wangge(&db, &["demo"]));
+    assert!(
+        out.contains("password"),
+        "the demo users' passwords are printed once:\n{out}"
+    );
+    let s = stats(&db);
+    assert_eq!(s["by_level"][0], 14);
+    assert_eq!(s["by_level"][1], 249);
+    let level3 = s["by_level"][2].as_i64().unwrap();
+    assert!((3 * 249..=6 * 249).contains(&level3), "{level3}");
+    assert_eq!(s["by_level"][3], 7183);
+    let by_category: std::collections::HashMap<String, i64> = s["by_category"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["category"].as_str().unwrap().to_owned(),
+                c["cells"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(by_category["rural"], 1951);
+    assert_eq!(by_category["industry"], 742);
+    assert_eq!(by_category["cluster"], 1861);
+    assert_eq!(by_category["non_cluster"], 190);
+    assert_eq!(by_category["community"], 2058);
+    assert_eq!(by_category["vacant"], 381);
+    assert!(
+        s["by_type"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["cells"].as_i64().unwrap() > 0),
+        "all 20 types present"
+    );
+    assert_eq!(s["invalid_geometries"], 0);
+    assert!(s["level3_without_outlet"].as_i64().unwrap() > 0);
+    // A second demo into the same database is refused, not doubled.
+    let again = wangge(&db, &["demo"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again.stderr).contains("already holds a grid"));
+}
+
+#[test]
+fn users_are_added_and_listed_without_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let out = ok(&wangge(&db, &["user", "add", "wang", "--role", "ops"]));
+    assert!(out.contains("password (shown only now)"), "{out}");
+    ok(&wangge(
+        &db,
+        &[
+            "user",
+            "add",
+            "li",
+            "--role",
+            "viewer",
+            "--password",
+            "correct-horse",
+        ],
+    ));
+    let dup = wangge(
+        &db,
+        &[
+            "user",
+            "add",
+            "li",
+            "--role",
+            "viewer",
+            "--password",
+            "correct-horse",
+        ],
+    );
+    assert_eq!(dup.status.code(), Some(1));
+    let no_kind = wangge(
+        &db,
+        &[
+            "user",
+            "add",
+            "zhao",
+            "--role",
+            "grid_manager",
+            "--password",
+            "correct-horse",
+        ],
+    );
+    assert!(text(&no_kind.stderr).contains("--kind"));
+    let list = ok(&wangge(&db, &["user", "list"]));
+    assert!(list.contains("wang") && list.contains("li"));
+    assert!(!list.contains("argon2") && !list.contains("correct-horse"));
+}
