@@ -2,12 +2,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test may panic
 
+mod claims_support;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::Value;
 use tower::ServiceExt;
 use wangge_assign::{assign_all, load_index, AssignOptions};
-use wangge_model::{LevelNo, Territory};
+use wangge_model::{LevelNo, Role, Territory};
 use wangge_server::{router, AppState};
 use wangge_store::{NewCustomer, NewGrid, Store};
 
@@ -52,7 +54,7 @@ fn customer(code: &str, lon: Option<f64>, lat: Option<f64>) -> NewCustomer {
     }
 }
 
-async fn app() -> axum::Router {
+async fn app() -> App {
     let store = Store::connect("sqlite::memory:").await.unwrap();
     let t = Territory {
         code: "T".parse().unwrap(),
@@ -86,15 +88,30 @@ async fn app() -> axum::Router {
     assign_all(&store, &index, &AssignOptions::default())
         .await
         .unwrap();
+    // Lists of customers need a logged-in role: operations sees them all.
+    let hash = claims_support::cheap_hash(claims_support::PASSWORD);
+    claims_support::add_user(&store, "ops", Role::Ops, None, &[], &hash).await;
     let state = AppState::new(store);
     state.reload_index().await.unwrap();
-    router(state)
+    let app = router(state);
+    let token = claims_support::login(&app, "ops").await;
+    App { router: app, token }
 }
 
-async fn get(app: &axum::Router, uri: &str) -> (StatusCode, Value) {
+struct App {
+    router: axum::Router,
+    token: String,
+}
+
+async fn get(app: &App, uri: &str) -> (StatusCode, Value) {
+    let request = Request::get(uri)
+        .header("authorization", format!("Bearer {}", app.token))
+        .body(Body::empty())
+        .unwrap();
     let response = app
+        .router
         .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .oneshot(request)
         .await
         .unwrap();
     let status = response.status();
