@@ -342,3 +342,86 @@ async fn a_private_server_shows_nothing_before_login() {
     assert_eq!(answer.status, StatusCode::OK);
     app.finish().await;
 }
+
+/// Reads with customer data check role and scope: a cell's customers and
+/// resources (scope, or a manager's own cell), the unplaced lists
+/// (company-wide roles), portfolios (own, supervisors in scope).
+#[tokio::test]
+async fn data_reads_check_role_and_scope() {
+    let app = app(BackendKind::SqliteMemory).await;
+    let get = |token: String, uri: String| {
+        let router = app.router.clone();
+        async move {
+            call(&router, Method::GET, &uri, Some(&token), None)
+                .await
+                .status
+        }
+    };
+    const OK: StatusCode = StatusCode::OK;
+    const NO: StatusCode = StatusCode::FORBIDDEN;
+    // (user, west cell, east cell, unplaced, portfolio of west.c, of east.c)
+    let table: [(&str, [StatusCode; 5]); 8] = [
+        ("admin", [OK, OK, OK, OK, OK]),
+        ("ops", [OK, OK, OK, OK, OK]),
+        ("clerk", [OK, OK, OK, OK, OK]),
+        ("viewer", [OK, OK, OK, OK, OK]),
+        ("sup.west", [OK, NO, NO, OK, NO]),
+        ("sup.east", [NO, OK, NO, NO, OK]),
+        ("west.c", [OK, NO, NO, OK, NO]),
+        ("west.c2", [OK, NO, NO, NO, NO]),
+    ];
+    for (name, want) in table {
+        let token = login(&app.router, name).await;
+        let uris = [
+            format!("/api/v1/cells/{WEST}/customers"),
+            format!("/api/v1/cells/{EAST}/resources"),
+            "/api/v1/unplaced?kind=customer".to_owned(),
+            "/api/v1/managers/west.c/portfolio".to_owned(),
+            "/api/v1/managers/east.c/portfolio".to_owned(),
+        ];
+        for (uri, want) in uris.into_iter().zip(want) {
+            let got = get(token.clone(), uri.clone()).await;
+            assert_eq!(got, want, "{name} GET {uri}");
+        }
+    }
+    // A refusal says why.
+    let west_c = login(&app.router, "west.c").await;
+    let answer = call(
+        &app.router,
+        Method::GET,
+        &format!("/api/v1/cells/{EAST}/customers"),
+        Some(&west_c),
+        None,
+    )
+    .await;
+    assert_eq!(answer.body["error"], "forbidden");
+    assert!(
+        answer.body["message"].as_str().unwrap().contains(EAST),
+        "{}",
+        answer.text
+    );
+    // A manager who holds a cell outside their level-3 grids reads it.
+    let admin_id = app.store.user_by_name("admin").await.unwrap().unwrap().id;
+    let mut rules = app.store.claim_rules().await.unwrap();
+    rules.claim_outside_scope = true;
+    app.store
+        .set_claim_rules(&rules, admin_id, 1)
+        .await
+        .unwrap();
+    let answer = step(&app.router, Some(&west_c), EAST, "claim", None).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let uri = format!("/api/v1/cells/{EAST}/customers");
+    assert_eq!(get(west_c.clone(), uri.clone()).await, OK);
+    let east_c2 = login(&app.router, "east.c2").await;
+    assert_eq!(get(east_c2, uri).await, OK, "in east.c2's scope");
+    // An unknown cell is a 404 for everyone, an unknown manager too.
+    assert_eq!(
+        get(west_c.clone(), "/api/v1/cells/T-W-S-9/customers".into()).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(west_c, "/api/v1/managers/nobody/portfolio".into()).await,
+        StatusCode::NOT_FOUND
+    );
+    app.finish().await;
+}

@@ -184,6 +184,33 @@ pub enum UserCommand {
     Add(UserAddArgs),
     /// List users (never their passwords).
     List,
+    /// Disable a user: they cannot log in and their tokens stop working.
+    Disable(UserNameArgs),
+    /// Enable a disabled user again (old tokens stay revoked).
+    Enable(UserNameArgs),
+    /// Set a new password (given, read from stdin, or generated and printed
+    /// once); the user's tokens are revoked.
+    Passwd(UserPasswdArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserNameArgs {
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct UserPasswdArgs {
+    pub name: String,
+    #[arg(
+        long,
+        env = "WANGGE_NEW_PASSWORD",
+        hide_env_values = true,
+        conflicts_with = "password_stdin"
+    )]
+    pub password: Option<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 #[derive(Debug, Args)]

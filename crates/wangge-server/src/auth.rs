@@ -25,12 +25,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use argon2::password_hash::{PasswordHash, PasswordVerifier};
 use argon2::Argon2;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, RawPathParams, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Json, RequestExt};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use wangge_model::{GridCode, ManagerKind, Role};
@@ -321,17 +321,63 @@ async fn check_access(state: &AppState, request: &mut Request) -> Result<(), Aut
             ));
         }
         Access::Open | Access::Signed => {}
+        // Claim steps and portfolios are decided by their handlers (with
+        // the cell's chain, with the manager's scopes).
+        Access::Act(action) if action.is_claim_step() || action == Action::ReadPortfolio => {}
+        Access::Act(Action::ReadCellData) => {
+            if let Some(user) = &user {
+                check_cell_read(state, user, request).await?;
+            }
+        }
         Access::Act(action) => {
-            // Actions on one cell are decided by the handler, with the cell.
-            if !action.is_scoped() {
-                if let Decision::Deny(why) = policy.can(user.as_ref(), action, Target::Global) {
-                    return Err(AuthError::Forbidden(why.to_owned()));
-                }
+            if let Decision::Deny(why) = policy.can(user.as_ref(), action, Target::Global) {
+                return Err(AuthError::Forbidden(why.to_owned()));
             }
         }
     }
     request.extensions_mut().insert(Authenticated(user));
     Ok(())
+}
+
+/// Reading what a cell holds: the `{code}` of the path must be in the
+/// user's scope, or (grid managers) a cell they hold. An unknown cell is
+/// left to the handler's 404.
+async fn check_cell_read(
+    state: &AppState,
+    user: &CurrentUser,
+    request: &mut Request,
+) -> Result<(), AuthError> {
+    let policy = state.auth().config.policy;
+    if let Decision::Allow = policy.can(Some(user), Action::ReadCellData, Target::Global) {
+        return Ok(()); // company-wide roles
+    }
+    let code = request
+        .extract_parts::<RawPathParams>()
+        .await
+        .ok()
+        .and_then(|params| {
+            params
+                .iter()
+                .find(|(name, _)| *name == "code")
+                .map(|(_, value)| value.to_owned())
+        })
+        .unwrap_or_default();
+    let chains = state.store().grid_chains(&[code.clone()]).await?;
+    let Some(chain) = chains.get(&code) else {
+        return Ok(());
+    };
+    match policy.can(Some(user), Action::ReadCellData, Target::Grid(chain)) {
+        Decision::Allow => Ok(()),
+        Decision::AllowOwn
+            if state.store().open_claim_manager(&chain[0]).await? == Some(user.id) =>
+        {
+            Ok(())
+        }
+        Decision::AllowOwn => Err(AuthError::Forbidden(format!(
+            "cell {code} is outside your level-3 grids and not yours"
+        ))),
+        Decision::Deny(why) => Err(AuthError::Forbidden(format!("cell {code}: {why}"))),
+    }
 }
 
 #[derive(Deserialize)]
@@ -447,14 +493,15 @@ pub async fn me(State(state): State<AppState>, user: CurrentUser) -> Json<Value>
     let policy = state.auth().config.policy;
     let mut may = serde_json::Map::new();
     for action in Action::ALL {
-        let decision = if action.is_scoped() {
+        let targeted = action.is_scoped() || action == Action::ReadPortfolio;
+        let decision = if targeted {
             // In general: on a cell of the user's own scope.
             policy.can(Some(&user), action, Target::Grid(&user.scopes))
         } else {
             policy.can(Some(&user), action, Target::Global)
         };
         let text = match decision {
-            Decision::Allow if action.is_scoped() && user.role == Role::Supervisor => "in_scope",
+            Decision::Allow if targeted && user.role == Role::Supervisor => "in_scope",
             Decision::Allow => "yes",
             Decision::AllowOwn => "own",
             Decision::Deny(_) => "no",
@@ -477,6 +524,9 @@ pub fn action_name(action: Action) -> &'static str {
     match action {
         Action::ViewMap => "view_map",
         Action::ReadData => "read_data",
+        Action::ReadCellData => "read_cell_data",
+        Action::ReadUnplaced => "read_unplaced",
+        Action::ReadPortfolio => "read_portfolio",
         Action::Claim => "claim",
         Action::Release => "release",
         Action::Approve => "approve",

@@ -575,9 +575,45 @@ pub async fn set_rules(
     Ok(Json(stored))
 }
 
+/// May `user` read the portfolio of `manager`? Their own, or (supervisors)
+/// one whose scope grids lie in theirs, or any (company-wide roles).
+async fn check_portfolio_access(
+    state: &AppState,
+    user: &CurrentUser,
+    manager: &UserRecord,
+) -> Result<(), AuthError> {
+    if user.id == manager.id {
+        return Ok(());
+    }
+    let policy = state.auth().config.policy;
+    let codes: Vec<String> = manager.scopes.iter().map(|c| c.to_string()).collect();
+    let chains = state
+        .store()
+        .grid_chains(&codes)
+        .await
+        .map_err(store_error)?;
+    let mut why = "the manager is outside your scope";
+    let targets = chains
+        .values()
+        .map(|chain| Target::Grid(chain))
+        .chain([Target::Global]);
+    for target in targets {
+        match policy.can(Some(user), Action::ReadPortfolio, target) {
+            Decision::Allow => return Ok(()),
+            Decision::AllowOwn => why = "a grid manager sees only their own portfolio",
+            Decision::Deny(reason) => why = reason,
+        }
+    }
+    Err(AuthError::Forbidden(format!(
+        "portfolio of {}: {why}",
+        manager.name
+    )))
+}
+
 /// `GET /api/v1/managers/{id}/portfolio` (id or name)
 pub async fn portfolio(
     State(state): State<AppState>,
+    user: CurrentUser,
     Path(who): Path<String>,
 ) -> Result<Json<Value>, AuthError> {
     let manager = who
@@ -589,6 +625,7 @@ pub async fn portfolio(
     }
     .map_err(store_error)?
     .ok_or_else(|| ApiError::not_found(format!("no user {who:?}")))?;
+    check_portfolio_access(&state, &user, &found).await?;
     let cached = thresholds(&state, true).await.map_err(store_error)?;
     let portfolio = state
         .store()

@@ -217,7 +217,7 @@ pub const ROUTES: &[RouteDoc] = &[
         route(
             "get",
             "/api/v1/cells/{code}/customers",
-            Access::Act(Action::ReadData),
+            Access::Act(Action::ReadCellData),
             "placement",
             "Customers placed in a cell.",
         ),
@@ -227,7 +227,7 @@ pub const ROUTES: &[RouteDoc] = &[
         route(
             "get",
             "/api/v1/cells/{code}/resources",
-            Access::Act(Action::ReadData),
+            Access::Act(Action::ReadCellData),
             "placement",
             "Network resources placed in a cell.",
         ),
@@ -237,7 +237,7 @@ pub const ROUTES: &[RouteDoc] = &[
         route(
             "get",
             "/api/v1/unplaced",
-            Access::Act(Action::ReadData),
+            Access::Act(Action::ReadUnplaced),
             "placement",
             "Entities not placed in a cell, by status.",
         ),
@@ -447,7 +447,7 @@ pub const ROUTES: &[RouteDoc] = &[
         route(
             "get",
             "/api/v1/managers/{id}/portfolio",
-            Access::Act(Action::ReadData),
+            Access::Act(Action::ReadPortfolio),
             "claims",
             "A manager's cells, customers by value tier, workload against the norms.",
         ),

@@ -42,6 +42,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Stats(args) => stats::run(&store, &args).await,
         Command::User(UserCommand::Add(args)) => user::add(&store, args).await,
         Command::User(UserCommand::List) => user::list(&store).await,
+        Command::User(UserCommand::Disable(args)) => user::set_disabled(&store, &args, true).await,
+        Command::User(UserCommand::Enable(args)) => user::set_disabled(&store, &args, false).await,
+        Command::User(UserCommand::Passwd(args)) => user::passwd(&store, args).await,
     };
     store.close().await;
     result

@@ -24,7 +24,9 @@ pub async fn run(store: &Store, db_url: &str, args: ServeArgs) -> anyhow::Result
         "wangge serving http://{address}/  (database {})",
         super::redact(db_url)
     );
-    axum::serve(listener, router(state))
+    // With the client address: the login throttle counts per address too.
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("the server stopped with an error")?;

@@ -2,8 +2,11 @@
 //!
 //! | action | anonymous | viewer, clerk, ops | grid manager | supervisor | admin |
 //! |---|---|---|---|---|---|
-//! | view the map (grids, cells, stats, locate, outlets, cell types) | yes¹ | yes | yes | yes | yes |
-//! | read data (customers, resources, claims, history, portfolios, rules) | - | yes | yes | yes | yes |
+//! | view the map (grids, cells, stats, rates, locate, outlets, cell types) | yes¹ | yes | yes | yes | yes |
+//! | read ownership (claims, history, rules, `/me`) | - | yes | yes | yes | yes |
+//! | read a cell's customers and resources | - | yes | in scope or own cells⁴ | in scope | yes |
+//! | read unplaced entities (no cell, so no scope) | - | yes | - | - | yes |
+//! | read a manager's portfolio | - | yes | their own | managers in scope⁵ | yes |
 //! | claim | - | - | yes² | - | - |
 //! | release | - | - | own claims³ | in scope | yes |
 //! | approve, reject, transfer, lock, unlock | - | - | - | in scope | yes |
@@ -16,6 +19,16 @@
 //!    checks them in the claim's transaction).
 //! 3. Whether the claim is the manager's own is checked by the store, in
 //!    the transaction, against the claim as it is then.
+//! 4. Outside their level-3 grids a manager reads only the cells they hold
+//!    (pending or active claim), checked against the store per request.
+//! 5. A manager is in a supervisor's scope when one of the manager's scope
+//!    grids is (below) one of the supervisor's.
+//!
+//! Why the map reads are public by default: they are the grid's geometry,
+//! names and counts (no customer, no person), and the map page must draw
+//! the grid before anyone logs in. Customer and resource rows, portfolios
+//! and the unplaced lists carry customer data and need a role with scope.
+//! A server that must not show even the grid sets `public_map = false`.
 //!
 //! "In scope": one of the user's scope grids is the target grid or one of
 //! its ancestors (a supervisor scoped to a level-1 or level-2 grid acts on
@@ -29,7 +42,14 @@ use super::CurrentUser;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
     ViewMap,
+    /// Ownership data: claims, history, claim rules.
     ReadData,
+    /// Customers and resources of one cell.
+    ReadCellData,
+    /// Entities in no cell (company-wide roles only).
+    ReadUnplaced,
+    /// A manager's portfolio (the target is the manager's scope grids).
+    ReadPortfolio,
     Claim,
     Release,
     Approve,
@@ -42,9 +62,12 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 14] = [
         Action::ViewMap,
         Action::ReadData,
+        Action::ReadCellData,
+        Action::ReadUnplaced,
+        Action::ReadPortfolio,
         Action::Claim,
         Action::Release,
         Action::Approve,
@@ -58,6 +81,11 @@ impl Action {
 
     /// Actions on one grid or cell (decided with its chain of codes).
     pub fn is_scoped(self) -> bool {
+        self == Action::ReadCellData || self.is_claim_step()
+    }
+
+    /// Claim workflow steps: their handlers decide with the cell's chain.
+    pub fn is_claim_step(self) -> bool {
         matches!(
             self,
             Action::Claim
@@ -136,10 +164,29 @@ impl Policy {
             Target::Global => false,
             Target::Grid(chain) => chain.iter().any(|code| user.scopes.contains(code)),
         };
+        // Company-wide roles: no scope, they see all data (and write none).
+        let company_wide = matches!(
+            user.role,
+            Role::Admin | Role::Ops | Role::Clerk | Role::Viewer
+        );
         // One arm per rule, in order: merging arms would hide the table.
         #[allow(clippy::match_same_arms)]
         match (action, user.role) {
             (Action::ViewMap | Action::ReadData, _) => Decision::Allow,
+            (Action::ReadCellData | Action::ReadUnplaced | Action::ReadPortfolio, _)
+                if company_wide =>
+            {
+                Decision::Allow
+            }
+            (Action::ReadUnplaced, _) => Decision::Deny(
+                "unplaced entities are in no grid: operations, clerks and viewers list them",
+            ),
+            // A manager's portfolio is theirs alone, whoever shares the grid.
+            (Action::ReadPortfolio, Role::GridManager) => Decision::AllowOwn,
+            (Action::ReadCellData | Action::ReadPortfolio, _) if in_scope => Decision::Allow,
+            (Action::ReadCellData, Role::GridManager) => Decision::AllowOwn,
+            (Action::ReadCellData, _) => Decision::Deny("the cell is outside your scope"),
+            (Action::ReadPortfolio, _) => Decision::Deny("the manager is outside your scope"),
             (Action::Claim, Role::GridManager) => Decision::Allow,
             (Action::Claim, _) => Decision::Deny("only grid managers claim cells"),
             (Action::Release, Role::GridManager) => Decision::AllowOwn,
@@ -180,26 +227,29 @@ mod tests {
             (Some(Role::Supervisor), &["D1"]),
             (Some(Role::Admin), &[]),
         ];
-        // Columns: ViewMap, ReadData, Claim, Release, Approve, Reject,
-        // Transfer, Lock, Unlock, EditRules, ManageUsers.
-        let expected_in: [[Decision; 11]; 7] = [
-            [A, D, D, D, D, D, D, D, D, D, D],
-            [A, A, D, D, D, D, D, D, D, D, D],
-            [A, A, D, D, D, D, D, D, D, D, D],
-            [A, A, D, D, D, D, D, D, D, D, D],
-            [A, A, A, O, D, D, D, D, D, D, D],
-            [A, A, D, A, A, A, A, A, A, D, D],
-            [A, A, D, A, A, A, A, A, A, A, A],
+        // Columns: ViewMap, ReadData, ReadCellData, ReadUnplaced,
+        // ReadPortfolio, Claim, Release, Approve, Reject, Transfer, Lock,
+        // Unlock, EditRules, ManageUsers.
+        let expected_in: [[Decision; 14]; 7] = [
+            [A, D, D, D, D, D, D, D, D, D, D, D, D, D],
+            [A, A, A, A, A, D, D, D, D, D, D, D, D, D],
+            [A, A, A, A, A, D, D, D, D, D, D, D, D, D],
+            [A, A, A, A, A, D, D, D, D, D, D, D, D, D],
+            [A, A, A, D, O, A, O, D, D, D, D, D, D, D],
+            [A, A, A, D, A, D, A, A, A, A, A, A, D, D],
+            [A, A, A, A, A, D, A, A, A, A, A, A, A, A],
         ];
-        // Outside the scope only the supervisor loses anything.
+        // Outside the scope the supervisor loses the scoped actions and
+        // the manager reads only their own cells and portfolio.
         let mut expected_out = expected_in;
-        expected_out[5] = [A, A, D, D, D, D, D, D, D, D, D];
+        expected_out[4] = [A, A, O, D, O, A, O, D, D, D, D, D, D, D];
+        expected_out[5] = [A, A, D, D, D, D, D, D, D, D, D, D, D, D];
         let policy = Policy::default();
         for (row, (role, scope)) in scopes.iter().enumerate() {
             let user = role.map(|r| CurrentUser::for_policy(r, scope));
             for (col, action) in Action::ALL.into_iter().enumerate() {
                 for (chain, expected) in [(&inside, &expected_in), (&outside, &expected_out)] {
-                    let target = if action.is_scoped() {
+                    let target = if action.is_scoped() || action == Action::ReadPortfolio {
                         Target::Grid(chain)
                     } else {
                         Target::Global

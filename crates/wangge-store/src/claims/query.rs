@@ -187,6 +187,21 @@ impl Store {
         })
     }
 
+    /// The manager holding the open (pending or active) claim of a cell,
+    /// if any. For "own cells" checks; an unknown code is `None`.
+    pub async fn open_claim_manager(&self, cell: &GridCode) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query(
+            "SELECT cl.manager_id FROM claims cl JOIN grids c ON c.id = cl.cell_id \
+             WHERE c.code = $1 AND c.level = 4 AND cl.status IN ('pending', 'active')",
+        )
+        .bind(cell.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| r.try_get("manager_id"))
+            .transpose()
+            .map_err(Into::into)
+    }
+
     /// Cells without an active owner, by code (coverage report). A cell
     /// whose claim waits for approval is listed with `pending`.
     pub async fn unclaimed_cells(&self) -> Result<Vec<UnclaimedCell>, StoreError> {
