@@ -9,6 +9,7 @@ mod grids;
 pub mod openapi;
 mod params;
 mod placement;
+pub mod tiles;
 
 use std::sync::{Arc, RwLock};
 
@@ -34,6 +35,8 @@ struct Inner {
     thresholds: claims::ThresholdCache,
     /// The grid snapshot (R-tree index), rebuilt from the store and swapped whole.
     index: RwLock<Option<Arc<CellIndex>>>,
+    /// Vector tiles cut from the snapshot, cached per snapshot.
+    tiles: tiles::TileCache,
 }
 
 impl AppState {
@@ -54,6 +57,7 @@ impl AppState {
                 auth: auth::AuthState::new(config, clock),
                 thresholds: claims::ThresholdCache::default(),
                 index: RwLock::new(None),
+                tiles: tiles::TileCache::default(),
             }),
         }
     }
@@ -64,6 +68,10 @@ impl AppState {
 
     pub(crate) fn thresholds_cache(&self) -> &claims::ThresholdCache {
         &self.inner.thresholds
+    }
+
+    pub(crate) fn tiles(&self) -> &tiles::TileCache {
+        &self.inner.tiles
     }
 
     pub fn store(&self) -> &Store {
@@ -123,6 +131,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(openapi::spec))
+        .route("/tiles/customers/{z}/{x}/{y}", get(tiles::customer_tile))
+        .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
         .nest("/api/v1", api)
         // Every route's access rule (openapi::ROUTES), before its handler.
         .route_layer(axum::middleware::from_fn_with_state(

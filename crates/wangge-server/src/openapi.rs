@@ -116,6 +116,26 @@ pub const ROUTES: &[RouteDoc] = &[
         "Object",
     ),
     answers(
+        route(
+            "get",
+            "/tiles/customers/{z}/{x}/{y}",
+            Access::Signed,
+            "tiles",
+            "Customer points as a vector tile ({y} ends in .mvt): clusters with `count` below zoom 14, points with `id` from 14.",
+        ),
+        "Mvt",
+    ),
+    answers(
+        route(
+            "get",
+            "/tiles/{layer}/{z}/{x}/{y}",
+            Access::Map,
+            "tiles",
+            "A vector tile ({y} ends in .mvt) of layer `grids` (levels 1-3, property `level`) or `cells` (with `type`, `category`); cached per grid snapshot, with an ETag.",
+        ),
+        "Mvt",
+    ),
+    answers(
         with_query(
             route(
                 "get",
@@ -523,6 +543,8 @@ fn operation(r: &RouteDoc) -> Value {
     let ok = match r.response {
         "NoContent" => json!({"description": "done"}),
         "Html" => json!({"description": "the page", "content": {"text/html": {}}}),
+        "Mvt" => json!({"description": "a Mapbox Vector Tile (empty when nothing is in it); 304 when If-None-Match has its ETag",
+            "content": {"application/vnd.mapbox-vector-tile": {}}}),
         "GeoJSON" => json!({"description": "a GeoJSON FeatureCollection",
             "content": {"application/geo+json": {"schema": {"$ref": "#/components/schemas/FeatureCollection"}}}}),
         name => json!({"description": "OK",

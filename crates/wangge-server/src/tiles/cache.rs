@@ -1,0 +1,91 @@
+//! The tile cache: encoded tiles keyed by the source generation, so a new
+//! grid snapshot (or a customer refresh) never serves an old tile; bounded
+//! by bytes, oldest first out.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use super::source::{DotSource, GridSource};
+use super::{Encoded, Frame, Layer};
+
+/// Bytes of encoded tiles kept.
+const MAX_CACHED_BYTES: usize = 64 << 20;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TileKey {
+    generation: u64,
+    layer: Layer,
+    z: u8,
+    x: u32,
+    y: u32,
+}
+
+#[derive(Default)]
+struct Entries {
+    map: HashMap<TileKey, Arc<Encoded>>,
+    order: VecDeque<TileKey>,
+    bytes: usize,
+}
+
+/// Per-server tile state: the sources and the encoded tiles.
+#[derive(Default)]
+pub struct TileCache {
+    pub(super) grids: tokio::sync::Mutex<Option<Arc<GridSource>>>,
+    pub(super) dots: tokio::sync::Mutex<Option<(Instant, Arc<DotSource>)>>,
+    grid_generation: AtomicU64,
+    customer_generation: AtomicU64,
+    entries: Mutex<Entries>,
+}
+
+impl TileCache {
+    pub(super) fn new_generation(&self) {
+        self.grid_generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(super) fn new_customer_generation(&self) {
+        self.customer_generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(super) fn key(&self, layer: Layer, frame: &Frame) -> TileKey {
+        let generation = if layer == Layer::Customers {
+            self.customer_generation.load(Ordering::SeqCst) << 32
+                | self.grid_generation.load(Ordering::SeqCst)
+        } else {
+            self.grid_generation.load(Ordering::SeqCst)
+        };
+        TileKey {
+            generation,
+            layer,
+            z: frame.z,
+            x: frame.x,
+            y: frame.y,
+        }
+    }
+
+    pub(super) fn get(&self, key: &TileKey) -> Option<Arc<Encoded>> {
+        self.entries.lock().ok()?.map.get(key).cloned()
+    }
+
+    pub(super) fn put(&self, key: TileKey, tile: Arc<Encoded>) {
+        let Ok(mut e) = self.entries.lock() else {
+            return;
+        };
+        let size = tile.body.len() + 64;
+        if let Some(old) = e.map.insert(key.clone(), tile) {
+            e.bytes -= old.body.len() + 64;
+        } else {
+            e.order.push_back(key);
+        }
+        e.bytes += size;
+        while e.bytes > MAX_CACHED_BYTES {
+            let Some(oldest) = e.order.pop_front() else {
+                break;
+            };
+            if let Some(gone) = e.map.remove(&oldest) {
+                e.bytes -= gone.body.len() + 64;
+            }
+        }
+    }
+}

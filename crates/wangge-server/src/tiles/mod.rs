@@ -1,0 +1,280 @@
+//! Vector tiles: `GET /tiles/{layer}/{z}/{x}/{y}.mvt` for `grids` (levels
+//! 1-3, with a `level` property), `cells` (network cells with type and
+//! category) and `customers` (clustered below zoom 14), cut from the grid
+//! snapshot ([`AppState::index`]) and cached per snapshot, with a content
+//! ETag so an unchanged tile answers `304`.
+//!
+//! Claim status is not in the tiles: it changes with every click, so the
+//! map paints it from `/api/v1/claims` by feature state, and the tiles of a
+//! snapshot never go stale.
+
+mod cache;
+pub mod clip;
+pub mod mvt;
+pub mod source;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+pub use cache::TileCache;
+pub use clip::Frame;
+use source::{DotSource, GridSource};
+
+use crate::{ApiError, AppState};
+
+/// Deepest zoom served (a cell is many screens wide long before this).
+pub const MAX_ZOOM: u8 = 20;
+/// Customers are re-read from the store at most this often (placements
+/// change without the grid snapshot changing).
+const CUSTOMERS_MAX_AGE: Duration = Duration::from_secs(30);
+
+/// The layers, by URL name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Layer {
+    Grids,
+    Cells,
+    Customers,
+}
+
+impl Layer {
+    pub fn parse(name: &str) -> Option<Layer> {
+        match name {
+            "grids" => Some(Layer::Grids),
+            "cells" => Some(Layer::Cells),
+            "customers" => Some(Layer::Customers),
+            _ => None,
+        }
+    }
+}
+
+/// One encoded tile and its ETag.
+pub struct Encoded {
+    pub body: Vec<u8>,
+    pub etag: String,
+}
+
+impl Encoded {
+    fn new(body: Vec<u8>) -> Encoded {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(&body);
+        let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+        Encoded {
+            body,
+            etag: format!("\"{hex}\""),
+        }
+    }
+}
+
+/// Cuts one tile from the sources (no cache).
+pub fn render(
+    grids: &GridSource,
+    dots: Option<&DotSource>,
+    layer: Layer,
+    frame: &Frame,
+) -> Vec<u8> {
+    let mut tile = Vec::new();
+    match layer {
+        Layer::Grids => grids.write("grids", frame, &mut tile),
+        Layer::Cells => grids.write("cells", frame, &mut tile),
+        Layer::Customers => {
+            if let Some(dots) = dots {
+                dots.write(frame, &mut tile);
+            }
+        }
+    }
+    tile
+}
+
+/// Parses `z/x/y.mvt`, naming the faulty part.
+pub fn parse_address(z: &str, x: &str, y: &str) -> Result<Frame, ApiError> {
+    let z: u8 = z
+        .parse()
+        .ok()
+        .filter(|z| *z <= MAX_ZOOM)
+        .ok_or_else(|| ApiError::bad_request(format!("z: {z:?} is not a zoom 0-{MAX_ZOOM}")))?;
+    let n = 1u32 << z;
+    let x: u32 = x.parse().ok().filter(|x| *x < n).ok_or_else(|| {
+        ApiError::bad_request(format!("x: {x:?} is not a column 0-{} at zoom {z}", n - 1))
+    })?;
+    let y_num = y
+        .strip_suffix(".mvt")
+        .ok_or_else(|| ApiError::bad_request(format!("y: {y:?} must end in .mvt")))?;
+    let y: u32 = y_num.parse().ok().filter(|y| *y < n).ok_or_else(|| {
+        ApiError::bad_request(format!("y: {y_num:?} is not a row 0-{} at zoom {z}", n - 1))
+    })?;
+    Ok(Frame::new(z, x, y))
+}
+
+fn unavailable(message: String) -> ApiError {
+    ApiError {
+        status: StatusCode::SERVICE_UNAVAILABLE,
+        error: "unavailable",
+        message,
+    }
+}
+
+/// The grid source for the current snapshot, built on first use after the
+/// snapshot changed (one builder at a time; the others wait for it).
+async fn grid_source(state: &AppState) -> Result<Arc<GridSource>, ApiError> {
+    let Some(index) = state.index() else {
+        return Err(ApiError::not_found(
+            "no grid loaded yet: import or seed a territory",
+        ));
+    };
+    let cache = state.tiles();
+    let mut slot = cache.grids.lock().await;
+    if let Some(current) = slot.as_ref() {
+        if Arc::ptr_eq(&current.index, &index) {
+            return Ok(current.clone());
+        }
+    }
+    let built = Arc::new(
+        GridSource::load(state.store(), index)
+            .await
+            .map_err(|e| unavailable(format!("tiles: reading the grid failed: {e}")))?,
+    );
+    cache.new_generation();
+    *slot = Some(built.clone());
+    Ok(built)
+}
+
+async fn dot_source(state: &AppState) -> Result<Arc<DotSource>, ApiError> {
+    let cache = state.tiles();
+    let mut slot = cache.dots.lock().await;
+    if let Some((at, dots)) = slot.as_ref() {
+        if at.elapsed() < CUSTOMERS_MAX_AGE {
+            return Ok(dots.clone());
+        }
+    }
+    let dots = Arc::new(
+        DotSource::load(state.store())
+            .await
+            .map_err(|e| unavailable(format!("tiles: reading customers failed: {e}")))?,
+    );
+    cache.new_customer_generation();
+    *slot = Some((Instant::now(), dots.clone()));
+    Ok(dots)
+}
+
+/// `GET /tiles/{layer}/{z}/{x}/{y}.mvt` (customers: `/tiles/customers/...`,
+/// which needs a login).
+pub async fn tile(
+    State(state): State<AppState>,
+    Path((layer, z, x, y)): Path<(String, String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let layer = Layer::parse(&layer).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "layer: no tile layer {layer:?} (grids, cells, customers)"
+        ))
+    })?;
+    if layer == Layer::Customers {
+        return Err(ApiError::not_found(
+            "customer tiles are at /tiles/customers/{z}/{x}/{y}.mvt",
+        ));
+    }
+    serve(&state, layer, &z, &x, &y, &headers).await
+}
+
+/// `GET /tiles/customers/{z}/{x}/{y}.mvt`.
+pub async fn customer_tile(
+    State(state): State<AppState>,
+    Path((z, x, y)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    serve(&state, Layer::Customers, &z, &x, &y, &headers).await
+}
+
+async fn serve(
+    state: &AppState,
+    layer: Layer,
+    z: &str,
+    x: &str,
+    y: &str,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let frame = parse_address(z, x, y)?;
+    let grids = grid_source(state).await?;
+    let dots = if layer == Layer::Customers {
+        Some(dot_source(state).await?)
+    } else {
+        None
+    };
+    let cache = state.tiles();
+    let key = cache.key(layer, &frame);
+    let encoded = if let Some(hit) = cache.get(&key) {
+        hit
+    } else {
+        let encoded = tokio::task::spawn_blocking(move || {
+            Arc::new(Encoded::new(render(&grids, dots.as_deref(), layer, &frame)))
+        })
+        .await
+        .map_err(|e| unavailable(format!("tiles: the tile task failed: {e}")))?;
+        cache.put(key, encoded.clone());
+        encoded
+    };
+    let etag = HeaderValue::from_str(&encoded.etag).map_err(|e| unavailable(e.to_string()))?;
+    let common = [
+        (header::ETAG, etag),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+    ];
+    if matches(headers, &encoded.etag) {
+        return Ok((StatusCode::NOT_MODIFIED, common).into_response());
+    }
+    Ok((
+        StatusCode::OK,
+        common,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/vnd.mapbox-vector-tile"),
+        )],
+        encoded.body.clone(),
+    )
+        .into_response())
+}
+
+/// `If-None-Match` lists this ETag (or `*`); weak forms count.
+fn matches(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == etag || t == "*")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_checked_part_by_part() {
+        assert!(parse_address("3", "7", "7.mvt").is_ok());
+        let e = parse_address("3", "8", "0.mvt").err().unwrap();
+        assert!(e.message.starts_with("x:"), "{}", e.message);
+        let e = parse_address("21", "0", "0.mvt").err().unwrap();
+        assert!(e.message.starts_with("z:"), "{}", e.message);
+        let e = parse_address("1", "0", "0.png").err().unwrap();
+        assert!(e.message.starts_with("y:"), "{}", e.message);
+    }
+
+    #[test]
+    fn if_none_match_accepts_lists_and_weak_tags() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_static("\"a\", W/\"b\""),
+        );
+        assert!(matches(&h, "\"b\""));
+        assert!(!matches(&h, "\"c\""));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)] // a test may panic
+mod router_tests;
