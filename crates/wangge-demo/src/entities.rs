@@ -42,6 +42,8 @@ pub struct Intended {
     pub blind_spots: Vec<u32>,
     /// Cells whose ports are more than 90 % in use.
     pub busy_cells: Vec<u32>,
+    /// The new estate cut out of a vacant-land cell: a blind spot at level 4.
+    pub new_estate: Option<crate::new_estate::Estate>,
 }
 
 /// The cells ready for entities: sorted by code like the grids, each with its
@@ -282,6 +284,7 @@ pub fn populate(
         resources: network.intents,
         blind_spots: to_grid(&network.blind_spots),
         busy_cells: to_grid(&network.busy),
+        new_estate: None,
     };
     drop(ctx);
     Ok(Populated {

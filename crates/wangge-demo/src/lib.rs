@@ -44,6 +44,7 @@ mod division;
 mod entities;
 mod error;
 mod names;
+pub mod new_estate;
 mod outlets;
 mod outside;
 mod people;
@@ -163,12 +164,13 @@ fn generate_timed(config: &DemoConfig) -> Result<(DemoTerritory, u128, u128), De
         level.sort_by(|a, b| a.code.cmp(&b.code));
         grids.extend(level);
     }
+    let mut cells = built.cells;
+    cells.sort_by(|a, b| a.code.cmp(&b.code));
+    let estate = new_estate::carve(&mut cells, &mut grids);
     let grids_ms = started.elapsed().as_millis();
 
     let started = Instant::now();
-    let mut cells = built.cells;
-    cells.sort_by(|a, b| a.code.cmp(&b.code));
-    let populated = entities::populate(
+    let mut populated = entities::populate(
         &divisions,
         &plan.towns,
         &built.sites,
@@ -178,6 +180,17 @@ fn generate_timed(config: &DemoConfig) -> Result<(DemoTerritory, u128, u128), De
         config.customers,
         config.seed,
     )?;
+    if let Some(estate) = &estate {
+        let cell_l3 = |c: u32| grids[c as usize].parent.clone();
+        new_estate::move_residents(
+            estate,
+            &mut populated.customers,
+            &mut populated.intended.customers,
+            &cell_l3,
+            config.seed,
+        );
+    }
+    populated.intended.new_estate = estate;
     let entities_ms = started.elapsed().as_millis();
     let demo = DemoTerritory {
         territory: Territory {

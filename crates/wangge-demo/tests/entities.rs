@@ -500,3 +500,52 @@ fn same_seed_same_entities() {
     let c = generate(&DemoConfig { seed: 8, ..config }).unwrap();
     assert_ne!(format!("{:?}", a.customers), format!("{:?}", c.customers));
 }
+
+#[test]
+fn a_new_estate_on_vacant_land_is_a_blind_spot_with_residents() {
+    let demo = demo();
+    let estate = demo
+        .intended
+        .new_estate
+        .as_ref()
+        .expect("the demo cuts a new estate out of a vacant-land cell");
+    let hole = geo::Polygon::new(estate.ring.clone(), vec![]);
+    let cell = demo
+        .grids
+        .iter()
+        .position(|g| g.code == estate.cell)
+        .unwrap();
+    assert_eq!(category_of(cell as u32), Category::Vacant);
+    assert_eq!(demo.grids[cell].parent.as_ref(), Some(&estate.l3));
+    // The estate is a hole in its cell and lies in no cell at all.
+    let centre = Point::new(
+        (estate.ring.0[0].x + estate.ring.0[2].x) / 2.0,
+        (estate.ring.0[0].y + estate.ring.0[2].y) / 2.0,
+    );
+    let in_cells = demo
+        .grids
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| g.level.is_cell())
+        .filter(|(i, _)| cell_geometry(*i as u32).contains(&centre))
+        .count();
+    assert_eq!(in_cells, 0);
+    // Up to 0.1 % of the customers (those of its level-3 grid) moved in:
+    // in_gap, inside the estate.
+    let residents: Vec<_> = demo
+        .customers
+        .iter()
+        .zip(&demo.intended.customers)
+        .filter(|(_, i)| i.status == PlacementStatus::InGap)
+        .collect();
+    assert!(
+        (20..=demo.customers.len() / 1000).contains(&residents.len()),
+        "{} residents",
+        residents.len()
+    );
+    for (c, i) in residents {
+        assert!(hole.contains(&Point::new(c.lon.unwrap(), c.lat.unwrap())));
+        let home = i.cell.unwrap() as usize;
+        assert_eq!(demo.grids[home].parent.as_ref(), Some(&estate.l3));
+    }
+}

@@ -52,10 +52,13 @@ fn print_report(report: &AssignReport) {
             .filter(|(_, n)| *n > 0)
             .map(|(s, n)| format!("{s} {n}"))
             .collect();
+        let plural = match kind.kind.strip_suffix('y') {
+            Some(stem) => format!("{stem}ies"),
+            None => format!("{}s", kind.kind),
+        };
         println!(
-            "placed {} {}s: {} (read {} ms, located {} ms, stored {} ms)",
+            "placed {} {plural}: {} (read {} ms, located {} ms, stored {} ms)",
             kind.total,
-            kind.kind,
             statuses.join(", "),
             kind.load_ms,
             kind.compute_ms,
