@@ -519,8 +519,8 @@ fn a_new_estate_on_vacant_land_is_a_blind_spot_with_residents() {
     assert_eq!(demo.grids[cell].parent.as_ref(), Some(&estate.l3));
     // The estate is a hole in its cell and lies in no cell at all.
     let centre = Point::new(
-        (estate.ring.0[0].x + estate.ring.0[2].x) / 2.0,
-        (estate.ring.0[0].y + estate.ring.0[2].y) / 2.0,
+        f64::midpoint(estate.ring.0[0].x, estate.ring.0[2].x),
+        f64::midpoint(estate.ring.0[0].y, estate.ring.0[2].y),
     );
     let in_cells = demo
         .grids
