@@ -200,7 +200,7 @@ async fn one_address_trying_many_names_is_throttled() {
     app.finish().await;
 }
 
-/// A log sink for one test: everything the server logs, as text.
+/// A log sink: everything the server logs in this test process, as text.
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
 
@@ -216,6 +216,9 @@ impl Write for Captured {
 
 #[tokio::test]
 async fn no_password_hash_or_token_in_responses_or_logs() {
+    // The process-wide subscriber, not a thread-scoped one: callsites hit
+    // first by a concurrent test could otherwise stay disabled (tracing
+    // caches their interest), and the other tests' logs are checked too.
     let captured = Captured::default();
     let sink = captured.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -223,7 +226,7 @@ async fn no_password_hash_or_token_in_responses_or_logs() {
         .with_writer(move || sink.clone())
         .with_ansi(false)
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    tracing::subscriber::set_global_default(subscriber).unwrap();
 
     let app = app(BackendKind::SqliteMemory).await;
     let hash = cheap_hash(PASSWORD);

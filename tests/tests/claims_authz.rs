@@ -412,6 +412,18 @@ async fn data_reads_check_role_and_scope() {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
     let uri = format!("/api/v1/cells/{EAST}/customers");
     assert_eq!(get(west_c.clone(), uri.clone()).await, OK);
+    // The owner is the responsible person for what the cell holds.
+    let page = call(&app.router, Method::GET, &uri, Some(&west_c), None).await;
+    assert_eq!(page.body["responsible"]["name"], "west.c", "{}", page.text);
+    let page = call(
+        &app.router,
+        Method::GET,
+        &format!("/api/v1/cells/{WEST}/resources"),
+        Some(&west_c),
+        None,
+    )
+    .await;
+    assert!(page.body["responsible"].is_null(), "{}", page.text);
     let east_c2 = login(&app.router, "east.c2").await;
     assert_eq!(get(east_c2, uri).await, OK, "in east.c2's scope");
     // An unknown cell is a 404 for everyone, an unknown manager too.

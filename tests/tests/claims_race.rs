@@ -20,7 +20,7 @@ use wangge_tests::{log_line, postgres_url, BackendKind, PG_URL_VAR};
 
 const RACERS: usize = 50;
 
-/// Adds `n` community managers scoped to the whole west (`T-W`) and logs
+/// Adds `n` community managers scoped to the west's level-3 grids and logs
 /// them in.
 async fn racers(app: &App, prefix: &str, n: usize) -> Vec<(String, String)> {
     let hash = cheap_hash(PASSWORD);
@@ -32,7 +32,7 @@ async fn racers(app: &App, prefix: &str, n: usize) -> Vec<(String, String)> {
             &name,
             Role::GridManager,
             Some(ManagerKind::Community),
-            &["T-W"],
+            &["T-W-S", "T-W-N"],
             &hash,
         )
         .await;

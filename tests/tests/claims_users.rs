@@ -11,10 +11,11 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use axum::http::{Method, StatusCode};
-use claims_support::{call, Answer};
+use claims_support::{app, call, Answer};
 use serde_json::json;
 use wangge_server::{router, AppState};
 use wangge_store::Store;
+use wangge_tests::BackendKind;
 
 fn wangge(db: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     use std::io::Write;
@@ -163,4 +164,154 @@ async fn disable_enable_and_passwd_reach_logins_and_tokens() {
         assert!(err.contains("nobody"), "{args:?}: {err}");
     }
     store.close().await;
+}
+
+/// The users API: administrators only, shapes of roles checked, never a
+/// password or hash in an answer.
+#[tokio::test]
+async fn administrators_manage_users_through_the_api() {
+    let app = app(BackendKind::SqliteMemory).await;
+    let r = &app.router;
+    let admin = claims_support::login(r, "admin").await;
+    let list = call(r, Method::GET, "/api/v1/users", Some(&admin), None).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    assert!(list.body["users"].as_array().unwrap().len() >= 12);
+    assert!(!list.text.contains("argon2") && !list.text.contains("hash"));
+    for name in ["viewer", "sup.west", "west.c", "ops"] {
+        let token = claims_support::login(r, name).await;
+        let answer = call(r, Method::GET, "/api/v1/users", Some(&token), None).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{name}");
+        let answer = call(
+            r,
+            Method::POST,
+            "/api/v1/users/viewer/disable",
+            Some(&token),
+            None,
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{name}");
+    }
+    let anonymous = call(r, Method::GET, "/api/v1/users", None, None).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+
+    let add =
+        |body: serde_json::Value| call(r, Method::POST, "/api/v1/users", Some(&admin), Some(body));
+    let secret = "new-manager-secret";
+    let added = add(
+        json!({"name": "new.m", "role": "grid_manager", "kind": "community",
+        "scopes": ["T-W-S"], "password": secret}),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.text);
+    assert_eq!(added.body["user"]["scopes"], json!(["T-W-S"]));
+    assert!(!added.text.contains(secret) && !added.text.contains("argon2"));
+    let token = login(r, "new.m", secret).await.body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Every refusal names the field or value at fault and adds nobody.
+    let refused = [
+        (
+            json!({"name": "a", "role": "grid_manager", "kind": "community", "scopes": ["T-W"], "password": secret}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "T-W",
+        ),
+        (
+            json!({"name": "b", "role": "supervisor", "scopes": ["T-W-S"], "password": secret}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "level-1 or level-2",
+        ),
+        (
+            json!({"name": "c", "role": "viewer", "kind": "zhengqi", "password": secret}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "only grid managers have a kind",
+        ),
+        (
+            json!({"name": "d", "role": "grid_manager", "scopes": ["T-W-S"], "password": secret}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "needs a kind",
+        ),
+        (
+            json!({"name": "e", "role": "ops", "scopes": ["T-W"], "password": secret}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "have no scope",
+        ),
+        (
+            json!({"name": "f", "role": "grid_manager", "kind": "community", "scopes": ["GHOST"], "password": secret}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "GHOST",
+        ),
+        (
+            json!({"name": "g", "role": "viewer", "password": "short"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "8 characters",
+        ),
+        (
+            json!({"name": "h", "role": "pope", "password": secret}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "expected a JSON body",
+        ),
+        (
+            json!({"name": "new.m", "role": "viewer", "password": secret}),
+            StatusCode::CONFLICT,
+            "new.m",
+        ),
+    ];
+    for (body, status, says) in refused {
+        let answer = add(body.clone()).await;
+        assert_eq!(answer.status, status, "{body}: {}", answer.text);
+        assert!(answer.text.contains(says), "{body}: {}", answer.text);
+        assert!(!answer.text.contains(secret), "{}", answer.text);
+    }
+    let after = call(r, Method::GET, "/api/v1/users", Some(&admin), None).await;
+    assert_eq!(
+        after.body["users"].as_array().unwrap().len(),
+        list.body["users"].as_array().unwrap().len() + 1
+    );
+
+    // Disable: the token dies, no login; enable; a new password revokes.
+    let post = |uri: &'static str, body: Option<serde_json::Value>| {
+        call(r, Method::POST, uri, Some(&admin), body)
+    };
+    let answer = post("/api/v1/users/new.m/disable", None).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert_eq!(answer.body["revoked_tokens"], 1);
+    assert_eq!(answer.body["user"]["disabled"], true);
+    assert_eq!(me(r, &token).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        login(r, "new.m", secret).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        post("/api/v1/users/new.m/enable", None).await.status,
+        StatusCode::OK
+    );
+    let token = login(r, "new.m", secret).await.body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let answer = post(
+        "/api/v1/users/new.m/password",
+        Some(json!({"password": "another-secret"})),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert!(!answer.text.contains("another-secret"));
+    assert_eq!(me(r, &token).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        login(r, "new.m", "another-secret").await.status,
+        StatusCode::OK
+    );
+    let short = post(
+        "/api/v1/users/new.m/password",
+        Some(json!({"password": "x"})),
+    )
+    .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let nobody = post("/api/v1/users/nobody/disable", None).await;
+    assert_eq!(nobody.status, StatusCode::NOT_FOUND, "{}", nobody.text);
+    let myself = post("/api/v1/users/admin/disable", None).await;
+    assert_eq!(myself.status, StatusCode::CONFLICT);
+    app.finish().await;
 }

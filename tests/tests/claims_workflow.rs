@@ -31,9 +31,8 @@ fn names(history: &Value) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn single_steps_and_their_history() {
-    let app = app(BackendKind::SqliteMemory).await;
+async fn single_steps_and_their_history(kind: BackendKind) {
+    let app = app(kind).await;
     let r = &app.router;
     let west_c = login(r, "west.c").await;
     let west_z = login(r, "west.z").await;
@@ -276,9 +275,8 @@ async fn single_steps_and_their_history() {
     app.finish().await;
 }
 
-#[tokio::test]
-async fn a_lasso_is_one_transaction_with_every_reason() {
-    let app = app(BackendKind::SqliteFile).await;
+async fn a_lasso_is_one_transaction_with_every_reason(kind: BackendKind) {
+    let app = app(kind).await;
     let r = &app.router;
     let west_c = login(r, "west.c").await;
     let batch = |body: Value| {
@@ -461,10 +459,38 @@ async fn me_says_what_a_user_may_do() {
     app.finish().await;
 }
 
+/// The server's source files (`crates/wangge-server/src/**/*.rs`), so a
+/// route added in any module is seen.
+fn server_sources() -> Vec<(std::path::PathBuf, String)> {
+    let mut dirs =
+        vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/wangge-server/src")];
+    let mut files = Vec::new();
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                files.push((path, text));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
 /// `(method, path)` of every `.route("PATH", get(..).post(..))` in the
-/// server's router source.
+/// server's source.
 fn routes_in_source() -> Vec<(String, String)> {
-    let source = include_str!("../../crates/wangge-server/src/lib.rs");
+    let mut routes = Vec::new();
+    for (_, source) in server_sources() {
+        routes.extend(routes_in(&source));
+    }
+    routes
+}
+
+fn routes_in(source: &str) -> Vec<(String, String)> {
     let mut routes = Vec::new();
     let mut rest = source;
     while let Some(at) = rest.find(".route(") {
@@ -504,6 +530,25 @@ fn routes_in_source() -> Vec<(String, String)> {
     routes
 }
 
+/// A spec path with its `{param}`s filled in: a cell code, a user name,
+/// `1` for anything else.
+fn fill_params(path: &str) -> String {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}').unwrap() + open;
+        out.push_str(&rest[..open]);
+        out.push_str(match &rest[open + 1..close] {
+            "code" => "T-W-S-1",
+            "name" => "viewer",
+            _ => "1",
+        });
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[tokio::test]
 async fn the_openapi_document_covers_every_route() {
     let app = app(BackendKind::SqliteMemory).await;
@@ -531,7 +576,7 @@ async fn the_openapi_document_covers_every_route() {
     for (path, ops) in paths {
         for (method, op) in ops.as_object().unwrap() {
             operations += 1;
-            let uri = path.replace("{code}", "T-W-S-1").replace("{id}", "1");
+            let uri = fill_params(path);
             let method: Method = method.to_uppercase().parse().unwrap();
             let answer = call(&app.router, method.clone(), &uri, None, None).await;
             assert_ne!(
@@ -564,4 +609,106 @@ async fn the_openapi_document_covers_every_route() {
         "the table adds only the map page (a fallback)"
     );
     app.finish().await;
+}
+
+/// Portfolio tiers follow the rules' thresholds; overloaded managers and
+/// unclaimed cells feed the coverage report. On both databases.
+async fn portfolio_and_ownership_gaps(kind: BackendKind) {
+    let app = app(kind).await;
+    let r = &app.router;
+    let west_c = login(r, "west.c").await;
+    let admin = login(r, "admin").await;
+    let lasso = call(
+        r,
+        Method::POST,
+        "/api/v1/claims/batch",
+        Some(&west_c),
+        Some(json!({"cells": ["T-W-S-1", "T-W-S-2", "T-W-N-1"], "action": "claim"})),
+    )
+    .await;
+    assert_eq!(lasso.status, StatusCode::OK, "{kind}: {}", lasso.text);
+    let unclaimed: Vec<String> = app
+        .store
+        .unclaimed_cells()
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.code.to_string())
+        .collect();
+    assert_eq!(
+        unclaimed,
+        ["T-E-N-1", "T-E-N-2", "T-E-S-1", "T-E-S-2", "T-W-N-2"],
+        "{kind}"
+    );
+    assert!(app
+        .store
+        .overloaded_managers(None)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // The administrator tightens the rules: west.c is now overloaded, and
+    // the portfolio uses the new value-tier thresholds at once.
+    let mut rules = call(r, Method::GET, "/api/v1/claim-rules", Some(&admin), None)
+        .await
+        .body;
+    rules["max_cells_per_manager"] = json!(2);
+    rules["value_tiers"]["medium_size_min_staff"] = json!(77);
+    let put = call(
+        r,
+        Method::PUT,
+        "/api/v1/claim-rules",
+        Some(&admin),
+        Some(rules),
+    )
+    .await;
+    assert_eq!(put.status, StatusCode::OK, "{kind}: {}", put.text);
+    let portfolio = call(
+        r,
+        Method::GET,
+        "/api/v1/managers/west.c/portfolio",
+        Some(&west_c),
+        None,
+    )
+    .await;
+    assert_eq!(portfolio.status, StatusCode::OK, "{}", portfolio.text);
+    assert_eq!(portfolio.body["overloaded"], true, "{kind}");
+    assert_eq!(portfolio.body["max_cells"], 2);
+    assert_eq!(portfolio.body["thresholds"]["medium_size_min_staff"], 77);
+    assert_eq!(portfolio.body["cells"].as_array().unwrap().len(), 3);
+    let over: Vec<String> = app
+        .store
+        .overloaded_managers(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.manager.name)
+        .collect();
+    assert_eq!(over, ["west.c"], "{kind}");
+    // At the limit, a released cell cannot be claimed back: 2 + 1 > 2.
+    let released = step(r, Some(&west_c), "T-W-S-1", "release", None).await;
+    assert_eq!(released.status, StatusCode::OK, "{kind}: {}", released.text);
+    let more = step(r, Some(&west_c), "T-W-S-1", "claim", None).await;
+    assert_eq!(more.status, StatusCode::CONFLICT, "{kind}: {}", more.text);
+    assert_eq!(more.body["reason"], "cell_limit", "{}", more.text);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn workflow_sqlite() {
+    single_steps_and_their_history(BackendKind::SqliteMemory).await;
+    a_lasso_is_one_transaction_with_every_reason(BackendKind::SqliteFile).await;
+    portfolio_and_ownership_gaps(BackendKind::SqliteFile).await;
+}
+
+/// The same on `PostgreSQL` when `WANGGE_TEST_PG_URL` is set.
+#[tokio::test]
+async fn workflow_postgres() {
+    if wangge_tests::postgres_url().is_none() {
+        wangge_tests::log_line("postgres workflow: SKIPPED (WANGGE_TEST_PG_URL is not set)");
+        return;
+    }
+    single_steps_and_their_history(BackendKind::Postgres).await;
+    a_lasso_is_one_transaction_with_every_reason(BackendKind::Postgres).await;
+    portfolio_and_ownership_gaps(BackendKind::Postgres).await;
 }

@@ -362,7 +362,10 @@ async fn check_cell_read(
                 .map(|(_, value)| value.to_owned())
         })
         .unwrap_or_default();
-    let chains = state.store().grid_chains(&[code.clone()]).await?;
+    let chains = state
+        .store()
+        .grid_chains(std::slice::from_ref(&code))
+        .await?;
     let Some(chain) = chains.get(&code) else {
         return Ok(());
     };

@@ -586,7 +586,7 @@ async fn check_portfolio_access(
         return Ok(());
     }
     let policy = state.auth().config.policy;
-    let codes: Vec<String> = manager.scopes.iter().map(|c| c.to_string()).collect();
+    let codes: Vec<String> = manager.scopes.iter().map(ToString::to_string).collect();
     let chains = state
         .store()
         .grid_chains(&codes)

@@ -10,6 +10,7 @@ pub mod openapi;
 mod params;
 mod placement;
 pub mod tiles;
+mod users;
 
 use std::sync::{Arc, RwLock};
 
@@ -127,6 +128,10 @@ pub fn router(state: AppState) -> Router {
         .route("/claims/batch", post(claims::batch))
         .route("/claim-rules", get(claims::rules).put(claims::set_rules))
         .route("/managers/{id}/portfolio", get(claims::portfolio))
+        .route("/users", get(users::list).post(users::add))
+        .route("/users/{name}/disable", post(users::disable))
+        .route("/users/{name}/enable", post(users::enable))
+        .route("/users/{name}/password", post(users::password))
         .fallback(api_not_found);
     Router::new()
         .route("/healthz", get(healthz))

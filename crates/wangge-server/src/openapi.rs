@@ -473,6 +473,62 @@ pub const ROUTES: &[RouteDoc] = &[
         ),
         "Portfolio",
     ),
+    answers(
+        route(
+            "get",
+            "/api/v1/users",
+            Access::Act(Action::ManageUsers),
+            "users",
+            "Users with roles and scopes (administrators; never a password or hash).",
+        ),
+        "UserList",
+    ),
+    answers(
+        with_body(
+            route(
+                "post",
+                "/api/v1/users",
+                Access::Act(Action::ManageUsers),
+                "users",
+                "Add a user (201). A grid manager has a kind and level-3 scopes, a supervisor level-1/2 scopes.",
+            ),
+            "NewUser",
+        ),
+        "UserAnswer",
+    ),
+    answers(
+        route(
+            "post",
+            "/api/v1/users/{name}/disable",
+            Access::Act(Action::ManageUsers),
+            "users",
+            "Disable a user: no login, their tokens revoked.",
+        ),
+        "UserAnswer",
+    ),
+    answers(
+        route(
+            "post",
+            "/api/v1/users/{name}/enable",
+            Access::Act(Action::ManageUsers),
+            "users",
+            "Enable a disabled user again.",
+        ),
+        "UserAnswer",
+    ),
+    answers(
+        with_body(
+            route(
+                "post",
+                "/api/v1/users/{name}/password",
+                Access::Act(Action::ManageUsers),
+                "users",
+                "Set a user's password (body {\"password\"}); their tokens are revoked.",
+            ),
+            "PasswordRequest",
+        ),
+        "Object",
+    ),
 ];
 
 /// The access rule of a routed request (`path` as matched, with `{param}`s).
@@ -543,8 +599,10 @@ fn operation(r: &RouteDoc) -> Value {
     let ok = match r.response {
         "NoContent" => json!({"description": "done"}),
         "Html" => json!({"description": "the page", "content": {"text/html": {}}}),
-        "Mvt" => json!({"description": "a Mapbox Vector Tile (empty when nothing is in it); 304 when If-None-Match has its ETag",
-            "content": {"application/vnd.mapbox-vector-tile": {}}}),
+        "Mvt" => {
+            json!({"description": "a Mapbox Vector Tile (empty when nothing is in it); 304 when If-None-Match has its ETag",
+            "content": {"application/vnd.mapbox-vector-tile": {}}})
+        }
         "GeoJSON" => json!({"description": "a GeoJSON FeatureCollection",
             "content": {"application/geo+json": {"schema": {"$ref": "#/components/schemas/FeatureCollection"}}}}),
         name => json!({"description": "OK",
@@ -603,7 +661,7 @@ fn schemas() -> Value {
     let status = json!({"type": "string", "enum": ["pending", "active", "rejected", "released", "transferred"]});
     let tier_counts = json!({"type": "object", "properties": {
         "high": int, "potential": int, "medium": int, "low": int, "other_operator": int}});
-    json!({
+    let mut all = json!({
         "Object": {"type": "object"},
         "Error": {"type": "object", "required": ["error", "message"], "properties": {
             "error": {"type": "string", "example": "conflict"}, "message": string,
@@ -683,7 +741,21 @@ fn schemas() -> Value {
                 "status": {"type": "string", "enum": ["below", "within", "above", "no_norm"]}}}},
             "max_cells": opt_int, "max_customers": opt_int, "overloaded": {"type": "boolean"},
             "thresholds": {"type": "object"}}},
-    })
+    });
+    // Users: a second macro call (one is near the macro recursion limit).
+    let users = json!({
+        "UserList": {"type": "object", "properties": {"users": {"type": "array", "items": {"$ref": "#/components/schemas/User"}}}},
+        "UserAnswer": {"type": "object", "properties": {"user": {"$ref": "#/components/schemas/User"}, "revoked_tokens": int}},
+        "NewUser": {"type": "object", "required": ["name", "role", "password"], "properties": {
+            "name": string, "role": {"type": "string", "enum": ["admin", "supervisor", "grid_manager", "ops", "clerk", "viewer"]},
+            "kind": {"type": "string", "enum": ["zhengqi", "community"], "nullable": true},
+            "scopes": {"type": "array", "items": string}, "password": {"type": "string", "format": "password", "minLength": 8}}},
+        "PasswordRequest": {"type": "object", "required": ["password"], "properties": {"password": {"type": "string", "format": "password", "minLength": 8}}},
+    });
+    if let (Some(all), Value::Object(users)) = (all.as_object_mut(), users) {
+        all.extend(users);
+    }
+    all
 }
 
 #[cfg(test)]

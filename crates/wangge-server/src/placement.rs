@@ -77,17 +77,21 @@ async fn in_cell(
     kind: EntityKind,
     code: &str,
     q: &Params,
-) -> Result<Json<Page<EntityRow>>, ApiError> {
+) -> Result<Json<Value>, ApiError> {
     let code: GridCode = code
         .parse()
         .map_err(|e| ApiError::bad_request(format!("{e}")))?;
     let (offset, limit) = page_params(q)?;
-    Ok(Json(
-        state
-            .store()
-            .entities_in_cell(kind, &code, offset, limit)
-            .await?,
-    ))
+    let (page, owner) = tokio::try_join!(
+        state.store().entities_in_cell(kind, &code, offset, limit),
+        state.store().cell_owner(&code)
+    )?;
+    // The cell's owner (active claim) is responsible for all it holds.
+    let mut body = serde_json::to_value(page).unwrap_or(Value::Null);
+    if let Some(object) = body.as_object_mut() {
+        object.insert("responsible".into(), json!(owner));
+    }
+    Ok(Json(body))
 }
 
 /// `GET /api/v1/cells/{code}/customers?offset=&limit=`
@@ -95,7 +99,7 @@ pub async fn cell_customers(
     State(state): State<AppState>,
     Path(code): Path<String>,
     Query(q): Query<Params>,
-) -> Result<Json<Page<EntityRow>>, ApiError> {
+) -> Result<Json<Value>, ApiError> {
     in_cell(&state, EntityKind::Customer, &code, &q).await
 }
 
@@ -104,7 +108,7 @@ pub async fn cell_resources(
     State(state): State<AppState>,
     Path(code): Path<String>,
     Query(q): Query<Params>,
-) -> Result<Json<Page<EntityRow>>, ApiError> {
+) -> Result<Json<Value>, ApiError> {
     in_cell(&state, EntityKind::Resource, &code, &q).await
 }
 

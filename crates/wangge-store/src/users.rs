@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
-use wangge_model::{GridCode, ManagerKind};
+use wangge_model::{GridCode, ManagerKind, Role};
 
 use crate::row::{get_bool, get_parsed, get_parsed_opt, is_unique_violation, now_ms};
 use crate::territory::first_territory_id;
@@ -24,7 +24,8 @@ impl Store {
         if taken.is_some() {
             return Err(name_taken(&user.name));
         }
-        let scope_ids = scope_grid_ids(&mut tx, &user.scopes).await?;
+        let scopes = scope_grids(&mut tx, &user.scopes).await?;
+        check_role_shape(user, &scopes)?;
         let inserted = sqlx::query(
             "INSERT INTO users (name, role, kind, password_hash, disabled, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -42,7 +43,7 @@ impl Store {
             other => other?,
         };
         let id: i64 = row.try_get("id")?;
-        for grid_id in scope_ids {
+        for (grid_id, _) in scopes {
             sqlx::query("INSERT INTO user_scopes (user_id, grid_id) VALUES ($1, $2)")
                 .bind(id)
                 .bind(grid_id)
@@ -152,18 +153,71 @@ fn user_found(rows_affected: u64, name: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Ids of the scope grids (of the territory), or `NotFound` for the first unknown.
-async fn scope_grid_ids(
+/// A user's kind and scopes must fit the role: a grid manager has a kind
+/// and level-3 scope grids, a supervisor level-1 or level-2 ones, the
+/// company-wide roles (admin, ops, clerk, viewer) neither.
+fn check_role_shape(user: &NewUser, scopes: &[(i64, (GridCode, i64))]) -> Result<(), StoreError> {
+    let invalid =
+        |field: &'static str, value: String, reason: &'static str| StoreError::InvalidField {
+            kind: "user",
+            code: user.name.clone(),
+            field,
+            value,
+            reason,
+        };
+    let (levels, reason): (&[i64], &'static str) = match user.role {
+        Role::GridManager => (&[3], "a grid manager is scoped to level-3 grids"),
+        Role::Supervisor => (
+            &[1, 2],
+            "a supervisor is scoped to level-1 or level-2 grids",
+        ),
+        _ => (
+            &[],
+            "administrators, operations, clerks and viewers have no scope",
+        ),
+    };
+    match (user.role, user.kind) {
+        (Role::GridManager, None) => {
+            return Err(invalid(
+                "kind",
+                "(none)".into(),
+                "a grid manager needs a kind: zhengqi or community",
+            ))
+        }
+        (Role::GridManager, Some(_)) | (_, None) => {}
+        (_, Some(kind)) => {
+            return Err(invalid(
+                "kind",
+                kind.as_str().into(),
+                "only grid managers have a kind",
+            ))
+        }
+    }
+    if let Some((_, (code, _))) = scopes
+        .iter()
+        .find(|(_, (_, level))| !levels.contains(level))
+    {
+        return Err(invalid("scopes", code.to_string(), reason));
+    }
+    if scopes.is_empty() && !levels.is_empty() {
+        return Err(invalid("scopes", "(none)".into(), reason));
+    }
+    Ok(())
+}
+
+/// Ids and levels of the scope grids (of the territory), or `NotFound` for
+/// the first unknown.
+async fn scope_grids(
     conn: &mut AnyConnection,
     scopes: &[GridCode],
-) -> Result<Vec<i64>, StoreError> {
+) -> Result<Vec<(i64, (GridCode, i64))>, StoreError> {
     if scopes.is_empty() {
         return Ok(Vec::new());
     }
     let territory_id = first_territory_id(conn).await?;
     let mut ids = Vec::with_capacity(scopes.len());
     for code in scopes {
-        let row = sqlx::query("SELECT id FROM grids WHERE territory_id = $1 AND code = $2")
+        let row = sqlx::query("SELECT id, level FROM grids WHERE territory_id = $1 AND code = $2")
             .bind(territory_id)
             .bind(code.as_str())
             .fetch_optional(&mut *conn)
@@ -175,8 +229,9 @@ async fn scope_grid_ids(
             });
         };
         let id: i64 = row.try_get("id")?;
-        if !ids.contains(&id) {
-            ids.push(id);
+        let level: i64 = row.try_get("level")?;
+        if !ids.iter().any(|(known, _)| *known == id) {
+            ids.push((id, (code.clone(), level)));
         }
     }
     Ok(ids)

@@ -202,6 +202,59 @@ impl Store {
             .map_err(Into::into)
     }
 
+    /// The owner of a cell: the manager of its active claim, responsible
+    /// for every customer, resource, building and opportunity placed in it.
+    /// `None` when nobody owns it (or while a claim waits for approval).
+    pub async fn cell_owner(&self, cell: &GridCode) -> Result<Option<UserRef>, StoreError> {
+        let row = sqlx::query(
+            "SELECT m.id, m.name, m.kind FROM claims cl JOIN grids c ON c.id = cl.cell_id \
+             JOIN users m ON m.id = cl.manager_id \
+             WHERE c.code = $1 AND c.level = 4 AND cl.status = 'active'",
+        )
+        .bind(cell.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(UserRef {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                kind: get_parsed_opt(&row, "kind", "manager kind")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Portfolios of the enabled grid managers above a limit or a norm's
+    /// maximum, by name (coverage report: overloaded managers).
+    pub async fn overloaded_managers(
+        &self,
+        thresholds: Option<&ValueThresholds>,
+    ) -> Result<Vec<Portfolio>, StoreError> {
+        let rows =
+            sqlx::query("SELECT id FROM users WHERE role = $1 AND disabled = $2 ORDER BY name")
+                .bind(Role::GridManager.as_str())
+                .bind(false)
+                .fetch_all(&self.pool)
+                .await?;
+        let thresholds = match thresholds {
+            Some(t) => t.clone(),
+            None => {
+                self.value_thresholds(&self.claim_rules().await?.value_tiers)
+                    .await?
+            }
+        };
+        let mut out = Vec::new();
+        for row in &rows {
+            let portfolio = self
+                .portfolio(row.try_get("id")?, Some(&thresholds))
+                .await?;
+            if portfolio.overloaded {
+                out.push(portfolio);
+            }
+        }
+        Ok(out)
+    }
+
     /// Cells without an active owner, by code (coverage report). A cell
     /// whose claim waits for approval is listed with `pending`.
     pub async fn unclaimed_cells(&self) -> Result<Vec<UnclaimedCell>, StoreError> {
