@@ -40,7 +40,11 @@ impl Store {
         placements: &[Placement],
     ) -> Result<(), StoreError> {
         check_placements(kind, placements)?;
-        let bulk = if placements.len() >= BULK_FROM_ROWS {
+        // Rebuilding the indexes and copying the other kinds back only pays
+        // when this kind is most of the table (customers, not resources).
+        let bulk = if placements.len() >= BULK_FROM_ROWS
+            && self.placements_of_other_kinds(kind).await? <= placements.len()
+        {
             self.unchecked_sqlite_connection().await?
         } else {
             None
@@ -61,6 +65,18 @@ impl Store {
         write_placements(&mut tx, self.backend(), kind, placements, false).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// How many placements of other kinds than `kind` there are.
+    async fn placements_of_other_kinds(&self, kind: EntityKind) -> Result<usize, StoreError> {
+        // Two ranges of the primary key rather than `<>`, which would scan.
+        let kind = literal(kind.as_str());
+        let count: i64 = sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM placements WHERE entity_kind < {kind} OR entity_kind > {kind}"
+        ))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(usize::try_from(count).unwrap_or(0))
     }
 
     /// Writes the placements of these entities only (re-placement after a
