@@ -61,19 +61,29 @@ impl Store {
         token_sha256: &str,
         now_ms: i64,
     ) -> Result<Option<SessionRecord>, StoreError> {
-        let row = sqlx::query(
+        // One statement (scopes joined in, one row per scope): this runs
+        // before every authenticated request.
+        let rows = sqlx::query(
             "SELECT s.id AS session_id, s.created_at, s.expires_at, \
-                    u.id, u.name, u.role, u.kind, u.disabled \
+                    u.id, u.name, u.role, u.kind, u.disabled, g.code AS scope_code \
              FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_sha256 = $1 AND s.revoked_at IS NULL AND s.expires_at > $2",
+             LEFT JOIN user_scopes us ON us.user_id = u.id \
+             LEFT JOIN grids g ON g.id = us.grid_id \
+             WHERE s.token_sha256 = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
+             ORDER BY g.code",
         )
         .bind(token_sha256)
         .bind(now_ms)
-        .fetch_optional(&self.pool)
+        .fetch_all(&self.pool)
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        let mut conn = self.pool.acquire().await?;
-        let user = user_from_row(&row, user_scopes(&mut conn, row.try_get("id")?).await?)?;
+        let Some(row) = rows.first() else {
+            return Ok(None);
+        };
+        let scopes = rows
+            .iter()
+            .filter_map(|r| get_parsed_opt(r, "scope_code", "grid code").transpose())
+            .collect::<Result<Vec<GridCode>, StoreError>>()?;
+        let user = user_from_row(row, scopes)?;
         if user.disabled {
             return Ok(None);
         }
