@@ -50,6 +50,11 @@ pub enum Command {
     Assign(AssignArgs),
     /// Stateless: add cell_code,l3_code,l2_code,l1_code,status to a CSV of lon,lat.
     AssignPoints(AssignPointsArgs),
+    /// Geocode a CSV of Chinese addresses: adds lon,lat,precision,confidence, the division codes, cell_code,status,reason.
+    Geocode(GeocodeArgs),
+    /// The division gazetteer (village level).
+    #[command(subcommand)]
+    Gazetteer(GazetteerCommand),
     /// Counts by level, type and category.
     Stats(StatsArgs),
     /// Manage users.
@@ -91,6 +96,8 @@ pub enum ImportCommand {
     Opportunities(ImportTableArgs),
     /// Outlets (营业厅) and the level-3 grids each supports; replaces the stored list.
     Outlets(ImportTableArgs),
+    /// Standard addresses (标准地址): code, division codes, road, house_number, compound, building, lon, lat.
+    Addresses(ImportAddressesArgs),
 }
 
 #[derive(Debug, Args)]
@@ -254,6 +261,51 @@ pub struct AssignPointsArgs {
     #[arg(long, default_value_t = 30.0)]
     pub snap_distance_m: f64,
     /// Worker threads for locating (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportAddressesArgs {
+    /// CSV (UTF-8, BOM or GBK).
+    pub file: PathBuf,
+    /// Text encoding (detected when missing): utf-8, gbk, gb18030.
+    #[arg(long)]
+    pub encoding: Option<wangge_io::Encoding>,
+    /// Coordinate system of lon/lat in the file: wgs84, gcj02, bd09.
+    #[arg(long, default_value = "wgs84")]
+    pub crs: wangge_geocode::crs::Crs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GazetteerCommand {
+    /// Load a village-level file (columns code,name; 12-digit codes): replaces the built-in Hubei edition.
+    Import {
+        /// CSV with code,name.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct GeocodeArgs {
+    /// CSV (UTF-8, BOM or GBK) with an address column; other columns are kept.
+    pub input: PathBuf,
+    /// Output CSV (stdout when missing).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// The address column (default: address, 地址, 装机地址, 安装地址, 详细地址).
+    #[arg(long)]
+    pub column: Option<String>,
+    /// Rows that failed or are ambiguous, ready to fix and re-submit (default: OUT.failures.csv).
+    #[arg(long)]
+    pub failures: Option<PathBuf>,
+    /// The city the addresses are in (4-digit code, e.g. 4203 for 十堰): breaks ties.
+    #[arg(long)]
+    pub city: Option<String>,
+    /// Coordinate system of the lon/lat written: wgs84, gcj02 (高德/腾讯), bd09 (百度).
+    #[arg(long, default_value = "wgs84")]
+    pub crs: wangge_geocode::crs::Crs,
+    /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
 }

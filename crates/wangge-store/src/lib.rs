@@ -20,6 +20,7 @@
 //! # Ok(()) }
 //! ```
 
+mod addresses;
 mod auth;
 mod bulk;
 mod cell_types;
@@ -42,6 +43,7 @@ mod territory;
 mod types;
 mod users;
 
+pub use addresses::{StandardAddressRecord, VillageRecord};
 pub use auth::SessionRecord;
 pub use claims::*;
 pub use connect::{Backend, Store};

@@ -2,6 +2,8 @@ mod assign;
 mod assign_points;
 mod demo;
 mod export;
+mod geocode;
+mod geocoder;
 mod import;
 mod import_table;
 mod serve;
@@ -11,7 +13,7 @@ mod user;
 use anyhow::Context;
 use wangge_store::Store;
 
-use crate::args::{Cli, Command, ImportCommand, UserCommand};
+use crate::args::{Cli, Command, GazetteerCommand, ImportCommand, UserCommand};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let store = Store::connect(&cli.db)
@@ -38,6 +40,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Assign(args) => assign::run(&store, &args).await,
         Command::AssignPoints(args) => assign_points::run(&store, &args).await,
+        Command::Geocode(args) => geocode::run(&store, &args).await,
+        Command::Gazetteer(GazetteerCommand::Import { file }) => {
+            geocoder::import_villages(&store, &file).await
+        }
+        Command::Import(ImportCommand::Addresses(args)) => {
+            geocoder::import_addresses(&store, &args.file, args.encoding, args.crs).await
+        }
         Command::Export(args) => export::run(&store, &args).await,
         Command::Stats(args) => stats::run(&store, &args).await,
         Command::User(UserCommand::Add(args)) => user::add(&store, args).await,

@@ -1,0 +1,318 @@
+//! `wangge geocode IN.csv -o OUT.csv [--column address]`: bulk geocoding.
+//!
+//! Streams the file in chunks (constant memory for any size), geocodes each
+//! chunk on all cores and copies every input column through (as UTF-8),
+//! adding DESIGN.md's columns `lon,lat,precision,confidence,province_code,
+//! city_code,county_code,town_code,village_code,cell_code,status,reason`.
+//! Rows that failed or are ambiguous are also written, as read plus
+//! `status,reason`, to a failures file that can be fixed and re-submitted.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use wangge_geocode::crs::{from_wgs84, Crs};
+use wangge_geocode::{GeocodeResult, Geocoder, Hints, Status};
+use wangge_spatial::index::{CellIndex, LocateOptions};
+use wangge_store::Store;
+
+use crate::args::GeocodeArgs;
+use crate::commands::geocoder::load_geocoder;
+
+const CHUNK_ROWS: usize = 1 << 14;
+const ADDED: [&str; 12] = [
+    "lon",
+    "lat",
+    "precision",
+    "confidence",
+    "province_code",
+    "city_code",
+    "county_code",
+    "town_code",
+    "village_code",
+    "cell_code",
+    "status",
+    "reason",
+];
+/// Names an address column goes by when `--column` is not given.
+const ADDRESS_NAMES: &[&str] = &[
+    "address",
+    "地址",
+    "装机地址",
+    "安装地址",
+    "详细地址",
+    "addr",
+];
+
+pub async fn run(store: &Store, args: &GeocodeArgs) -> anyhow::Result<()> {
+    let geocoder = load_geocoder(store).await?;
+    // Cells are optional: without grids, cell_code stays empty.
+    let index = wangge_assign::load_index(store).await.ok();
+    let hints = Hints {
+        city_code: args
+            .city
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("--city: {e}"))?,
+        ..Hints::default()
+    };
+    let input = &args.input;
+    check_not_binary(input)?;
+    let file =
+        std::fs::File::open(input).with_context(|| format!("cannot read {}", input.display()))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
+    let mut header = csv::ByteRecord::new();
+    if !reader
+        .read_byte_record(&mut header)
+        .with_context(|| format!("{}: cannot read the header", input.display()))?
+    {
+        bail!(
+            "{} is empty: a header with an address column is expected",
+            input.display()
+        );
+    }
+    let names: Vec<String> = header.iter().map(decode_name).collect();
+    let col = find_column(&names, args.column.as_deref()).ok_or_else(|| {
+        anyhow::anyhow!(
+            "{} has no {} column; columns found: {}",
+            input.display(),
+            args.column
+                .as_deref()
+                .map_or_else(|| "address (地址)".to_owned(), |c| format!("{c:?}")),
+            shown_names(&names)
+        )
+    })?;
+
+    let output = args.output.clone();
+    let failures_path = args
+        .failures
+        .clone()
+        .unwrap_or_else(|| failures_default(output.as_deref(), input));
+    let mut writer = csv::Writer::from_writer(crate::output::open(output.as_deref())?);
+    let mut failures = csv::Writer::from_path(&failures_path)
+        .with_context(|| format!("cannot create {}", failures_path.display()))?;
+    let header = to_utf8(&header);
+    let mut out_header = header.clone();
+    for extra in ADDED {
+        out_header.push_field(extra.as_bytes());
+    }
+    writer.write_byte_record(&out_header)?;
+    let mut fail_header = header.clone();
+    fail_header.push_field(b"status");
+    fail_header.push_field(b"reason");
+    failures.write_byte_record(&fail_header)?;
+
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, std::num::NonZero::get))
+        .max(1);
+    let progress = crate::commands::geocoder::progress_bar();
+    let started = Instant::now();
+    let mut counts = [0usize; 4];
+    let mut total = 0usize;
+    let mut failed_rows = 0usize;
+    let mut rows: Vec<csv::ByteRecord> = Vec::with_capacity(CHUNK_ROWS);
+    loop {
+        rows.clear();
+        let mut record = csv::ByteRecord::new();
+        while rows.len() < CHUNK_ROWS
+            && reader.read_byte_record(&mut record).with_context(|| {
+                format!(
+                    "{}: row {} cannot be read",
+                    input.display(),
+                    total + rows.len() + 2
+                )
+            })?
+        {
+            rows.push(to_utf8(&record));
+        }
+        if rows.is_empty() {
+            break;
+        }
+        let results = geocode_chunk(&geocoder, &hints, &rows, col, threads);
+        for (row, r) in rows.iter_mut().zip(&results) {
+            counts[status_index(r.status)] += 1;
+            if matches!(r.status, Status::Failed | Status::Ambiguous) {
+                let mut f = row.clone();
+                f.push_field(r.status.as_str().as_bytes());
+                f.push_field(r.reason.as_bytes());
+                failures.write_byte_record(&f)?;
+                failed_rows += 1;
+            }
+            for field in output_fields(r, index.as_ref(), args.crs) {
+                row.push_field(field.as_bytes());
+            }
+            writer.write_byte_record(row)?;
+        }
+        total += rows.len();
+        progress.set_position(total as u64);
+    }
+    writer.flush()?;
+    failures.flush()?;
+    progress.finish_and_clear();
+    let elapsed = started.elapsed().as_secs_f64().max(1e-9);
+    eprintln!(
+        "geocoded {total} rows in {elapsed:.2} s on {threads} threads ({:.0} rows/s): matched {}, partial {}, ambiguous {}, failed {}; {failed_rows} rows to fix in {}",
+        total as f64 / elapsed,
+        counts[0],
+        counts[1],
+        counts[2],
+        counts[3],
+        failures_path.display()
+    );
+    Ok(())
+}
+
+fn status_index(s: Status) -> usize {
+    match s {
+        Status::Matched => 0,
+        Status::Partial => 1,
+        Status::Ambiguous => 2,
+        Status::Failed => 3,
+    }
+}
+
+/// A file whose first 8 KiB hold NUL bytes is no CSV (a spreadsheet, an image).
+fn check_not_binary(path: &Path) -> anyhow::Result<()> {
+    let mut head = [0u8; 8192];
+    let mut f =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let n = f.read(&mut head)?;
+    if head[..n].contains(&0) {
+        let hint = if head.starts_with(b"PK") {
+            " (it looks like an .xlsx workbook: save it as CSV)"
+        } else {
+            ""
+        };
+        bail!(
+            "{} is not a text CSV file: it holds binary data{hint}",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+fn find_column(names: &[String], wanted: Option<&str>) -> Option<usize> {
+    let norm = |s: &str| s.trim().to_lowercase();
+    match wanted {
+        Some(w) => names.iter().position(|n| norm(n) == norm(w)),
+        None => ADDRESS_NAMES
+            .iter()
+            .find_map(|a| names.iter().position(|n| norm(n) == norm(a))),
+    }
+}
+
+/// Column names for a message: at most 20, each at most 40 characters (a
+/// file that is one 10 MB line has one 10 MB "column name").
+fn shown_names(names: &[String]) -> String {
+    let mut shown: Vec<String> = names
+        .iter()
+        .take(20)
+        .map(|n| {
+            if n.chars().count() > 40 {
+                format!("{}…", n.chars().take(40).collect::<String>())
+            } else {
+                n.clone()
+            }
+        })
+        .collect();
+    if names.len() > 20 {
+        shown.push(format!("… ({} columns)", names.len()));
+    }
+    shown.join(", ")
+}
+
+fn failures_default(output: Option<&Path>, input: &Path) -> PathBuf {
+    let base = output.unwrap_or(input);
+    let stem = base
+        .file_stem()
+        .map_or_else(|| "geocode".into(), |s| s.to_string_lossy().into_owned());
+    base.with_file_name(format!("{stem}.failures.csv"))
+}
+
+/// Header names and addresses may be GBK; try UTF-8 first.
+pub(crate) fn decode_name(bytes: &[u8]) -> String {
+    decode(bytes)
+        .trim()
+        .trim_start_matches('\u{feff}')
+        .to_owned()
+}
+
+/// The output is UTF-8 throughout (the added reasons are Chinese): a GBK
+/// row is transcoded, a UTF-8 row copied as it is.
+fn to_utf8(record: &csv::ByteRecord) -> csv::ByteRecord {
+    if std::str::from_utf8(record.as_slice()).is_ok() {
+        return record.clone();
+    }
+    record.iter().map(|f| decode(f).into_bytes()).collect()
+}
+
+fn decode(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_owned(),
+        Err(_) => encoding_rs::GB18030.decode(bytes).0.into_owned(),
+    }
+}
+
+fn geocode_chunk(
+    geocoder: &Geocoder,
+    hints: &Hints,
+    rows: &[csv::ByteRecord],
+    col: usize,
+    threads: usize,
+) -> Vec<GeocodeResult> {
+    let one =
+        |r: &csv::ByteRecord| geocoder.geocode(&decode(r.get(col).unwrap_or_default()), hints);
+    if threads <= 1 || rows.len() < 256 {
+        return rows.iter().map(one).collect();
+    }
+    let per = rows.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = rows
+            .chunks(per)
+            .map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+fn output_fields(r: &GeocodeResult, index: Option<&CellIndex>, crs: Crs) -> [String; 12] {
+    let code =
+        |c: Option<wangge_geocode::DivisionCode>| c.map(|c| c.to_string()).unwrap_or_default();
+    let (lon, lat, cell) = match (r.lon, r.lat) {
+        (Some(lon), Some(lat)) => {
+            let cell = index
+                .and_then(|ix| {
+                    ix.locate(lon, lat, &LocateOptions::default())
+                        .cell
+                        .map(|c| ix.grid(c).code.to_string())
+                })
+                .unwrap_or_default();
+            let (x, y) = from_wgs84(crs, lon, lat);
+            (format!("{x:.6}"), format!("{y:.6}"), cell)
+        }
+        _ => (String::new(), String::new(), String::new()),
+    };
+    [
+        lon,
+        lat,
+        r.precision.as_str().to_owned(),
+        format!("{:.2}", r.confidence),
+        code(r.province_code),
+        code(r.city_code),
+        code(r.county_code),
+        code(r.town_code),
+        code(r.village_code),
+        cell,
+        r.status.as_str().to_owned(),
+        r.reason.clone(),
+    ]
+}

@@ -1,0 +1,279 @@
+//! Issue 5 through the `wangge` binary: standard addresses, the village
+//! gazetteer, bulk geocoding with its failures file, and bad input.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test may panic
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn wangge(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wangge-under-test"))
+        .arg("--db")
+        .arg(format!("sqlite://{}", db.display()))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run wangge")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn ok(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "wangge failed\nstdout:\n{}\nstderr:\n{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    text(&output.stdout)
+}
+
+fn fails(output: &Output) -> String {
+    assert!(
+        !output.status.success(),
+        "wangge should have failed\nstdout:\n{}",
+        text(&output.stdout)
+    );
+    text(&output.stderr)
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+const ADDRESSES: &str = "code,town_code,road,house_number,building,lon,lat\n\
+    A1,420302001,北京路,12号,3栋,110.7901,32.6501\n\
+    A2,420302001,北京路,30号,,110.7950,32.6520\n\
+    A3,420303002,人民路,8号,,110.7600,32.6300\n\
+    A4,420304117,沿江大道,1号,,110.8120,32.8350\n";
+
+fn rows_of(path: &Path) -> Vec<csv::StringRecord> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    r.records().map(Result::unwrap).collect()
+}
+
+#[test]
+fn geocode_a_file_with_the_standard_address_base() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let base = write(dir.path(), "base.csv", ADDRESSES.as_bytes());
+    let out = ok(&wangge(&db, &["import", "addresses", s(&base)]));
+    assert!(out.contains("imported 4 standard addresses"), "{out}");
+
+    // GBK input with a BOM-less header in Chinese; an extra column kept.
+    let input = "客户,地址\n\
+        甲,湖北十堰茅箭区武当路街道北京路12号3栋2单元301\n\
+        乙,郧县城关镇\n\
+        丙,鼓楼区中山路5号\n\
+        丁,13907191234\n\
+        戊,茅箭区北京路２０号附近\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(input);
+    let inp = write(dir.path(), "in.csv", &gbk);
+    let outp = dir.path().join("out.csv");
+    let run = wangge(
+        &db,
+        &["geocode", s(&inp), "-o", s(&outp), "--column", "地址"],
+    );
+    ok(&run);
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains("geocoded 5 rows"), "{stderr}");
+    assert!(stderr.contains("rows/s"), "{stderr}");
+
+    let mut r = csv::Reader::from_path(&outp).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    let want = [
+        "lon",
+        "lat",
+        "precision",
+        "confidence",
+        "province_code",
+        "city_code",
+        "county_code",
+        "town_code",
+        "village_code",
+        "cell_code",
+        "status",
+        "reason",
+    ];
+    assert_eq!(&header[2..], &want);
+    let rows = rows_of(&outp);
+    assert_eq!(rows.len(), 5);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let get = |i: usize, name: &str| rows[i][col(name)].to_string();
+    // The building from the base.
+    assert_eq!(get(0, "precision"), "building");
+    assert_eq!(get(0, "status"), "matched");
+    assert_eq!(get(0, "lon"), "110.790100");
+    assert_eq!(get(0, "town_code"), "420302001");
+    // The old name, resolved to 郧阳区, placed at its town's centre.
+    assert_eq!(get(1, "county_code"), "420304");
+    assert_eq!(get(1, "precision"), "town");
+    assert_eq!(get(1, "status"), "matched");
+    // Ambiguous and failed, with reasons.
+    assert_eq!(get(2, "status"), "ambiguous");
+    assert!(get(2, "reason").contains("鼓楼区"));
+    assert_eq!(get(3, "status"), "failed");
+    // Interpolated on 北京路 between 12 and 30.
+    assert_eq!(get(4, "precision"), "road");
+
+    // The failures file: input columns + status,reason, ambiguous and failed only.
+    let failures = dir.path().join("out.failures.csv");
+    let f = rows_of(&failures);
+    assert_eq!(f.len(), 2);
+    assert_eq!(&f[0][0], "丙");
+    assert_eq!(&f[1][2], "failed");
+    // It can be re-submitted as it is.
+    let again = dir.path().join("again.csv");
+    ok(&wangge(
+        &db,
+        &[
+            "geocode",
+            s(&failures),
+            "-o",
+            s(&again),
+            "--column",
+            "地址",
+            "--city",
+            "3201",
+        ],
+    ));
+    let a = rows_of(&again);
+    assert_eq!(a.len(), 2);
+    // With 南京 as the city, 鼓楼区 is decided.
+    let c = a[0].len() - 6; // county_code is the 6th from the end
+    assert_eq!(&a[0][c], "320106");
+}
+
+#[test]
+fn crs_out_is_gcj02_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let base = write(dir.path(), "base.csv", ADDRESSES.as_bytes());
+    ok(&wangge(&db, &["import", "addresses", s(&base)]));
+    let inp = write(
+        dir.path(),
+        "in.csv",
+        "address\n十堰茅箭区北京路12号3栋\n".as_bytes(),
+    );
+    let outp = dir.path().join("out.csv");
+    ok(&wangge(
+        &db,
+        &["geocode", s(&inp), "-o", s(&outp), "--crs", "gcj02"],
+    ));
+    let rows = rows_of(&outp);
+    let lon: f64 = rows[0][1].parse().unwrap();
+    // GCJ-02 is shifted some hundreds of metres east of WGS-84 here.
+    assert!(lon > 110.7901 + 0.003 && lon < 110.7901 + 0.02, "{lon}");
+}
+
+#[test]
+fn bad_geocode_input_gets_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let out = dir.path().join("o.csv");
+
+    let empty = write(dir.path(), "empty.csv", b"");
+    let e = fails(&wangge(&db, &["geocode", s(&empty), "-o", s(&out)]));
+    assert!(e.contains("is empty"), "{e}");
+
+    let no_col = write(dir.path(), "nocol.csv", "name,phone\n甲,1\n".as_bytes());
+    let e = fails(&wangge(&db, &["geocode", s(&no_col), "-o", s(&out)]));
+    assert!(e.contains("no address"), "{e}");
+    assert!(e.contains("name, phone"), "{e}");
+
+    let e = fails(&wangge(
+        &db,
+        &["geocode", s(&no_col), "-o", s(&out), "--column", "addr2"],
+    ));
+    assert!(e.contains("\"addr2\""), "{e}");
+
+    let mut junk = b"PK\x03\x04".to_vec();
+    junk.extend((0..4096u32).map(|i| (i * 7 % 256) as u8));
+    let junk = write(dir.path(), "junk.csv", &junk);
+    let e = fails(&wangge(&db, &["geocode", s(&junk), "-o", s(&out)]));
+    assert!(e.contains("binary"), "{e}");
+    assert!(e.contains("xlsx"), "{e}");
+
+    // A 10 MB single line: read as a header, named briefly in the error.
+    let long = "很".repeat(10 * 1024 * 1024 / 3);
+    let long = write(dir.path(), "long.csv", long.as_bytes());
+    let e = fails(&wangge(&db, &["geocode", s(&long), "-o", s(&out)]));
+    assert!(e.contains("no address"), "{}", &e[..e.len().min(300)]);
+    assert!(e.len() < 2_000, "error is {} bytes", e.len());
+
+    // A 10 MB address in a proper file: geocoded from its first 256 characters.
+    let mut big = String::from("address\n十堰市茅箭区五堰街道");
+    big.push_str(&"很".repeat(10 * 1024 * 1024 / 3));
+    big.push('\n');
+    let big = write(dir.path(), "big.csv", big.as_bytes());
+    ok(&wangge(&db, &["geocode", s(&big), "-o", s(&out)]));
+    let rows = rows_of(&out);
+    assert_eq!(rows.len(), 1);
+    let n = rows[0].len();
+    assert_eq!(&rows[0][n - 5], "420302003"); // town_code
+    assert!(rows[0][n - 1].contains("256"));
+}
+
+#[test]
+fn bad_standard_addresses_are_named_by_row_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let bad = "code,town_code,road,house_number,lon,lat\n\
+        A1,420302001,北京路,12号,110.79,32.65\n\
+        A2,4203020,北京路,13号,110.79,32.65\n\
+        A3,420302001,北京路,14号,abc,32.65\n\
+        A4,420302001,,,110.79,32.65\n";
+    let f = write(dir.path(), "bad.csv", bad.as_bytes());
+    let e = fails(&wangge(&db, &["import", "addresses", s(&f)]));
+    assert!(e.contains("3 bad rows, nothing imported"), "{e}");
+    assert!(e.contains("row 3: town_code \"4203020\""), "{e}");
+    assert!(e.contains("row 4: lon \"abc\" is not a number"), "{e}");
+    assert!(e.contains("row 5: road and compound are both empty"), "{e}");
+    let no_lon = write(dir.path(), "nolon.csv", "code,road\nA,北京路\n".as_bytes());
+    let e = fails(&wangge(&db, &["import", "addresses", s(&no_lon)]));
+    assert!(
+        e.contains("no lon column; columns found: code, road"),
+        "{e}"
+    );
+}
+
+#[test]
+fn gazetteer_import_of_villages() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    // Two villages of 南京 鼓楼区 华侨路街道 (not in the built-in Hubei file).
+    let v = write(
+        dir.path(),
+        "villages.csv",
+        "code,name\n320106002001,测试一社区\n320106002002,测试二社区\n999999999001,无主村\n"
+            .as_bytes(),
+    );
+    let out = ok(&wangge(&db, &["gazetteer", "import", s(&v)]));
+    assert!(out.contains("imported 3 villages"), "{out}");
+    assert!(out.contains("1 skipped"), "{out}");
+    let inp = write(
+        dir.path(),
+        "in.csv",
+        "address\n南京鼓楼区测试二社区\n".as_bytes(),
+    );
+    let outp = dir.path().join("out.csv");
+    ok(&wangge(&db, &["geocode", s(&inp), "-o", s(&outp)]));
+    let rows = rows_of(&outp);
+    let n = rows[0].len();
+    assert_eq!(&rows[0][n - 4], "320106002002"); // village_code
+
+    let bad = write(dir.path(), "bad.csv", "code,name\n3201,太短\n".as_bytes());
+    let e = fails(&wangge(&db, &["gazetteer", "import", s(&bad)]));
+    assert!(
+        e.contains("row 2: code \"3201\" is not a 12-digit village code"),
+        "{e}"
+    );
+}
