@@ -1,15 +1,18 @@
-// The wangge map page: grid levels 1-3 as outlines, cells filled by category,
-// stats and details in a side panel. Plain ES module, no build step; MapLibre
+// The wangge map page: grid levels 1-3 as outlines and cells filled by
+// category or claim status, all from the server's vector tiles (/tiles);
+// stats, login, details and claiming in a side panel. Plain ES module, no build step; MapLibre
 // GL JS is the vendored global `maplibregl`.
 //
 // For tests: `window.wanggeMap` is the MapLibre map and `window.wanggeReady`
 // a Promise that resolves once the first data is drawn.
 
-import { I18N, CATEGORIES } from './i18n.js';
+import { I18N, CATEGORIES, CLAIM_COLORS } from './i18n.js';
 import { labelPoint, LabelLayer } from './labels.js';
 
 const { maplibregl } = window;
 const API = 'api/v1';
+// Absolute, unencoded: MapLibre fetches tiles from a worker.
+const TILES = `${window.location.origin}${window.location.pathname.replace(/[^/]*$/, '')}tiles`;
 const CELL_LABEL_MIN_ZOOM = 13;
 const LEVEL2_LABEL_MIN_ZOOM = 9.5;
 const MAX_CELL_LABELS = 250;
@@ -27,11 +30,14 @@ const state = {
   lang: initialLang(),
   stats: null,
   typeNames: new Map(), // cell type code -> {zh, en}
-  gridsByCode: new Map(), // levels 1-3
-  cellsByCode: new Map(),
+  gridsByCode: new Map(), // levels 1-2 as GeoJSON, for labels
   territoryBbox: null,
-  cellsBbox: null, // bbox the cells in the source cover
-  cellsRequest: null, // AbortController of the running cells request
+  token: null, // bearer token of the logged-in user
+  user: null, // /api/v1/me
+  claims: new Map(), // cell code -> open claim (pending or active)
+  fillMode: 'category', // or 'claims'
+  lasso: null, // {codes} of the last box selection
+  notice: null, // {text, isError} under the details
   visible: { 1: true, 2: true, 3: true, 4: true },
   selected: null, // {code, detail} or {code, error}
   selectSeq: 0,
@@ -94,6 +100,7 @@ function applyTexts() {
   }
   updatePanelToggle();
   renderStats();
+  renderAccount();
   renderDetails();
 }
 
@@ -121,6 +128,11 @@ function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+// replaceChildren, leaving out null / undefined / false (which it would print).
+function fill(el, ...kids) {
+  el.replaceChildren(...kids.flat().filter((k) => k !== null && k !== undefined && k !== false));
+}
+
 function setStatus(text, isError = false) {
   const el = document.getElementById('status');
   el.textContent = text || '';
@@ -130,20 +142,27 @@ function setStatus(text, isError = false) {
 
 // ---------- data ----------
 
-async function fetchJson(path, signal) {
-  const res = await fetch(path, { signal, headers: { Accept: 'application/json' } });
+async function fetchJson(path, signal, init = {}) {
+  const headers = { Accept: 'application/json' };
+  if (init.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (state.token) headers.Authorization = `Bearer ${state.token}`;
+  const res = await fetch(path, {
+    signal, method: init.method || 'GET', headers,
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
   let body = null;
   try { body = await res.json(); } catch { /* not JSON */ }
   if (!res.ok) {
     const err = new Error(body?.message || `${res.status} ${res.statusText}`);
     err.status = res.status;
+    err.body = body;
     throw err;
   }
   return body;
 }
 
-function emptyCollection() {
-  return { type: 'FeatureCollection', features: [] };
+function postJson(path, body) {
+  return fetchJson(path, undefined, { method: 'POST', body });
 }
 
 function extendBbox(b, geometry) {
@@ -192,47 +211,14 @@ function indexFeatures(features, byCode) {
   }
 }
 
+// Levels 1 and 2 as GeoJSON, for their labels and the first view only: the
+// map draws every level from the vector tiles.
 async function loadGrids() {
-  const levels = await Promise.all([1, 2, 3].map((level) => fetchJson(`${API}/grids?level=${level}`)));
+  const levels = await Promise.all([1, 2].map((level) => fetchJson(`${API}/grids?level=${level}`)));
   const features = levels.flatMap((fc) => fc.features || []);
   for (const f of features) f.properties.level = Number(f.properties.level);
   indexFeatures(features, state.gridsByCode);
   state.territoryBbox = bboxOf(levels[0].features || []) || bboxOf(features);
-  map.getSource('grids').setData({ type: 'FeatureCollection', features });
-}
-
-// Cells for the view: zoomed out this is the whole territory in one request
-// (7,183 polygons draw fine), zoomed in only the view plus a margin.
-async function loadCells() {
-  const territory = state.territoryBbox;
-  if (!territory) return;
-  const view = intersect(viewBbox(), territory);
-  if (!view) return;
-  if (state.cellsBbox && contains(state.cellsBbox, view)) return;
-  let want = territory;
-  if (map.getZoom() >= 11) {
-    const dx = (view[2] - view[0]) * 0.5; const dy = (view[3] - view[1]) * 0.5;
-    want = intersect([view[0] - dx, view[1] - dy, view[2] + dx, view[3] + dy], territory);
-  }
-  state.cellsRequest?.abort();
-  const request = new AbortController();
-  state.cellsRequest = request;
-  setStatus(t('loading_cells'));
-  try {
-    const fc = await fetchJson(`${API}/cells?bbox=${bboxParam(want)}`, request.signal);
-    const features = fc.features || [];
-    state.cellsByCode = new Map();
-    indexFeatures(features, state.cellsByCode);
-    map.getSource('cells').setData({ type: 'FeatureCollection', features });
-    state.cellsBbox = want;
-    setStatus('');
-  } catch (err) {
-    if (err.name === 'AbortError') return;
-    setStatus(t('load_failed') + err.message, true);
-    throw err;
-  } finally {
-    if (state.cellsRequest === request) state.cellsRequest = null;
-  }
 }
 
 async function loadStats() {
@@ -278,7 +264,9 @@ function baseStyle() {
 
 const categoryColor = ['match', ['get', 'category'],
   ...CATEGORIES.flatMap((c) => [c.key, c.color]), '#cccccc'];
-const isInvalid = ['==', ['get', 'valid'], false];
+const isInvalid = ['has', 'invalid'];
+const claimColor = ['match', ['coalesce', ['feature-state', 'claim'], 'none'],
+  ...CLAIM_COLORS.flatMap((c) => [c.key, c.color]), '#d9d9d9'];
 const byZoom = (...stops) => ['interpolate', ['linear'], ['zoom'], ...stops];
 
 function levelFilter(level) {
@@ -287,12 +275,15 @@ function levelFilter(level) {
 
 function addLayers() {
   map.addImage('hatch', hatchImage());
-  map.addSource('cells', { type: 'geojson', data: emptyCollection(), promoteId: 'code' });
-  map.addSource('grids', { type: 'geojson', data: emptyCollection(), promoteId: 'code' });
+  map.addSource('cells', { type: 'vector', tiles: [`${TILES}/cells/{z}/{x}/{y}.mvt`],
+    maxzoom: 16, promoteId: { cells: 'code' } });
+  map.addSource('grids', { type: 'vector', tiles: [`${TILES}/grids/{z}/{x}/{y}.mvt`],
+    maxzoom: 14, promoteId: { grids: 'code' } });
   const none = ['==', ['get', 'code'], ''];
   const layers = [
     { id: 'cells-fill', type: 'fill', source: 'cells', level: 4,
-      paint: { 'fill-color': categoryColor, 'fill-opacity': byZoom(8, 0.8, 14, 0.6) } },
+      paint: { 'fill-color': state.fillMode === 'claims' ? claimColor : categoryColor,
+        'fill-opacity': byZoom(8, 0.8, 14, 0.6) } },
     { id: 'cells-invalid', type: 'fill', source: 'cells', level: 4, filter: isInvalid,
       paint: { 'fill-pattern': 'hatch' } },
     { id: 'cells-line', type: 'line', source: 'cells', level: 4,
@@ -327,6 +318,7 @@ function addLayers() {
       paint: { 'line-color': COLORS.selected, 'line-width': 3.5 } },
   ];
   for (const { level, ...layer } of layers) {
+    layer['source-layer'] = layer.source;
     map.addLayer(layer);
     if (level) levelLayers[level].push(layer.id);
   }
@@ -383,9 +375,9 @@ function updateLabels() {
     const visible = [];
     for (const f of map.queryRenderedFeatures({ layers: ['cells-fill'] })) {
       const code = f.properties.code;
-      if (seen.has(code) || !state.cellsByCode.has(code)) continue;
+      if (seen.has(code)) continue;
       seen.add(code);
-      visible.push(state.cellsByCode.get(code));
+      visible.push({ properties: f.properties, geometry: f.geometry });
     }
     candidates = labelCandidates(visible, 'lbl-cell', MAX_CELL_LABELS);
   } else if (zoom >= LEVEL2_LABEL_MIN_ZOOM && state.visible[2]) {
@@ -525,13 +517,265 @@ function renderDetails() {
     .map(([l, n]) => `${levelName(l)} ${fmtInt(n)}`);
   if (kids.length) rows.push([t('children'), kids.join(' · ')]);
 
-  el.replaceChildren(
+  fill(el,
     h('div', { class: 'details-head' },
       h('h3', { class: 'details-name' }, grid.name || grid.code),
       h('button', { type: 'button', class: 'icon', 'aria-label': t('close'), title: t('close'),
         onclick: () => select(null) }, '×')),
     h('dl', {}, rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+    level === 4 ? claimBlock(grid.code, sel) : null,
+    state.notice ? h('p', { class: state.notice.isError ? 'error notice' : 'ok notice' }, state.notice.text) : null,
   );
+}
+
+// ---------- claims ----------
+
+function claimKind(c) {
+  if (!c) return 'none';
+  if (c.status === 'pending') return 'pending';
+  return state.user && c.manager?.id === state.user.id ? 'mine' : 'other';
+}
+
+function applyClaimStates() {
+  if (!map.getSource('cells')) return;
+  map.removeFeatureState({ source: 'cells', sourceLayer: 'cells' });
+  for (const [code, c] of state.claims) {
+    map.setFeatureState({ source: 'cells', sourceLayer: 'cells', id: code }, { claim: claimKind(c) });
+  }
+  renderAccount();
+}
+
+async function loadClaims() {
+  state.claims = new Map();
+  if (state.token) {
+    try {
+      const r = await fetchJson(`${API}/claims?status=pending,active&limit=10000`);
+      for (const c of r.claims || []) state.claims.set(c.cell, c);
+    } catch (err) {
+      setStatus(t('load_failed') + err.message, true);
+    }
+  }
+  applyClaimStates();
+}
+
+function setClaim(code, claim) {
+  if (claim && (claim.status === 'pending' || claim.status === 'active')) state.claims.set(code, claim);
+  else state.claims.delete(code);
+  map.setFeatureState({ source: 'cells', sourceLayer: 'cells', id: code }, { claim: claimKind(claim) });
+}
+
+function refusalText(err) {
+  const b = err.body || {};
+  if (Array.isArray(b.refusals) && b.refusals.length) {
+    return t('refused') + b.refusals.map((r) => `${r.cell}: ${r.message || r.reason}`).join('; ');
+  }
+  return t('refused') + (b.message || err.message) + (b.reason ? ` (${b.reason})` : '');
+}
+
+async function claimStep(code, action) {
+  try {
+    const r = await postJson(`${API}/cells/${encodeURIComponent(code)}/${action}`, {});
+    setClaim(code, r.claim);
+    state.notice = null;
+  } catch (err) {
+    state.notice = { text: refusalText(err), isError: true };
+  }
+  renderAccount();
+  if (state.selected?.code === code) {
+    renderDetails();
+    loadCellExtras(code, state.selectSeq);
+  }
+}
+
+function claimBlock(code, sel) {
+  if (!state.token) return null;
+  const c = state.claims.get(code);
+  const kind = claimKind(c);
+  const rows = [[t('claim_state'), h('span', { class: `claim-badge claim-${kind}`, 'data-claim': kind }, t(`claim_${kind}`))]];
+  if (c) rows.push([t('owner'), c.manager?.name || '–']);
+  const extras = sel.extras || {};
+  if (extras.customers !== undefined) rows.push([t('customers'), fmtInt(extras.customers)]);
+  if (extras.resources !== undefined) rows.push([t('resources'), fmtInt(extras.resources)]);
+  const buttons = [];
+  if (kind === 'none') {
+    buttons.push(h('button', { type: 'button', class: 'primary', id: 'claim-btn', onclick: () => claimStep(code, 'claim') }, t('claim')));
+  } else if (kind === 'mine' || (kind === 'pending' && c.manager?.id === state.user?.id)) {
+    buttons.push(h('button', { type: 'button', id: 'release-btn', onclick: () => claimStep(code, 'release') }, t('release')));
+  }
+  const history = (extras.history || []).slice(-5).reverse();
+  return h('div', { class: 'claim-block' },
+    h('dl', {}, rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+    buttons.length ? h('div', { class: 'actions' }, buttons) : null,
+    extras.history ? h('div', { class: 'history' },
+      h('h4', {}, t('history')),
+      history.length ? h('ol', {}, history.map((e) => h('li', {},
+        `${new Date(e.at_ms).toLocaleString(t('number_locale'))} · ${t(`act_${e.action}`)} · ${e.actor}`
+        + (e.status ? ` → ${t(`st_${e.status}`)}` : '')))) : h('p', { class: 'hint' }, t('no_history'))) : null);
+}
+
+// Customers, resources and history of a selected cell (each may be refused
+// to this user: then it is simply not shown).
+async function loadCellExtras(code, seq) {
+  const enc = encodeURIComponent(code);
+  const count = (r) => r?.total ?? r?.count ?? (Array.isArray(r?.items) ? r.items.length
+    : Array.isArray(r?.features) ? r.features.length : undefined);
+  const [customers, resources, history] = await Promise.all([
+    fetchJson(`${API}/cells/${enc}/customers?limit=1`).catch(() => null),
+    fetchJson(`${API}/cells/${enc}/resources?limit=1`).catch(() => null),
+    fetchJson(`${API}/cells/${enc}/history`).catch(() => null),
+  ]);
+  if (seq !== state.selectSeq || !state.selected) return;
+  state.selected.extras = { customers: count(customers), resources: count(resources), history: history?.history };
+  renderDetails();
+}
+
+// ---------- account ----------
+
+async function restoreSession() {
+  try { state.token = window.sessionStorage.getItem('wangge.token'); } catch { state.token = null; }
+  if (state.token) {
+    try {
+      state.user = await fetchJson(`${API}/me`);
+    } catch {
+      state.token = null;
+      state.user = null;
+    }
+  }
+  if (state.user?.role === 'grid_manager') setFillMode('claims');
+  await loadClaims();
+}
+
+async function login(name, password) {
+  const r = await postJson(`${API}/auth/login`, { name, password });
+  state.token = r.token;
+  try { window.sessionStorage.setItem('wangge.token', r.token); } catch { /* this page only */ }
+  state.user = await fetchJson(`${API}/me`);
+  setFillMode(state.user.role === 'grid_manager' ? 'claims' : state.fillMode);
+  await loadClaims();
+  renderDetails();
+}
+
+async function logout() {
+  try { await postJson(`${API}/auth/logout`, {}); } catch { /* the token is dropped anyway */ }
+  state.token = null;
+  state.user = null;
+  try { window.sessionStorage.removeItem('wangge.token'); } catch { /* nothing kept */ }
+  await loadClaims();
+  renderDetails();
+}
+
+function setFillMode(mode) {
+  state.fillMode = mode;
+  if (map.getLayer('cells-fill')) {
+    map.setPaintProperty('cells-fill', 'fill-color', mode === 'claims' ? claimColor : categoryColor);
+  }
+  renderAccount();
+}
+
+function renderAccount() {
+  const el = document.getElementById('account-body');
+  if (!el) return;
+  const modes = h('div', { class: 'fill-mode', role: 'radiogroup' },
+    h('span', { class: 'name' }, t('fill_by')),
+    ...['category', 'claims'].map((m) => h('label', {},
+      h('input', { type: 'radio', name: 'fill-mode', value: m, checked: state.fillMode === m,
+        onchange: () => setFillMode(m) }), t(`fill_${m}`))));
+  const legend = state.fillMode === 'claims' ? h('ul', { class: 'rows claim-legend' },
+    CLAIM_COLORS.map((c) => h('li', { class: 'row' }, h('span', { class: 'legend-key' },
+      h('span', { class: 'swatch', style: `background:${c.color}` }), h('span', { class: 'name' }, t(`claim_${c.key}`)))))) : null;
+  if (!state.user) {
+    const err = h('p', { class: 'error', id: 'login-error' });
+    const form = h('form', { id: 'login-form', class: 'login' },
+      h('input', { name: 'name', autocomplete: 'username', placeholder: t('user_name'), 'aria-label': t('user_name'), required: true }),
+      h('input', { name: 'password', type: 'password', autocomplete: 'current-password', placeholder: t('password'), 'aria-label': t('password'), required: true }),
+      h('button', { type: 'submit', class: 'primary' }, t('login')), err);
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const data = new FormData(form);
+      login(String(data.get('name')), String(data.get('password'))).catch((error) => {
+        err.textContent = t('login_failed') + error.message;
+      });
+    });
+    fill(el, form, modes, legend);
+    return;
+  }
+  const mine = [...state.claims.values()].filter((c) => claimKind(c) === 'mine' || (c.status === 'pending' && c.manager?.id === state.user.id));
+  fill(el,
+    h('div', { class: 'who' }, h('strong', { id: 'user-name' }, state.user.name), ` · ${t(`role_${state.user.role}`)}`,
+      h('button', { type: 'button', class: 'link', id: 'logout', onclick: logout }, t('logout'))),
+    modes, legend,
+    state.user.role === 'grid_manager' || mine.length ? h('details', { class: 'my-cells', open: mine.length > 0 && mine.length <= 12 },
+      h('summary', {}, `${t('my_cells')} (${fmtInt(mine.length)})`),
+      h('ul', {}, mine.slice(0, 200).map((c) => h('li', {}, h('button', { type: 'button', class: 'link',
+        onclick: () => select(c.cell, 4, null, true) }, `${c.cell} ${c.cell_name || ''}`))))) : null,
+    state.user.role === 'grid_manager' ? h('p', { class: 'hint' }, t('lasso_hint')) : null,
+  );
+}
+
+// ---------- lasso: shift-drag a box over cells, claim them in one step ----------
+
+function setupLasso() {
+  map.boxZoom.disable();
+  const canvas = map.getCanvasContainer();
+  let start = null;
+  let box = null;
+  const pos = (e) => { const r = canvas.getBoundingClientRect(); return [e.clientX - r.left, e.clientY - r.top]; };
+  canvas.addEventListener('mousedown', (e) => {
+    if (!e.shiftKey || e.button !== 0 || !state.token) return;
+    e.preventDefault();
+    e.stopPropagation();
+    map.dragPan.disable();
+    start = pos(e);
+    box = h('div', { class: 'lasso-box' });
+    canvas.append(box);
+  }, true);
+  window.addEventListener('mousemove', (e) => {
+    if (!start) return;
+    const p = pos(e);
+    Object.assign(box.style, { left: `${Math.min(p[0], start[0])}px`, top: `${Math.min(p[1], start[1])}px`,
+      width: `${Math.abs(p[0] - start[0])}px`, height: `${Math.abs(p[1] - start[1])}px` });
+  });
+  window.addEventListener('mouseup', (e) => {
+    if (!start) return;
+    const p = pos(e);
+    const from = start;
+    start = null;
+    box.remove();
+    map.dragPan.enable();
+    if (Math.abs(p[0] - from[0]) < 4 || Math.abs(p[1] - from[1]) < 4) return;
+    const hits = map.queryRenderedFeatures([[Math.min(p[0], from[0]), Math.min(p[1], from[1])],
+      [Math.max(p[0], from[0]), Math.max(p[1], from[1])]], { layers: ['cells-fill'] });
+    const codes = [...new Set(hits.map((f) => f.properties.code))].filter((c) => !state.claims.has(c));
+    showLasso(codes);
+  });
+}
+
+function showLasso(codes) {
+  state.selectSeq += 1;
+  state.selected = null;
+  state.lasso = { codes };
+  const el = document.getElementById('details-body');
+  document.getElementById('details').classList.add('has-selection');
+  const msg = h('p', { class: 'notice' });
+  el.replaceChildren(
+    h('p', { id: 'lasso-count' }, t('lasso_selected').replace('{n}', fmtInt(codes.length))),
+    h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', id: 'claim-all', disabled: codes.length === 0,
+      onclick: async () => {
+        try {
+          const r = await postJson(`${API}/claims/batch`, { cells: codes, action: 'claim' });
+          const results = r.results || r.cells || r.claims || [];
+          for (const item of results) setClaim(item.cell || item.claim?.cell, item.claim || item);
+          if (!results.length) await loadClaims();
+          msg.className = 'ok notice';
+          msg.textContent = t('batch_done').replace('{n}', fmtInt(codes.length));
+        } catch (err) {
+          msg.className = 'error notice';
+          msg.textContent = refusalText(err);
+        }
+        renderAccount();
+      } }, t('claim_all'))),
+    msg);
+  if (isPhone()) setPanelOpen(true);
 }
 
 async function select(code, level, feature, zoomTo = false) {
@@ -545,17 +789,16 @@ async function select(code, level, feature, zoomTo = false) {
   }
   state.selected = { code, feature };
   setSelectedHighlight(code, level);
-  if (zoomTo) {
-    const f = state.gridsByCode.get(code) || state.cellsByCode.get(code);
-    const b = f && bboxOf([f]);
-    if (b) map.fitBounds(b, { padding: fitPadding(), maxZoom: 15 });
-  }
+  state.notice = null;
   renderDetails();
   if (isPhone()) setPanelOpen(true);
   try {
     const detail = await fetchJson(`${API}/grids/${encodeURIComponent(code)}`);
     if (seq !== state.selectSeq) return;
     state.selected = { code, feature, detail };
+    const b = detail.bbox || bboxOf([{ geometry: detail.geometry }]);
+    if (zoomTo && b) map.fitBounds(b, { padding: fitPadding(), maxZoom: 15 });
+    if (Number(detail.grid?.level) === 4 && state.token) loadCellExtras(code, seq);
   } catch (err) {
     if (seq !== state.selectSeq) return;
     state.selected = { code, feature, error: err.status === 404 ? t('not_found') : err.message };
@@ -571,7 +814,7 @@ function onMapClick(e) {
   const hit = hits[0];
   if (!hit) { select(null); return; }
   const code = hit.properties.code;
-  select(code, hit.properties.level, state.cellsByCode.get(code) || state.gridsByCode.get(code));
+  select(code, hit.properties.level, hit);
 }
 
 function fitPadding() {
@@ -604,6 +847,7 @@ map.keyboard.disableRotation();
 map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
 map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
 window.wanggeMap = map;
+window.wanggeState = state; // read by the browser tests
 
 function debounce(fn, ms) {
   let timer;
@@ -618,7 +862,7 @@ async function start() {
   const stats = loadStats();
   await loadGrids();
   if (state.territoryBbox) map.fitBounds(state.territoryBbox, { padding: fitPadding(), duration: 0 });
-  await loadCells();
+  await restoreSession();
   await stats;
   // Wait for a frame with everything drawn; the repaint makes sure one comes.
   const drawn = new Promise((resolve) => map.once('idle', resolve));
@@ -632,15 +876,14 @@ async function start() {
       .filter((id) => map.getLayoutProperty(id, 'visibility') !== 'none');
     map.getCanvas().style.cursor = map.queryRenderedFeatures(e.point, { layers }).length ? 'pointer' : '';
   });
-  const refresh = debounce(() => {
-    loadCells().catch(() => { /* shown in the status line */ });
-  }, 300);
-  map.on('moveend', () => { refresh(); updateLabels(); });
+  map.on('moveend', () => { updateLabels(); });
   map.on('resize', () => { labels.resetFonts(); updateLabels(); });
-  // Cell labels depend on what is drawn; re-place them when new cells arrive.
+  // Cell labels depend on what is drawn; re-place them when new tiles arrive.
+  const relabel = debounce(updateLabels, 150);
   map.on('sourcedata', (e) => {
-    if (e.sourceId === 'cells' && e.isSourceLoaded && map.getZoom() >= CELL_LABEL_MIN_ZOOM) updateLabels();
+    if (e.sourceId === 'cells' && e.isSourceLoaded && map.getZoom() >= CELL_LABEL_MIN_ZOOM) relabel();
   });
+  setupLasso();
 }
 
 window.wanggeReady = start().catch((err) => {
