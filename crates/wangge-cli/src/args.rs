@@ -55,6 +55,8 @@ pub enum Command {
     /// The division gazetteer (village level).
     #[command(subcommand)]
     Gazetteer(GazetteerCommand),
+    /// Coverage report: gaps, overlaps, bad geometry, ownership and data gaps; --fix applies the proposals.
+    Coverage(CoverageArgs),
     /// Counts by level, type and category.
     Stats(StatsArgs),
     /// Manage users.
@@ -308,4 +310,39 @@ pub struct GeocodeArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CoverageFormat {
+    Json,
+    Geojson,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct CoverageArgs {
+    /// Only this level of children (default: all levels).
+    #[arg(long)]
+    pub level: Option<LevelNo>,
+    /// Gaps narrower than this many metres are slivers, wider ones blind spots.
+    #[arg(long, default_value_t = 5.0)]
+    pub gap_width_m: f64,
+    /// Only items inside this grid.
+    #[arg(long)]
+    pub parent: Option<GridCode>,
+    /// Only these parts, comma-separated: gaps, overlaps, outside_parent, edge_mismatches, invalid, fixes, ownership, data.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Report format (default json; with --fix: a text summary unless json is asked for).
+    #[arg(long, value_enum)]
+    pub format: Option<CoverageFormat>,
+    /// Output file (stdout when missing).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Apply the fix proposals (gaps to a neighbour, overlaps split) in one transaction and print the difference.
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix: show what would change, write nothing.
+    #[arg(long, requires = "fix")]
+    pub dry_run: bool,
 }

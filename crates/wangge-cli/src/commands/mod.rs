@@ -1,5 +1,6 @@
 mod assign;
 mod assign_points;
+mod coverage;
 mod demo;
 mod export;
 mod geocode;
@@ -48,6 +49,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             geocoder::import_addresses(&store, &args.file, args.encoding, args.crs).await
         }
         Command::Export(args) => export::run(&store, &args).await,
+        Command::Coverage(args) => coverage::run(&store, &args).await,
         Command::Stats(args) => stats::run(&store, &args).await,
         Command::User(UserCommand::Add(args)) => user::add(&store, args).await,
         Command::User(UserCommand::List) => user::list(&store).await,

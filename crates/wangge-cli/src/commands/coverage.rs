@@ -1,0 +1,214 @@
+//! `wangge coverage`: the coverage report as JSON, GeoJSON or CSV; with
+//! `--fix`, the proposals applied (or, `--dry-run`, only shown) and the
+//! difference they make.
+
+use std::io::Write;
+use std::time::Instant;
+
+use wangge_coverage::{
+    analyze_snapshot, apply_plan, build_report, difference, fixed_snapshot, plan_fixes,
+    write_report, DiffRow, FixPlan, Format, Kind, Report, ReportOptions, Snapshot,
+};
+use wangge_spatial::coverage::CoverageReport;
+use wangge_store::Store;
+
+use crate::args::{CoverageArgs, CoverageFormat};
+
+pub async fn run(store: &Store, args: &CoverageArgs) -> anyhow::Result<()> {
+    let options = ReportOptions {
+        level: args.level,
+        gap_width_m: args.gap_width_m,
+        parent: args.parent.clone(),
+        kinds: args
+            .kind
+            .as_deref()
+            .map(Kind::parse_list)
+            .transpose()?
+            .unwrap_or_default(),
+    };
+    options.check()?;
+    let (snapshot, geometry) = analyse(store, &options).await?;
+    if args.fix {
+        return fix(store, args, &options, &snapshot, &geometry).await;
+    }
+    let started = Instant::now();
+    let report = build_report(store, &snapshot, &geometry, &options).await?;
+    tracing::info!(
+        ms = started.elapsed().as_millis(),
+        "ownership and data gaps read"
+    );
+    let format = match args.format.unwrap_or(CoverageFormat::Json) {
+        CoverageFormat::Json => Format::Json,
+        CoverageFormat::Geojson => Format::Geojson,
+        CoverageFormat::Csv => Format::Csv,
+    };
+    let mut out = crate::output::open(args.output.as_deref())?;
+    write_report(&report, format, &mut out)?;
+    out.flush()?;
+    if let Some(path) = &args.output {
+        eprintln!("{} written to {}", one_line(&report), path.display());
+    }
+    Ok(())
+}
+
+/// Loads the grids and runs the geometric analysis.
+async fn analyse(
+    store: &Store,
+    options: &ReportOptions,
+) -> anyhow::Result<(Snapshot, CoverageReport)> {
+    let started = Instant::now();
+    let snapshot = Snapshot::load(store).await?;
+    if snapshot.grids.is_empty() {
+        anyhow::bail!(
+            "the database has no grids: import some first (wangge import grids FILE --level 1)"
+        );
+    }
+    let load_ms = started.elapsed().as_millis();
+    let started = Instant::now();
+    let geometry = analyze_snapshot(&snapshot, options);
+    tracing::info!(
+        grids = snapshot.grids.len(),
+        load_ms,
+        analyze_ms = started.elapsed().as_millis(),
+        "coverage analysed"
+    );
+    Ok((snapshot, geometry))
+}
+
+/// "12 gaps (3.4 m²), 2 overlaps, ..." for the terminal.
+fn one_line(report: &Report) -> String {
+    let levels = &report.summary.levels;
+    let gaps: usize = levels.iter().map(|l| l.gaps.count).sum();
+    let gap_m2: f64 = levels.iter().map(|l| l.gaps.area_m2).sum();
+    let blind: usize = levels.iter().map(|l| l.blind_spots.count).sum();
+    let overlaps: usize = levels.iter().map(|l| l.overlaps.count).sum();
+    let outside: usize = levels.iter().map(|l| l.outside_parent.count).sum();
+    let edges: usize = levels.iter().map(|l| l.edge_mismatches.count).sum();
+    let invalid: usize = levels.iter().map(|l| l.invalid).sum();
+    let o = &report.summary.ownership;
+    let d = &report.summary.data;
+    format!(
+        "coverage report: {gaps} gaps ({gap_m2:.1} m², {blind} blind spots), {overlaps} overlaps, \
+         {outside} grids outside their parent, {edges} edge mismatches, {invalid} invalid; \
+         {} unclaimed cells, {} level-3 grids without manager, {} without outlet; \
+         {} customers and {} resources not in a cell, {} network blind spots, {} cells with ports over 90 %",
+        o.unclaimed_cells,
+        o.level3_without_manager,
+        o.grids_without_outlet,
+        d.customers_not_in_cell,
+        d.resources_not_in_cell,
+        d.network_blind_spots,
+        d.ports_over_90pct
+    )
+}
+
+async fn fix(
+    store: &Store,
+    args: &CoverageArgs,
+    options: &ReportOptions,
+    snapshot: &Snapshot,
+    before: &CoverageReport,
+) -> anyhow::Result<()> {
+    let plan = plan_fixes(snapshot, before);
+    let (after, applied) = if args.dry_run || plan.changes.is_empty() {
+        (
+            analyze_snapshot(&fixed_snapshot(snapshot, &plan), options),
+            None,
+        )
+    } else {
+        let applied = apply_plan(store, &plan).await?;
+        let (_, after) = analyse(store, options).await?;
+        (after, Some(applied))
+    };
+    let diff = difference(before, &after);
+    let mut out = crate::output::open(args.output.as_deref())?;
+    if args.format == Some(CoverageFormat::Json) {
+        let json = serde_json::json!({
+            "dry_run": args.dry_run,
+            "plan": plan,
+            "applied": applied,
+            "difference": diff,
+        });
+        serde_json::to_writer(&mut out, &json)?;
+        writeln!(out)?;
+    } else {
+        print_fix(&mut out, args.dry_run, &plan, applied.as_ref(), &diff)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn print_fix(
+    out: &mut dyn Write,
+    dry_run: bool,
+    plan: &FixPlan,
+    applied: Option<&wangge_coverage::Applied>,
+    diff: &[DiffRow],
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{} proposals move a piece (gap to a neighbour, overlap split); {} blind spots are left for a new cell",
+        plan.proposals_applied, plan.blind_spots_left
+    )?;
+    let verb = if dry_run { "would change" } else { "changed" };
+    writeln!(out, "{} grids {verb}:", plan.changes.len())?;
+    for c in &plan.changes {
+        writeln!(
+            out,
+            "  {:<24} level {}  {:.2} m² -> {:.2} m² ({:+.2} m²){}",
+            c.grid.as_str(),
+            c.level,
+            c.area_before_m2,
+            c.area_after_m2,
+            c.area_after_m2 - c.area_before_m2,
+            c.update
+                .invalid_reason
+                .as_deref()
+                .map(|r| format!("  still invalid: {r}"))
+                .unwrap_or_default()
+        )?;
+    }
+    for code in &plan.left_alone {
+        writeln!(
+            out,
+            "  {code}: left alone, the proposals would leave it empty"
+        )?;
+    }
+    match applied {
+        None if dry_run => writeln!(out, "dry run: nothing written")?,
+        None => writeln!(out, "nothing to change")?,
+        Some(a) => writeln!(
+            out,
+            "wrote {} grids in one transaction; placed {} entities again",
+            a.grids_changed, a.entities_replaced
+        )?,
+    }
+    let when = if dry_run { "after (dry run)" } else { "after" };
+    writeln!(out, "report difference: level, kind, before -> {when}")?;
+    for row in diff
+        .iter()
+        .filter(|r| r.count_before != r.count_after || r.amount_before != r.amount_after)
+    {
+        let unit = match row.kind {
+            "edge_mismatches" => " m",
+            "invalid" => "",
+            _ => " m²",
+        };
+        let amount = |count: usize, amount: f64| {
+            if unit.is_empty() {
+                count.to_string()
+            } else {
+                format!("{count} ({amount:.2}{unit})")
+            }
+        };
+        writeln!(
+            out,
+            "  level {}  {:<16} {} -> {}",
+            row.level,
+            row.kind,
+            amount(row.count_before, row.amount_before),
+            amount(row.count_after, row.amount_after)
+        )?;
+    }
+    Ok(())
+}

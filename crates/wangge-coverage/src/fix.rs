@@ -1,0 +1,217 @@
+//! Applying the report's fix proposals: a plan (new geometry per grid that
+//! changes), the same plan applied in memory for a dry run, or written in
+//! one store transaction followed by re-placing what lies in the changed
+//! areas, and the difference between two reports.
+
+use geo::MultiPolygon;
+use serde::Serialize;
+use wangge_model::{GridCode, LevelNo};
+use wangge_spatial::area::geodesic_area_m2;
+use wangge_spatial::bbox::bbox_of;
+use wangge_spatial::coverage::{
+    apply_fixes, lonlat_area_m2, AreaTotal, CoverageReport, FixKind, LevelSummary,
+};
+use wangge_spatial::validate::{check_multipolygon, summarize};
+use wangge_store::{BBox, GeometryUpdate, Store};
+
+use crate::geometry::polygonal_value;
+use crate::{CoverageError, Snapshot, StoredExtra};
+
+/// What applying the proposals of a report changes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FixPlan {
+    pub changes: Vec<GridChange>,
+    /// Proposals that move a piece (`gap_to_neighbour`, `overlap_split`).
+    pub proposals_applied: usize,
+    /// Gaps left alone: real blind spots need a new cell.
+    pub blind_spots_left: usize,
+    /// Grids a proposal would leave empty: not changed (a person decides).
+    pub left_alone: Vec<GridCode>,
+}
+
+/// One grid's new geometry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GridChange {
+    pub level: LevelNo,
+    pub grid: GridCode,
+    /// Areas as the report measures them (edges straight in lon/lat).
+    pub area_before_m2: f64,
+    pub area_after_m2: f64,
+    #[serde(skip)]
+    pub geometry: MultiPolygon<f64>,
+    #[serde(skip)]
+    pub old_bbox: Option<BBox>,
+    #[serde(skip)]
+    pub update: GeometryUpdate,
+}
+
+/// The changes the proposals of `report` (analysed on `snapshot`) make.
+pub fn plan_fixes(snapshot: &Snapshot, report: &CoverageReport) -> FixPlan {
+    let mut changes = Vec::new();
+    let mut left_alone = Vec::new();
+    for (code, geometry) in apply_fixes(&snapshot.grids, &report.fixes) {
+        let Some(before) = snapshot.grid(&code) else {
+            continue;
+        };
+        let Some(bbox) = bbox_of(&geometry) else {
+            left_alone.push(code);
+            continue;
+        };
+        let text = polygonal_value(&geometry).to_string();
+        changes.push(GridChange {
+            level: before.level,
+            area_before_m2: lonlat_area_m2(&before.geometry),
+            area_after_m2: lonlat_area_m2(&geometry),
+            old_bbox: bbox_of(&before.geometry),
+            update: GeometryUpdate {
+                code: code.clone(),
+                geometry_geojson: text,
+                bbox,
+                area_m2: geodesic_area_m2(&geometry),
+                invalid_reason: summarize(&check_multipolygon(&geometry)),
+            },
+            grid: code,
+            geometry,
+        });
+    }
+    let moving = |k: FixKind| matches!(k, FixKind::GapToNeighbour | FixKind::OverlapSplit);
+    FixPlan {
+        proposals_applied: report.fixes.iter().filter(|f| moving(f.kind)).count(),
+        blind_spots_left: report
+            .fixes
+            .iter()
+            .filter(|f| f.kind == FixKind::LeaveBlindSpot)
+            .count(),
+        changes,
+        left_alone,
+    }
+}
+
+/// `snapshot` with the plan applied, in memory (the dry run).
+pub fn fixed_snapshot(snapshot: &Snapshot, plan: &FixPlan) -> Snapshot {
+    let mut grids = snapshot.grids.clone();
+    let mut stored = snapshot.stored.clone();
+    for change in &plan.changes {
+        if let Some(i) = grids.iter().position(|g| g.code == change.grid) {
+            grids[i].geometry = change.geometry.clone();
+            grids[i]
+                .invalid_reason
+                .clone_from(&change.update.invalid_reason);
+            stored[i] = StoredExtra {
+                parsed: true,
+                outlet: stored[i].outlet.clone(),
+            };
+        }
+    }
+    Snapshot::new(snapshot.revision, grids, stored)
+}
+
+/// What writing a plan did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Applied {
+    pub grids_changed: usize,
+    /// Customers, resources, buildings and opportunities placed again
+    /// (those in the changed grids' old or new bounding box).
+    pub entities_replaced: usize,
+}
+
+/// Writes the plan in ONE transaction, then re-places the entities in the
+/// changed areas.
+pub async fn apply_plan(store: &Store, plan: &FixPlan) -> Result<Applied, CoverageError> {
+    let updates: Vec<GeometryUpdate> = plan.changes.iter().map(|c| c.update.clone()).collect();
+    store.update_grid_geometries(&updates).await?;
+    let mut area: Option<BBox> = None;
+    for b in plan
+        .changes
+        .iter()
+        .flat_map(|c| c.old_bbox.into_iter().chain([c.update.bbox]))
+    {
+        area = Some(match area {
+            None => b,
+            Some(a) => [
+                a[0].min(b[0]),
+                a[1].min(b[1]),
+                a[2].max(b[2]),
+                a[3].max(b[3]),
+            ],
+        });
+    }
+    let anything_placed = store.entity_counts().await?.iter().any(|(_, n)| *n > 0);
+    let entities_replaced = match area {
+        Some(area) if anything_placed => {
+            let index = wangge_assign::load_index(store).await?;
+            wangge_assign::reassign_bbox(
+                store,
+                &index,
+                area,
+                &wangge_assign::AssignOptions::default(),
+            )
+            .await?
+        }
+        _ => 0,
+    };
+    Ok(Applied {
+        grids_changed: plan.changes.len(),
+        entities_replaced,
+    })
+}
+
+/// One line of the difference between two reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DiffRow {
+    pub level: LevelNo,
+    /// `gaps`, `slivers`, `blind_spots`, `overlaps`, `outside_parent`,
+    /// `edge_mismatches`, `invalid`.
+    pub kind: &'static str,
+    pub count_before: usize,
+    pub count_after: usize,
+    /// Total area (m²) or length (m, edge mismatches); 0 for `invalid`.
+    pub amount_before: f64,
+    pub amount_after: f64,
+}
+
+type AreaOf = fn(&LevelSummary) -> AreaTotal;
+
+/// Per level and kind, before and after.
+pub fn difference(before: &CoverageReport, after: &CoverageReport) -> Vec<DiffRow> {
+    let mut rows = Vec::new();
+    for b in &before.summary.levels {
+        let Some(a) = after.summary.levels.iter().find(|a| a.level == b.level) else {
+            continue;
+        };
+        let areas: [(&'static str, AreaOf); 5] = [
+            ("gaps", |l| l.gaps),
+            ("slivers", |l| l.slivers),
+            ("blind_spots", |l| l.blind_spots),
+            ("overlaps", |l| l.overlaps),
+            ("outside_parent", |l| l.outside_parent),
+        ];
+        for (kind, total) in areas {
+            rows.push(DiffRow {
+                level: b.level,
+                kind,
+                count_before: total(b).count,
+                count_after: total(a).count,
+                amount_before: total(b).area_m2,
+                amount_after: total(a).area_m2,
+            });
+        }
+        rows.push(DiffRow {
+            level: b.level,
+            kind: "edge_mismatches",
+            count_before: b.edge_mismatches.count,
+            count_after: a.edge_mismatches.count,
+            amount_before: b.edge_mismatches.length_m,
+            amount_after: a.edge_mismatches.length_m,
+        });
+        rows.push(DiffRow {
+            level: b.level,
+            kind: "invalid",
+            count_before: b.invalid,
+            count_after: a.invalid,
+            amount_before: 0.0,
+            amount_after: 0.0,
+        });
+    }
+    rows
+}

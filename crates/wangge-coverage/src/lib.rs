@@ -1,0 +1,42 @@
+//! The coverage report of a stored territory (issue 4): where the grid is
+//! broken and who or what it leaves out.
+//!
+//! * geometry - gaps, overlaps, parts outside parents, edge mismatches,
+//!   invalid polygons and fix proposals - comes from
+//!   [`wangge_spatial::coverage::analyze`] on a [`Snapshot`] of the stored
+//!   grids ([`analyze_snapshot`]: pure CPU work, cacheable per
+//!   [`Snapshot::revision`]);
+//! * ownership gaps (unclaimed cells, level-3 grids without manager or
+//!   outlet, idle outlets, land claimed twice) and data gaps (entities not
+//!   placed, cells with customers but no network, full ports) are read from
+//!   the store each time ([`build_report`]);
+//! * [`write_report`] writes JSON, one GeoJSON FeatureCollection or CSV with
+//!   WKT; [`plan_fixes`] / [`apply_plan`] apply the proposals in one
+//!   transaction and [`difference`] compares two reports.
+//!
+//! The CLI (`wangge coverage`) and the server (`GET /api/v1/coverage`)
+//! share this crate, so both give the same content.
+
+mod data;
+mod error;
+mod fix;
+mod geometry;
+mod options;
+mod ownership;
+mod render;
+mod report;
+mod snapshot;
+
+pub use data::{CellItem, DataCounts, DataGaps, UnplacedInGrid, UnplacedKind, PORTS_FULL_SHARE};
+pub use error::CoverageError;
+pub use fix::{
+    apply_plan, difference, fixed_snapshot, plan_fixes, Applied, DiffRow, FixPlan, GridChange,
+};
+pub use geometry::polygonal_value;
+pub use options::{Kind, ReportOptions};
+pub use ownership::{
+    GridItem, OutletItem, OverlappingClaim, Ownership, OwnershipCounts, UnclaimedCell,
+};
+pub use render::{feature_collection, wkt, write_report, Format};
+pub use report::{analyze_snapshot, build_report, Report, Summary};
+pub use snapshot::{Snapshot, StoredExtra};
