@@ -5,6 +5,7 @@ mod api_error;
 mod assets;
 pub mod auth;
 mod claims;
+mod coverage;
 mod grids;
 pub mod openapi;
 mod params;
@@ -38,6 +39,8 @@ struct Inner {
     index: RwLock<Option<Arc<CellIndex>>>,
     /// Vector tiles cut from the snapshot, cached per snapshot.
     tiles: tiles::TileCache,
+    /// Coverage analyses per grid revision.
+    coverage: coverage::CoverageCache,
 }
 
 impl AppState {
@@ -59,6 +62,7 @@ impl AppState {
                 thresholds: claims::ThresholdCache::default(),
                 index: RwLock::new(None),
                 tiles: tiles::TileCache::default(),
+                coverage: coverage::CoverageCache::default(),
             }),
         }
     }
@@ -73,6 +77,10 @@ impl AppState {
 
     pub(crate) fn tiles(&self) -> &tiles::TileCache {
         &self.inner.tiles
+    }
+
+    pub(crate) fn coverage_cache(&self) -> &coverage::CoverageCache {
+        &self.inner.coverage
     }
 
     pub fn store(&self) -> &Store {
@@ -113,6 +121,7 @@ pub fn router(state: AppState) -> Router {
         .route("/cells/{code}/customers", get(placement::cell_customers))
         .route("/cells/{code}/resources", get(placement::cell_resources))
         .route("/unplaced", get(placement::unplaced))
+        .route("/coverage", get(coverage::coverage))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/me", get(auth::me))

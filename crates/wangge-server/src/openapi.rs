@@ -271,6 +271,22 @@ pub const ROUTES: &[RouteDoc] = &[
             ("limit", "rows, at most 1000"),
         ],
     ),
+    with_query(
+        route(
+            "get",
+            "/api/v1/coverage",
+            Access::Map,
+            "coverage",
+            "Coverage report: summary (counts, areas, health per parent), gaps, overlaps, outside_parent, edge_mismatches, invalid, fixes, ownership and data gaps; geometry as GeoJSON. The analysis is cached per grid revision.",
+        ),
+        &[
+            ("level", "only this level of children (1-4)"),
+            ("parent", "only items inside this grid (code)"),
+            ("kind", "comma-separated: gaps, overlaps, outside_parent, edge_mismatches, invalid, fixes, ownership, data"),
+            ("gap_width_m", "gaps narrower than this are slivers (default 5)"),
+            ("format", "json (default) or geojson: one FeatureCollection with a kind property"),
+        ],
+    ),
     answers(
         with_body(
             route(

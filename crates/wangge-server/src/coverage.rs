@@ -1,0 +1,157 @@
+//! `GET /api/v1/coverage`: the coverage report (the same content as
+//! `wangge coverage --format json`). The geometric analysis takes about a
+//! second on the demo territory, so it is cached per grid revision (kept
+//! by the database's triggers, so a change made by the CLI or another
+//! server shows at once); ownership and data gaps are read on every call.
+
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use wangge_coverage::{
+    analyze_snapshot, build_report, feature_collection, CoverageError, Kind, ReportOptions,
+    Snapshot,
+};
+use wangge_model::{GridCode, LevelNo};
+use wangge_spatial::coverage::CoverageReport;
+use wangge_store::Store;
+
+use crate::params::{self, Params};
+use crate::{ApiError, AppState};
+
+/// Analyses kept at most (one per level and gap width asked for).
+const CACHED_ANALYSES: usize = 8;
+
+/// Geometric analyses by (grid revision, level, gap width).
+#[derive(Default)]
+pub struct CoverageCache {
+    entries: Mutex<Vec<Cached>>,
+}
+
+struct Cached {
+    revision: i64,
+    level: Option<LevelNo>,
+    gap_width_bits: u64,
+    snapshot: Arc<Snapshot>,
+    geometry: Arc<CoverageReport>,
+}
+
+type Analysis = (Arc<Snapshot>, Arc<CoverageReport>);
+
+impl CoverageCache {
+    /// The analysis of the current grid: cached, or computed now (off the
+    /// async threads) and kept.
+    pub async fn analysis(
+        &self,
+        store: &Store,
+        options: &ReportOptions,
+    ) -> Result<Analysis, CoverageError> {
+        let revision = store.grid_revision().await?;
+        let gap_width_bits = options.gap_width_m.to_bits();
+        let found = |entries: &[Cached]| {
+            entries
+                .iter()
+                .find(|c| {
+                    c.revision == revision
+                        && c.level == options.level
+                        && c.gap_width_bits == gap_width_bits
+                })
+                .map(|c| (c.snapshot.clone(), c.geometry.clone()))
+        };
+        if let Some(hit) = self.entries.lock().ok().and_then(|e| found(&e)) {
+            return Ok(hit);
+        }
+        let snapshot = Arc::new(Snapshot::load(store).await?);
+        let for_analysis = (snapshot.clone(), options.clone());
+        let geometry =
+            tokio::task::spawn_blocking(move || analyze_snapshot(&for_analysis.0, &for_analysis.1))
+                .await
+                .map_err(|e| CoverageError::BadOption(format!("coverage analysis failed: {e}")))?;
+        let geometry = Arc::new(geometry);
+        if let Ok(mut entries) = self.entries.lock() {
+            // Older revisions are dead; a bounded number of the rest.
+            entries.retain(|c| c.revision >= snapshot.revision);
+            if entries.len() >= CACHED_ANALYSES {
+                entries.remove(0);
+            }
+            entries.push(Cached {
+                revision: snapshot.revision,
+                level: options.level,
+                gap_width_bits,
+                snapshot: snapshot.clone(),
+                geometry: geometry.clone(),
+            });
+        }
+        Ok((snapshot, geometry))
+    }
+}
+
+/// `GET /api/v1/coverage?level=&parent=&kind=&gap_width_m=&format=json|geojson`
+pub async fn coverage(
+    State(state): State<AppState>,
+    Query(q): Query<Params>,
+) -> Result<Response, ApiError> {
+    let kinds = match q.get("kind") {
+        Some(text) => Kind::parse_list(text)
+            .map_err(|e| ApiError::bad_request(format!("parameter kind: {e}")))?,
+        None => Vec::new(),
+    };
+    let options = ReportOptions {
+        level: params::optional::<LevelNo>(&q, "level")?,
+        gap_width_m: params::optional::<f64>(&q, "gap_width_m")?
+            .unwrap_or(ReportOptions::default().gap_width_m),
+        parent: params::optional::<GridCode>(&q, "parent")?,
+        kinds,
+    };
+    options
+        .check()
+        .map_err(|e| ApiError::bad_request(format!("parameter gap_width_m: {e}")))?;
+    let geojson = match q.get("format").map(|f| f.trim()) {
+        None | Some("" | "json") => false,
+        Some("geojson") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "parameter format={other:?}: expected json or geojson"
+            )))
+        }
+    };
+    if state.store().is_empty().await? {
+        return Err(ApiError::not_found("the database holds no grid yet"));
+    }
+    let (snapshot, geometry) = state
+        .coverage_cache()
+        .analysis(state.store(), &options)
+        .await
+        .map_err(api_error)?;
+    let report = build_report(state.store(), &snapshot, &geometry, &options)
+        .await
+        .map_err(api_error)?;
+    if geojson {
+        let collection = feature_collection(&report).map_err(api_error)?;
+        return Ok((
+            [(header::CONTENT_TYPE, "application/geo+json")],
+            Json(collection),
+        )
+            .into_response());
+    }
+    Ok(Json(report).into_response())
+}
+
+fn api_error(e: CoverageError) -> ApiError {
+    match e {
+        CoverageError::Store(e) => e.into(),
+        CoverageError::BadOption(message) if message.starts_with("unknown report kind") => {
+            ApiError::bad_request(message)
+        }
+        other => {
+            tracing::error!(error = %other, "coverage report failed");
+            ApiError {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                error: "internal",
+                message: "internal error; the server log has the details".to_owned(),
+            }
+        }
+    }
+}
