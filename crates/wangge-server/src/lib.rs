@@ -6,6 +6,7 @@ mod assets;
 pub mod auth;
 mod claims;
 mod coverage;
+pub mod geocode;
 mod grids;
 pub mod openapi;
 mod params;
@@ -39,6 +40,8 @@ struct Inner {
     index: RwLock<Option<Arc<CellIndex>>>,
     /// Vector tiles cut from the snapshot, cached per snapshot.
     tiles: tiles::TileCache,
+    /// The geocoder with the standard address base, loaded on first use.
+    geocoder: geocode::GeocoderCache,
     /// Coverage analyses per grid revision.
     coverage: coverage::CoverageCache,
 }
@@ -62,6 +65,7 @@ impl AppState {
                 thresholds: claims::ThresholdCache::default(),
                 index: RwLock::new(None),
                 tiles: tiles::TileCache::default(),
+                geocoder: geocode::GeocoderCache::default(),
                 coverage: coverage::CoverageCache::default(),
             }),
         }
@@ -73,6 +77,16 @@ impl AppState {
 
     pub(crate) fn thresholds_cache(&self) -> &claims::ThresholdCache {
         &self.inner.thresholds
+    }
+
+    pub(crate) fn geocoder_cache(&self) -> &geocode::GeocoderCache {
+        &self.inner.geocoder
+    }
+
+    /// Drops the loaded geocoder: the next request reloads the standard
+    /// addresses and villages from the store.
+    pub fn reload_geocoder(&self) {
+        self.inner.geocoder.clear();
     }
 
     pub(crate) fn tiles(&self) -> &tiles::TileCache {
@@ -117,6 +131,8 @@ pub fn router(state: AppState) -> Router {
         .route("/stats", get(grids::stats))
         .route("/outlets", get(grids::outlets))
         .route("/locate", get(placement::locate))
+        .route("/geocode", post(geocode::geocode_one))
+        .route("/reverse", get(geocode::reverse))
         .route("/assignment", get(placement::assignment))
         .route("/cells/{code}/customers", get(placement::cell_customers))
         .route("/cells/{code}/resources", get(placement::cell_resources))

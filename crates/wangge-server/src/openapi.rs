@@ -223,6 +223,30 @@ pub const ROUTES: &[RouteDoc] = &[
             ),
         ],
     ),
+    with_body(
+        route(
+            "post",
+            "/api/v1/geocode",
+            Access::Signed,
+            "geocode",
+            "One Chinese address: body {address, city?, crs?}; lon/lat, precision, confidence, status (matched, partial, ambiguous, failed), reason, the five division codes, candidates, cell_code and the parsed parts.",
+        ),
+        "Object",
+    ),
+    with_query(
+        route(
+            "get",
+            "/api/v1/reverse",
+            Access::Signed,
+            "geocode",
+            "The nearest standard address to a point, with its division chain and distance_m, and the point's cell.",
+        ),
+        &[
+            ("lon", "longitude"),
+            ("lat", "latitude"),
+            ("crs", "wgs84 (default), gcj02 or bd09"),
+        ],
+    ),
     with_query(
         route(
             "get",

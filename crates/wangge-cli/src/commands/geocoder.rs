@@ -2,45 +2,18 @@
 //! address base), and the two loaders: `wangge import addresses FILE` and
 //! `wangge gazetteer import villages.csv`.
 
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use wangge_geocode::crs::{to_wgs84, Crs};
 use wangge_geocode::{AddressBase, DivisionCode, Gazetteer, Geocoder, Level, StandardAddress};
 use wangge_store::{StandardAddressRecord, Store, VillageRecord};
 
-/// The embedded gazetteer (or the imported village edition) with the stored
-/// standard addresses; division centres are the mean of their addresses.
+/// The geocoder the store configures (shared with the server).
 pub async fn load_geocoder(store: &Store) -> anyhow::Result<Geocoder> {
-    let villages = store.villages().await?;
-    let geocoder = if villages.is_empty() {
-        Geocoder::new()
-    } else {
-        let mut csv = String::from("code,name\n");
-        for v in &villages {
-            csv.push_str(&v.code);
-            csv.push(',');
-            csv.push_str(&v.name);
-            csv.push('\n');
-        }
-        Geocoder::with_gazetteer(Arc::new(
-            Gazetteer::with_villages_csv(csv.as_bytes())
-                .context("the stored village gazetteer is unreadable")?,
-        ))
-    };
-    let records = store.standard_addresses().await?;
-    if records.is_empty() {
-        return Ok(geocoder);
-    }
-    let mut addresses = Vec::with_capacity(records.len());
-    for r in &records {
-        addresses.push(to_standard(r).with_context(|| format!("standard address {}", r.code))?);
-    }
-    let centroids = centroids(&addresses);
-    let base = AddressBase::new(addresses)?.with_centroids(centroids);
-    Ok(geocoder.with_base(Arc::new(base)))
+    wangge_server::geocode::load_geocoder(store)
+        .await
+        .map_err(|e| anyhow::anyhow!(e))
 }
 
 fn code_of(field: &str, value: Option<&str>, level: Level) -> anyhow::Result<Option<DivisionCode>> {
@@ -61,37 +34,7 @@ fn code_of(field: &str, value: Option<&str>, level: Level) -> anyhow::Result<Opt
 }
 
 fn to_standard(r: &StandardAddressRecord) -> anyhow::Result<StandardAddress> {
-    Ok(StandardAddress {
-        province_code: code_of("province_code", r.province_code.as_deref(), Level::Province)?,
-        city_code: code_of("city_code", r.city_code.as_deref(), Level::City)?,
-        county_code: code_of("county_code", r.county_code.as_deref(), Level::County)?,
-        town_code: code_of("town_code", r.town_code.as_deref(), Level::Town)?,
-        village_code: code_of("village_code", r.village_code.as_deref(), Level::Village)?,
-        road: r.road.clone(),
-        number: r.house_number.clone(),
-        compound: r.compound.clone(),
-        building: r.building.clone(),
-        lon: r.lon,
-        lat: r.lat,
-    })
-}
-
-/// Mean position of the addresses of every village, town and county.
-fn centroids(addresses: &[StandardAddress]) -> HashMap<DivisionCode, (f64, f64)> {
-    let mut sums: HashMap<DivisionCode, (f64, f64, f64)> = HashMap::new();
-    for a in addresses {
-        for level in [Level::Village, Level::Town, Level::County] {
-            if let Some(c) = a.code(level) {
-                let e = sums.entry(c).or_default();
-                e.0 += a.lon;
-                e.1 += a.lat;
-                e.2 += 1.0;
-            }
-        }
-    }
-    sums.into_iter()
-        .map(|(c, (x, y, n))| (c, (x / n, y / n)))
-        .collect()
+    wangge_server::geocode::standard_address(r).map_err(|e| anyhow::anyhow!(e))
 }
 
 pub fn progress_bar() -> indicatif::ProgressBar {

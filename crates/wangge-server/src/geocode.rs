@@ -1,0 +1,285 @@
+//! Geocoding over HTTP: one address (`POST /api/v1/geocode`) and reverse
+//! (`GET /api/v1/reverse`). The geocoder (gazetteer with the stored village
+//! edition, the standard address base) is loaded from the store on first use
+//! and kept; [`AppState::reload_geocoder`] drops it after an import.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use axum::extract::{Query, State};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use wangge_geocode::crs::{from_wgs84, to_wgs84, Crs};
+use wangge_geocode::{
+    AddressBase, DivisionCode, Gazetteer, Geocoder, Hints, Level, StandardAddress,
+};
+use wangge_spatial::index::LocateOptions;
+use wangge_store::{StandardAddressRecord, Store};
+
+use crate::params::{self, Params};
+use crate::{ApiError, AppState};
+
+/// Longest address accepted in one request (the parser reads 256 characters).
+const MAX_ADDRESS_BYTES: usize = 4096;
+
+/// The loaded geocoder, shared by requests.
+#[derive(Default)]
+pub struct GeocoderCache(RwLock<Option<Arc<Geocoder>>>);
+
+impl GeocoderCache {
+    pub fn clear(&self) {
+        if let Ok(mut g) = self.0.write() {
+            *g = None;
+        }
+    }
+}
+
+impl AppState {
+    /// The geocoder, loaded from the store the first time.
+    pub async fn geocoder(&self) -> Result<Arc<Geocoder>, ApiError> {
+        if let Some(g) = self.geocoder_cache().0.read().ok().and_then(|g| g.clone()) {
+            return Ok(g);
+        }
+        let g = Arc::new(load_geocoder(self.store()).await.map_err(|e| {
+            tracing::error!(error = %e, "loading the geocoder");
+            ApiError {
+                status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                error: "internal",
+                message: "internal error; the server log has the details".into(),
+            }
+        })?);
+        if let Ok(mut slot) = self.geocoder_cache().0.write() {
+            *slot = Some(g.clone());
+        }
+        Ok(g)
+    }
+}
+
+/// A standard address as the geocoder takes it; the error names the field.
+pub fn standard_address(r: &StandardAddressRecord) -> Result<StandardAddress, String> {
+    let code = |field: &str, v: Option<&str>, level: Level| -> Result<_, String> {
+        let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) else {
+            return Ok(None);
+        };
+        let c: DivisionCode = v.parse().map_err(|e| format!("{field} {v:?}: {e}"))?;
+        if c.level() != level {
+            return Err(format!(
+                "{field} {v:?} is a {} code, not a {} code",
+                c.level().as_str(),
+                level.as_str()
+            ));
+        }
+        Ok(Some(c))
+    };
+    Ok(StandardAddress {
+        province_code: code("province_code", r.province_code.as_deref(), Level::Province)?,
+        city_code: code("city_code", r.city_code.as_deref(), Level::City)?,
+        county_code: code("county_code", r.county_code.as_deref(), Level::County)?,
+        town_code: code("town_code", r.town_code.as_deref(), Level::Town)?,
+        village_code: code("village_code", r.village_code.as_deref(), Level::Village)?,
+        road: r.road.clone(),
+        number: r.house_number.clone(),
+        compound: r.compound.clone(),
+        building: r.building.clone(),
+        lon: r.lon,
+        lat: r.lat,
+    })
+}
+
+/// The embedded gazetteer (or the stored village edition) with the stored
+/// standard addresses; division centres are the mean of their addresses.
+pub async fn load_geocoder(store: &Store) -> Result<Geocoder, String> {
+    let villages = store.villages().await.map_err(|e| e.to_string())?;
+    let geocoder = if villages.is_empty() {
+        Geocoder::new()
+    } else {
+        let mut csv = String::from("code,name\n");
+        for v in &villages {
+            csv.push_str(&v.code);
+            csv.push(',');
+            csv.push_str(&v.name);
+            csv.push('\n');
+        }
+        let gaz = Gazetteer::with_villages_csv(csv.as_bytes())
+            .map_err(|e| format!("the stored village gazetteer: {e}"))?;
+        Geocoder::with_gazetteer(Arc::new(gaz))
+    };
+    let records = store
+        .standard_addresses()
+        .await
+        .map_err(|e| e.to_string())?;
+    if records.is_empty() {
+        return Ok(geocoder);
+    }
+    let addresses = records
+        .iter()
+        .map(|r| standard_address(r).map_err(|e| format!("standard address {}: {e}", r.code)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let centroids = centroids(&addresses);
+    let base = AddressBase::new(addresses)
+        .map_err(|e| e.to_string())?
+        .with_centroids(centroids);
+    Ok(geocoder.with_base(Arc::new(base)))
+}
+
+/// Mean position of the standard addresses of every village, town and county.
+fn centroids(addresses: &[StandardAddress]) -> HashMap<DivisionCode, (f64, f64)> {
+    let mut sums: HashMap<DivisionCode, (f64, f64, f64)> = HashMap::new();
+    for a in addresses {
+        for level in [Level::Village, Level::Town, Level::County] {
+            if let Some(c) = a.code(level) {
+                let e = sums.entry(c).or_default();
+                e.0 += a.lon;
+                e.1 += a.lat;
+                e.2 += 1.0;
+            }
+        }
+    }
+    sums.into_iter()
+        .map(|(c, (x, y, n))| (c, (x / n, y / n)))
+        .collect()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct GeocodeRequest {
+    address: String,
+    /// 4-digit city code that breaks ties (4203 for 十堰).
+    city: Option<String>,
+    /// Coordinate system of the answer.
+    crs: Option<String>,
+}
+
+fn parse_crs(s: Option<&str>) -> Result<Crs, ApiError> {
+    s.map_or(Ok(Crs::Wgs84), |c| {
+        c.parse()
+            .map_err(|e| ApiError::bad_request(format!("crs: {e}")))
+    })
+}
+
+/// `POST /api/v1/geocode` `{"address": "...", "city"?: "4203", "crs"?: "gcj02"}`
+pub async fn geocode_one(
+    State(state): State<AppState>,
+    Json(req): Json<GeocodeRequest>,
+) -> Result<Json<Value>, ApiError> {
+    if req.address.len() > MAX_ADDRESS_BYTES {
+        return Err(ApiError::bad_request(format!(
+            "address is {} bytes; at most {MAX_ADDRESS_BYTES} are accepted",
+            req.address.len()
+        )));
+    }
+    let crs = parse_crs(req.crs.as_deref())?;
+    let city_code = req
+        .city
+        .as_deref()
+        .map(|c| {
+            c.parse::<DivisionCode>()
+                .map_err(|e| ApiError::bad_request(format!("city {c:?}: {e}")))
+        })
+        .transpose()?;
+    let hints = Hints {
+        city_code,
+        ..Hints::default()
+    };
+    let g = state.geocoder().await?;
+    let r = g.geocode(&req.address, &hints);
+    let cell = match (r.lon, r.lat, state.index()) {
+        (Some(lon), Some(lat), Some(ix)) => ix
+            .locate(lon, lat, &LocateOptions::default())
+            .cell
+            .map(|c| ix.grid(c).code.to_string()),
+        _ => None,
+    };
+    let (lon, lat) = match (r.lon, r.lat) {
+        (Some(x), Some(y)) => {
+            let (x, y) = from_wgs84(crs, x, y);
+            (Some(x), Some(y))
+        }
+        _ => (None, None),
+    };
+    let parsed = g.parse(&req.address);
+    let code = |c: Option<DivisionCode>| c.map(|c| c.to_string());
+    Ok(Json(json!({
+        "address": req.address,
+        "lon": lon,
+        "lat": lat,
+        "crs": crs.as_str(),
+        "precision": r.precision.as_str(),
+        "confidence": r.confidence,
+        "status": r.status.as_str(),
+        "reason": r.reason,
+        "province_code": code(r.province_code),
+        "city_code": code(r.city_code),
+        "county_code": code(r.county_code),
+        "town_code": code(r.town_code),
+        "village_code": code(r.village_code),
+        "name": r.name,
+        "cell_code": cell,
+        "candidates": r.candidates.iter().map(|c| json!({
+            "code": c.code.to_string(), "name": c.name, "levels_matched": c.levels_matched,
+        })).collect::<Vec<_>>(),
+        "parsed": parsed,
+    })))
+}
+
+/// `GET /api/v1/reverse?lon=&lat=[&crs=gcj02]`: the nearest standard
+/// address with its division chain, and the cell of the point.
+pub async fn reverse(
+    State(state): State<AppState>,
+    Query(q): Query<Params>,
+) -> Result<Json<Value>, ApiError> {
+    let lon = params::optional::<f64>(&q, "lon")?
+        .ok_or_else(|| ApiError::bad_request("parameter lon is required"))?;
+    let lat = params::optional::<f64>(&q, "lat")?
+        .ok_or_else(|| ApiError::bad_request("parameter lat is required"))?;
+    if !(lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0) {
+        return Err(ApiError::bad_request(format!(
+            "lon/lat {lon} {lat} are not a point on Earth"
+        )));
+    }
+    let crs = params::optional::<Crs>(&q, "crs")?.unwrap_or_default();
+    let (lon, lat) = to_wgs84(crs, lon, lat);
+    let g = state.geocoder().await?;
+    let nearest = g.base().nearest(lon, lat).map(|(a, d_m)| {
+        let chain: Vec<Value> = Level::ALL
+            .iter()
+            .filter_map(|&l| a.code(l))
+            .map(|c| {
+                json!({
+                    "level": c.level().as_str(),
+                    "code": c.to_string(),
+                    "name": g.gazetteer().division(c).map(|d| d.name.to_owned()),
+                })
+            })
+            .collect();
+        let full = a.deepest().and_then(|c| g.gazetteer().full_name(c));
+        json!({
+            "distance_m": d_m,
+            "lon": a.lon,
+            "lat": a.lat,
+            "road": a.road,
+            "number": a.number,
+            "compound": a.compound,
+            "building": a.building,
+            "divisions": chain,
+            "label": format!(
+                "{}{}{}{}",
+                full.unwrap_or_default(),
+                a.road,
+                a.number.as_deref().unwrap_or(""),
+                a.building.as_deref().unwrap_or("")
+            ),
+        })
+    });
+    let cell = state.index().and_then(|ix| {
+        ix.locate(lon, lat, &LocateOptions::default())
+            .cell
+            .map(|c| ix.grid(c).code.to_string())
+    });
+    Ok(Json(json!({
+        "lon": lon,
+        "lat": lat,
+        "nearest": nearest,
+        "cell_code": cell,
+    })))
+}
