@@ -64,6 +64,23 @@ impl TileCache {
         }
     }
 
+    /// The key of a grid or cell tile of a given grid generation (the
+    /// background cutter keeps the generation it started with, so a tile
+    /// of an older snapshot never lands under a newer key).
+    pub(super) fn grid_key_at(generation: u64, layer: Layer, frame: &Frame) -> TileKey {
+        TileKey {
+            generation,
+            layer,
+            z: frame.z,
+            x: frame.x,
+            y: frame.y,
+        }
+    }
+
+    pub(super) fn grid_generation(&self) -> u64 {
+        self.grid_generation.load(Ordering::SeqCst)
+    }
+
     pub(super) fn get(&self, key: &TileKey) -> Option<Arc<Encoded>> {
         self.entries.lock().ok()?.map.get(key).cloned()
     }

@@ -61,7 +61,11 @@ impl Encoded {
     fn new(body: Vec<u8>) -> Encoded {
         use sha2::Digest;
         let digest = sha2::Sha256::digest(&body);
-        let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+        let hex = digest[..12].iter().fold(String::new(), |mut out, b| {
+            use std::fmt::Write;
+            let _ = write!(out, "{b:02x}");
+            out
+        });
         Encoded {
             body,
             etag: format!("\"{hex}\""),
@@ -139,7 +143,42 @@ async fn grid_source(state: &AppState) -> Result<Arc<GridSource>, ApiError> {
     );
     cache.new_generation();
     *slot = Some(built.clone());
+    prewarm(state.clone(), built.clone());
     Ok(built)
+}
+
+/// Deepest zoom cut ahead: shallower tiles hold thousands of cells each and
+/// take tens of milliseconds, deeper ones a few at most.
+pub const PREWARM_MAX_ZOOM: u8 = 8;
+
+/// Cuts the grid and cell tiles of zooms 0-[`PREWARM_MAX_ZOOM`] over the
+/// territory in the background, so they are cache hits when asked for.
+fn prewarm(state: AppState, grids: Arc<GridSource>) {
+    let generation = state.tiles().grid_generation();
+    tokio::task::spawn_blocking(move || {
+        let [x0, y0, x1, y1] = grids.world_extent();
+        if x0 > x1 {
+            return;
+        }
+        for z in 0..=PREWARM_MAX_ZOOM {
+            let n = f64::from(1u32 << z);
+            let last = (1u32 << z) - 1;
+            let (tx0, tx1) = ((x0 * n) as u32, ((x1 * n) as u32).min(last));
+            let (ty0, ty1) = ((y0 * n) as u32, ((y1 * n) as u32).min(last));
+            for x in tx0..=tx1 {
+                for y in ty0..=ty1 {
+                    for layer in [Layer::Grids, Layer::Cells] {
+                        let frame = Frame::new(z, x, y);
+                        let key = TileCache::grid_key_at(generation, layer, &frame);
+                        if state.tiles().get(&key).is_none() {
+                            let tile = Encoded::new(render(&grids, None, layer, &frame));
+                            state.tiles().put(key, Arc::new(tile));
+                        }
+                    }
+                }
+            }
+        }
+    });
 }
 
 async fn dot_source(state: &AppState) -> Result<Arc<DotSource>, ApiError> {

@@ -20,10 +20,10 @@ pub enum Value {
     Double(f64),
 }
 
-/// Hashable form of a [`Value`] for the layer's value table.
+/// Hashable form of a number [`Value`] for the layer's value table
+/// (strings have their own table, looked up by `&str`).
 #[derive(Hash, PartialEq, Eq)]
-enum ValueKey {
-    Str(String),
+enum NumberKey {
     Int(i64),
     Double(u64),
 }
@@ -38,7 +38,8 @@ pub struct LayerWriter {
     keys: Vec<String>,
     key_index: HashMap<String, u32>,
     values: Vec<Value>,
-    value_index: HashMap<ValueKey, u32>,
+    string_index: HashMap<String, u32>,
+    number_index: HashMap<NumberKey, u32>,
     /// Encoded `Feature` messages, each already wrapped as field 2.
     features: Vec<u8>,
     feature_count: usize,
@@ -51,7 +52,8 @@ impl LayerWriter {
             keys: Vec::new(),
             key_index: HashMap::new(),
             values: Vec::new(),
-            value_index: HashMap::new(),
+            string_index: HashMap::new(),
+            number_index: HashMap::new(),
             features: Vec::new(),
             feature_count: 0,
         }
@@ -61,27 +63,36 @@ impl LayerWriter {
         self.feature_count
     }
 
-    fn tags(&mut self, properties: &[(&str, Value)]) -> Vec<u32> {
+    fn tags(&mut self, properties: Vec<(&str, Value)>) -> Vec<u32> {
         let mut tags = Vec::with_capacity(properties.len() * 2);
         for (key, value) in properties {
-            let k = match self.key_index.get(*key) {
-                Some(&k) => k,
-                None => {
-                    let k = self.keys.len() as u32;
-                    self.keys.push((*key).to_owned());
-                    self.key_index.insert((*key).to_owned(), k);
-                    k
+            let k = if let Some(&k) = self.key_index.get(key) {
+                k
+            } else {
+                let k = self.keys.len() as u32;
+                self.keys.push(key.to_owned());
+                self.key_index.insert(key.to_owned(), k);
+                k
+            };
+            let next = self.values.len() as u32;
+            let v = match &value {
+                Value::Str(s) => {
+                    if let Some(&v) = self.string_index.get(s.as_str()) {
+                        v
+                    } else {
+                        self.string_index.insert(s.clone(), next);
+                        next
+                    }
                 }
+                Value::Int(i) => *self.number_index.entry(NumberKey::Int(*i)).or_insert(next),
+                Value::Double(d) => *self
+                    .number_index
+                    .entry(NumberKey::Double(d.to_bits()))
+                    .or_insert(next),
             };
-            let vk = match value {
-                Value::Str(s) => ValueKey::Str(s.clone()),
-                Value::Int(i) => ValueKey::Int(*i),
-                Value::Double(d) => ValueKey::Double(d.to_bits()),
-            };
-            let v = *self.value_index.entry(vk).or_insert_with(|| {
-                self.values.push(value.clone());
-                (self.values.len() - 1) as u32
-            });
+            if v == next {
+                self.values.push(value);
+            }
             tags.push(k);
             tags.push(v);
         }
@@ -93,7 +104,7 @@ impl LayerWriter {
     pub fn add_polygons(
         &mut self,
         id: Option<u64>,
-        properties: &[(&str, Value)],
+        properties: Vec<(&str, Value)>,
         polygons: &[Vec<Ring>],
     ) {
         let mut geometry = Vec::new();
@@ -117,7 +128,7 @@ impl LayerWriter {
     }
 
     /// Adds a point feature.
-    pub fn add_point(&mut self, id: Option<u64>, properties: &[(&str, Value)], point: [i32; 2]) {
+    pub fn add_point(&mut self, id: Option<u64>, properties: Vec<(&str, Value)>, point: [i32; 2]) {
         let mut geometry = vec![command(CMD_MOVE_TO, 1)];
         push_point(&mut geometry, &mut [0, 0], point);
         self.add_feature(id, properties, 1, &geometry);
@@ -126,7 +137,7 @@ impl LayerWriter {
     fn add_feature(
         &mut self,
         id: Option<u64>,
-        properties: &[(&str, Value)],
+        properties: Vec<(&str, Value)>,
         kind: u64,
         geometry: &[u32],
     ) {
@@ -400,7 +411,7 @@ mod tests {
         let square: Ring = vec![[10, 10], [100, 10], [100, 100], [10, 100]];
         layer.add_polygons(
             Some(7),
-            &[
+            vec![
                 ("code", Value::Str("SY-1".into())),
                 ("level", Value::Int(4)),
             ],
@@ -408,7 +419,7 @@ mod tests {
         );
         layer.add_point(
             None,
-            &[("count", Value::Int(-3)), ("w", Value::Double(0.5))],
+            vec![("count", Value::Int(-3)), ("w", Value::Double(0.5))],
             [4000, 5],
         );
         let mut tile = Vec::new();

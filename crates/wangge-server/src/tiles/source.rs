@@ -165,8 +165,14 @@ impl GridSource {
                 .filter(|&i| meets(&self.shapes[i as usize]))
                 .collect()
         };
+        let units = frame.units_per_world();
         for i in chosen {
             let s = &self.shapes[i as usize];
+            // Under one tile unit (an eighth of a pixel) both ways: nothing to draw.
+            let [x0, y0, x1, y1] = s.world_box;
+            if (x1 - x0) * units < 1.0 && (y1 - y0) * units < 1.0 {
+                continue;
+            }
             let polygons: Vec<Vec<_>> = s
                 .polygons
                 .iter()
@@ -204,7 +210,7 @@ impl GridSource {
             if let Some(c) = s.category {
                 props.push(("category", Value::Str(c.to_owned())));
             }
-            writer.add_polygons(Some(u64::from(i) + 1), &props, &polygons);
+            writer.add_polygons(Some(u64::from(i) + 1), props, &polygons);
         }
         writer.finish_into(tile);
     }
@@ -251,6 +257,10 @@ impl DotSource {
         self.dots.len()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.dots.is_empty()
+    }
+
     /// Customers in the tile: one point each (`id`) from
     /// [`CUSTOMER_POINTS_FROM_ZOOM`], else clusters with `count`.
     pub fn write(&self, frame: &Frame, tile: &mut Vec<u8>) {
@@ -265,7 +275,7 @@ impl DotSource {
             for d in &self.dots[start..end] {
                 if d.at[1] >= y0 && d.at[1] < y1 {
                     if let Some(p) = frame.point(d.at) {
-                        writer.add_point(Some(d.id as u64), &[("id", Value::Int(d.id))], p);
+                        writer.add_point(Some(d.id as u64), vec![("id", Value::Int(d.id))], p);
                     }
                 }
             }
@@ -287,7 +297,7 @@ impl DotSource {
             keys.sort_unstable_by_key(|(k, _)| *k);
             for (_, (sx, sy, count)) in keys {
                 let p = [(sx / count) as i32, (sy / count) as i32];
-                writer.add_point(None, &[("count", Value::Int(count))], p);
+                writer.add_point(None, vec![("count", Value::Int(count))], p);
             }
         }
         writer.finish_into(tile);
