@@ -6,12 +6,13 @@
 //! and `suggestion` (the nearest cell within the snap distance, for points in
 //! no cell).
 
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use wangge_assign::{load_index, status_of};
 use wangge_geocode::crs::{to_wgs84, Crs};
-use wangge_spatial::index::{CellIndex, GridRef, LocateOptions};
+use wangge_spatial::index::{CellIndex, GridRef, LocateOptions, Location};
 use wangge_store::Store;
 
 use crate::args::AssignPointsArgs;
@@ -28,7 +29,6 @@ pub async fn run(store: &Store, args: &AssignPointsArgs) -> anyhow::Result<()> {
         .has_headers(false)
         .flexible(true)
         .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
-    let mut writer = csv::Writer::from_writer(crate::output::open(args.output.as_deref())?);
 
     let mut header = csv::ByteRecord::new();
     if !reader.read_byte_record(&mut header)? {
@@ -61,20 +61,35 @@ pub async fn run(store: &Store, args: &AssignPointsArgs) -> anyhow::Result<()> {
     ] {
         out_header.push_field(extra.as_bytes());
     }
-    writer.write_byte_record(&out_header)?;
-
     let options = LocateOptions {
         snap_distance_m: args.snap_distance_m,
     };
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, std::num::NonZero::get));
+
+    // Writing overlaps with reading the next chunk: formatted chunks go to a
+    // writer thread (which opens the output itself: stdout's lock stays on
+    // one thread), at most two in flight.
+    let output = args.output.clone();
+    let (chunks, received) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+    let writer = std::thread::spawn(move || -> anyhow::Result<()> {
+        let mut out = crate::output::open(output.as_deref())?;
+        for chunk in received {
+            out.write_all(&chunk)?;
+        }
+        out.flush()?;
+        Ok(())
+    });
+    let send = |chunk: Vec<u8>| chunks.send(chunk).is_ok();
+
     let started = Instant::now();
     let mut locate_time = Duration::ZERO;
     let mut total = 0usize;
+    let mut sent = send(format_rows(&index, &[out_header], &[])?);
     let mut rows: Vec<csv::ByteRecord> = Vec::with_capacity(CHUNK_ROWS);
     let mut points: Vec<[f64; 2]> = Vec::with_capacity(CHUNK_ROWS);
-    loop {
+    while sent {
         rows.clear();
         points.clear();
         let mut record = csv::ByteRecord::new();
@@ -88,17 +103,31 @@ pub async fn run(store: &Store, args: &AssignPointsArgs) -> anyhow::Result<()> {
         let t = Instant::now();
         let locations = index.locate_many(&points, &options, threads);
         locate_time += t.elapsed();
-        for (row, location) in rows.iter_mut().zip(&locations) {
-            for r in [location.cell, location.l3, location.l2, location.l1] {
-                row.push_field(code(&index, r).as_bytes());
-            }
-            row.push_field(status_of(location).as_str().as_bytes());
-            row.push_field(code(&index, location.suggestion.map(|(r, _)| r)).as_bytes());
-            writer.write_byte_record(row)?;
-        }
+        // Formatting is as costly as locating: split over the threads too.
+        let per_thread = rows.len().div_ceil(threads.max(1));
+        let parts: Vec<anyhow::Result<Vec<u8>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = rows
+                .chunks(per_thread)
+                .zip(locations.chunks(per_thread))
+                .map(|(rows, locations)| scope.spawn(|| format_rows(&index, rows, locations)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| bail!("a formatting thread panicked"))
+                })
+                .collect()
+        });
         total += rows.len();
+        for part in parts {
+            sent = sent && send(part?);
+        }
     }
-    writer.flush()?;
+    drop(chunks);
+    writer
+        .join()
+        .unwrap_or_else(|_| bail!("the writing thread panicked"))?;
     let elapsed = started.elapsed().as_secs_f64().max(1e-9);
     let locate = locate_time.as_secs_f64().max(1e-9);
     eprintln!(
@@ -110,9 +139,35 @@ pub async fn run(store: &Store, args: &AssignPointsArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn code(index: &CellIndex, r: Option<GridRef>) -> String {
-    r.map(|r| index.grid(r).code.to_string())
-        .unwrap_or_default()
+/// CSV text of `rows`, each followed by its location's columns (all rows
+/// as they are when `locations` is empty: the header).
+fn format_rows(
+    index: &CellIndex,
+    rows: &[csv::ByteRecord],
+    locations: &[Location],
+) -> anyhow::Result<Vec<u8>> {
+    let mut out = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::with_capacity(rows.len() * 96));
+    for (i, row) in rows.iter().enumerate() {
+        let Some(location) = locations.get(i) else {
+            out.write_byte_record(row)?;
+            continue;
+        };
+        let code = |r: Option<GridRef>| r.map_or("", |r| index.grid(r).code.as_str());
+        let suggestion = code(location.suggestion.map(|(r, _)| r));
+        let extra = [
+            code(location.cell),
+            code(location.l3),
+            code(location.l2),
+            code(location.l1),
+            status_of(location).as_str(),
+            suggestion,
+        ];
+        out.write_record(row.iter().chain(extra.iter().map(|s| s.as_bytes())))?;
+    }
+    out.into_inner()
+        .map_err(|e| anyhow::anyhow!("formatting CSV: {}", e.error()))
 }
 
 /// Header names may be GBK (经度); try UTF-8 first.
