@@ -7,7 +7,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::json;
 use wangge_model::Role;
 use wangge_server::{router, AppState};
-use wangge_store::{StandardAddressRecord, Store};
+use wangge_store::{GeocodeJobRecord, StandardAddressRecord, Store};
 
 use claims_support::call;
 
@@ -36,6 +36,11 @@ fn std_addr(
 }
 
 async fn app() -> (axum::Router, String) {
+    let (router, token, _) = app_with_store().await;
+    (router, token)
+}
+
+async fn app_with_store() -> (axum::Router, String, Store) {
     let store = Store::connect("sqlite::memory:").await.unwrap();
     store
         .upsert_standard_addresses(&[
@@ -46,9 +51,10 @@ async fn app() -> (axum::Router, String) {
         .unwrap();
     let hash = claims_support::cheap_hash(claims_support::PASSWORD);
     claims_support::add_user(&store, "clerk", Role::Clerk, None, &[], &hash).await;
-    let app = router(AppState::new(store));
+    claims_support::add_user(&store, "viewer", Role::Viewer, None, &[], &hash).await;
+    let app = router(AppState::new(store.clone()));
     let token = claims_support::login(&app, "clerk").await;
-    (app, token)
+    (app, token, store)
 }
 
 #[tokio::test]
@@ -182,4 +188,235 @@ async fn reverse_gives_the_nearest_standard_address_and_its_divisions() {
     .await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
     assert!(a.text.contains("lon is required"));
+}
+
+/// A CSV upload through the router.
+async fn upload(
+    app: &axum::Router,
+    uri: &str,
+    token: &str,
+    body: Vec<u8>,
+) -> (StatusCode, serde_json::Value) {
+    use tower::ServiceExt;
+    let request = axum::http::Request::post(uri)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "text/csv")
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// Polls a job until it leaves `running` (bounded: 60 s).
+async fn wait_for(app: &axum::Router, token: &str, id: &str) -> serde_json::Value {
+    for _ in 0..1200 {
+        let a = call(
+            app,
+            Method::GET,
+            &format!("/api/v1/geocode/jobs/{id}"),
+            Some(token),
+            None,
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+        if a.body["state"] != "running" {
+            return a.body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("job {id} still running after 60 s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_geocode_job_runs_reports_and_gives_its_result() {
+    let (app, token) = app().await;
+    let csv = "客户,地址\n甲,湖北十堰茅箭区武当路街道北京路12号3栋\n乙,郧县城关镇\n丙,鼓楼区\n丁,不知道\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(csv);
+    let (status, body) = upload(
+        &app,
+        "/api/v1/geocode/jobs?column=地址",
+        &token,
+        gbk.into_owned(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body["rows_total"], 4);
+    let id = body["id"].as_str().unwrap().to_owned();
+    let done = wait_for(&app, &token, &id).await;
+    assert_eq!(done["state"], "done", "{done}");
+    assert_eq!(done["percent_done"], 100.0);
+    assert_eq!(done["counts"]["matched"], 1);
+    assert_eq!(done["counts"]["ambiguous"], 1);
+    assert_eq!(done["counts"]["failed"], 2, "{done}"); // 郧县城关镇 has no coordinates here
+    let a = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/geocode/jobs/{id}/result"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK);
+    let lines: Vec<&str> = a.text.lines().collect();
+    assert_eq!(lines.len(), 5);
+    assert!(
+        lines[0].starts_with("客户,地址,lon,lat,precision,confidence,"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains("building") && lines[1].contains("420302001"),
+        "{}",
+        lines[1]
+    );
+    // A done job cannot be cancelled.
+    let a = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/geocode/jobs/{id}/cancel"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_job_leaves_no_result() {
+    let (app, token) = app().await;
+    let mut csv = String::from("address\n");
+    for i in 0..100_000 {
+        csv.push_str("十堰市茅箭区北京路");
+        csv.push_str(&i.to_string());
+        csv.push_str("号\n");
+    }
+    let (status, body) = upload(&app, "/api/v1/geocode/jobs", &token, csv.into_bytes()).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let id = body["id"].as_str().unwrap().to_owned();
+    let a = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/geocode/jobs/{id}/cancel"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let after = wait_for(&app, &token, &id).await;
+    assert_eq!(after["state"], "cancelled");
+    let a = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/geocode/jobs/{id}/result"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn a_job_cut_by_a_restart_is_reported_interrupted() {
+    let (app, token, store) = app_with_store().await;
+    // What a server that stopped mid-job leaves: a running row, no worker.
+    store
+        .insert_geocode_job(&GeocodeJobRecord {
+            public_id: "deadbeef".into(),
+            submitted_by: None,
+            state: "running".into(),
+            column_name: "address".into(),
+            input_path: std::env::temp_dir()
+                .join("nowhere.csv")
+                .display()
+                .to_string(),
+            result_path: None,
+            rows_total: 10,
+            rows_done: 4,
+            counts: [4, 0, 0, 0],
+            error: None,
+            created_at: 1,
+            updated_at: 1,
+        })
+        .await
+        .unwrap();
+    let a = call(
+        &app,
+        Method::GET,
+        "/api/v1/geocode/jobs/deadbeef",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(a.body["state"], "interrupted", "{}", a.text);
+    assert_eq!(a.body["percent_done"], 40.0);
+    assert!(a.body["error"]
+        .as_str()
+        .unwrap()
+        .contains("submit the file again"));
+    assert_eq!(
+        store.geocode_job("deadbeef").await.unwrap().unwrap().state,
+        "interrupted"
+    );
+    let a = call(
+        &app,
+        Method::GET,
+        "/api/v1/geocode/jobs/deadbeef/result",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CONFLICT);
+    let a = call(
+        &app,
+        Method::GET,
+        "/api/v1/geocode/jobs/nosuch",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn bad_uploads_and_roles_are_refused_clearly() {
+    let (app, token) = app().await;
+    let (s, b) = upload(&app, "/api/v1/geocode/jobs", &token, Vec::new()).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(b["message"].as_str().unwrap().contains("empty"), "{b}");
+    let (s, b) = upload(
+        &app,
+        "/api/v1/geocode/jobs",
+        &token,
+        "name,phone\n甲,1\n".as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        b["message"]
+            .as_str()
+            .unwrap()
+            .contains("columns found: name, phone"),
+        "{b}"
+    );
+    let mut junk = b"PK\x03\x04\x00\x00".to_vec();
+    junk.extend([0u8; 100]);
+    let (s, b) = upload(&app, "/api/v1/geocode/jobs", &token, junk).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(b["message"].as_str().unwrap().contains("binary"), "{b}");
+    let viewer = claims_support::login(&app, "viewer").await;
+    let (s, _) = upload(
+        &app,
+        "/api/v1/geocode/jobs",
+        &viewer,
+        "address\n五堰街道\n".as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
 }

@@ -7,6 +7,7 @@ pub mod auth;
 mod claims;
 mod coverage;
 pub mod geocode;
+mod geocode_jobs;
 mod grids;
 pub mod openapi;
 mod params;
@@ -42,6 +43,8 @@ struct Inner {
     tiles: tiles::TileCache,
     /// The geocoder with the standard address base, loaded on first use.
     geocoder: geocode::GeocoderCache,
+    /// Bulk geocoding jobs running in this process.
+    jobs: geocode_jobs::JobRegistry,
     /// Coverage analyses per grid revision.
     coverage: coverage::CoverageCache,
 }
@@ -66,6 +69,7 @@ impl AppState {
                 index: RwLock::new(None),
                 tiles: tiles::TileCache::default(),
                 geocoder: geocode::GeocoderCache::default(),
+                jobs: geocode_jobs::JobRegistry::default(),
                 coverage: coverage::CoverageCache::default(),
             }),
         }
@@ -77,6 +81,10 @@ impl AppState {
 
     pub(crate) fn thresholds_cache(&self) -> &claims::ThresholdCache {
         &self.inner.thresholds
+    }
+
+    pub(crate) fn jobs(&self) -> &geocode_jobs::JobRegistry {
+        &self.inner.jobs
     }
 
     pub(crate) fn geocoder_cache(&self) -> &geocode::GeocoderCache {
@@ -133,6 +141,14 @@ pub fn router(state: AppState) -> Router {
         .route("/locate", get(placement::locate))
         .route("/geocode", post(geocode::geocode_one))
         .route("/reverse", get(geocode::reverse))
+        .route(
+            "/geocode/jobs",
+            // Uploads of hundreds of thousands of rows: up to 256 MiB.
+            post(geocode_jobs::submit).layer(axum::extract::DefaultBodyLimit::max(256 << 20)),
+        )
+        .route("/geocode/jobs/{id}", get(geocode_jobs::status))
+        .route("/geocode/jobs/{id}/cancel", post(geocode_jobs::cancel))
+        .route("/geocode/jobs/{id}/result", get(geocode_jobs::result))
         .route("/assignment", get(placement::assignment))
         .route("/cells/{code}/customers", get(placement::cell_customers))
         .route("/cells/{code}/resources", get(placement::cell_resources))

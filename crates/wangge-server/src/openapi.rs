@@ -249,6 +249,43 @@ pub const ROUTES: &[RouteDoc] = &[
     ),
     with_query(
         route(
+            "post",
+            "/api/v1/geocode/jobs",
+            Access::Signed,
+            "geocode",
+            "Bulk geocoding (clerk, ops, admin): the body is a CSV (UTF-8, BOM or GBK) with an address column; 202 with the job id. Bad uploads (empty, binary, no address column) are 400 naming the columns found.",
+        ),
+        &[
+            ("column", "the address column (default address, 地址, 装机地址, 安装地址, 详细地址)"),
+            ("city", "4-digit city code that breaks ties (4203 for 十堰)"),
+        ],
+    ),
+    route(
+        "get",
+        "/api/v1/geocode/jobs/{id}",
+        Access::Signed,
+        "geocode",
+        "A job: state (running, done, failed, cancelled, interrupted), percent_done, rows, counts per status, result_url when done.",
+    ),
+    route(
+        "post",
+        "/api/v1/geocode/jobs/{id}/cancel",
+        Access::Signed,
+        "geocode",
+        "Cancel a running job (409 otherwise); a cancelled job leaves no result.",
+    ),
+    answers(
+        route(
+            "get",
+            "/api/v1/geocode/jobs/{id}/result",
+            Access::Signed,
+            "geocode",
+            "The result CSV of a done job: the input columns plus lon,lat,precision,confidence, the five codes, status, reason (409 before).",
+        ),
+        "Csv",
+    ),
+    with_query(
+        route(
             "get",
             "/api/v1/assignment",
             Access::Map,
@@ -639,6 +676,7 @@ fn operation(r: &RouteDoc) -> Value {
     let ok = match r.response {
         "NoContent" => json!({"description": "done"}),
         "Html" => json!({"description": "the page", "content": {"text/html": {}}}),
+        "Csv" => json!({"description": "a CSV file", "content": {"text/csv": {}}}),
         "Mvt" => {
             json!({"description": "a Mapbox Vector Tile (empty when nothing is in it); 304 when If-None-Match has its ETag",
             "content": {"application/vnd.mapbox-vector-tile": {}}})

@@ -137,3 +137,109 @@ impl Store {
             .collect()
     }
 }
+
+/// A bulk geocoding job as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GeocodeJobRecord {
+    pub public_id: String,
+    pub submitted_by: Option<i64>,
+    /// queued, running, done, failed, cancelled, interrupted.
+    pub state: String,
+    pub column_name: String,
+    pub input_path: String,
+    pub result_path: Option<String>,
+    pub rows_total: i64,
+    pub rows_done: i64,
+    /// Rows per status: matched, partial, ambiguous, failed.
+    pub counts: [i64; 4],
+    pub error: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const JOB_COLUMNS: &str = "public_id, submitted_by, state, column_name, input_path, result_path, \
+     rows_total, rows_done, matched, partial, ambiguous, failed, error, created_at, updated_at";
+
+impl Store {
+    pub async fn insert_geocode_job(&self, job: &GeocodeJobRecord) -> Result<(), StoreError> {
+        sqlx::query(&format!(
+            "INSERT INTO geocode_jobs ({JOB_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+        ))
+        .bind(job.public_id.as_str())
+        .bind(job.submitted_by)
+        .bind(job.state.as_str())
+        .bind(job.column_name.as_str())
+        .bind(job.input_path.as_str())
+        .bind(job.result_path.as_deref())
+        .bind(job.rows_total)
+        .bind(job.rows_done)
+        .bind(job.counts[0])
+        .bind(job.counts[1])
+        .bind(job.counts[2])
+        .bind(job.counts[3])
+        .bind(job.error.as_deref())
+        .bind(job.created_at)
+        .bind(job.updated_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Writes a job's state, progress, result and error. A job already
+    /// cancelled stays cancelled (the worker may report after the cancel).
+    pub async fn update_geocode_job(&self, job: &GeocodeJobRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE geocode_jobs SET state = $2, result_path = $3, rows_done = $4, matched = $5, \
+             partial = $6, ambiguous = $7, failed = $8, error = $9, updated_at = $10 \
+             WHERE public_id = $1 AND (state <> 'cancelled' OR $2 = 'cancelled')",
+        )
+        .bind(job.public_id.as_str())
+        .bind(job.state.as_str())
+        .bind(job.result_path.as_deref())
+        .bind(job.rows_done)
+        .bind(job.counts[0])
+        .bind(job.counts[1])
+        .bind(job.counts[2])
+        .bind(job.counts[3])
+        .bind(job.error.as_deref())
+        .bind(job.updated_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn geocode_job(
+        &self,
+        public_id: &str,
+    ) -> Result<Option<GeocodeJobRecord>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM geocode_jobs WHERE public_id = $1"
+        ))
+        .bind(public_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(GeocodeJobRecord {
+                public_id: row.try_get("public_id")?,
+                submitted_by: row.try_get("submitted_by")?,
+                state: row.try_get("state")?,
+                column_name: row.try_get("column_name")?,
+                input_path: row.try_get("input_path")?,
+                result_path: row.try_get("result_path")?,
+                rows_total: row.try_get("rows_total")?,
+                rows_done: row.try_get("rows_done")?,
+                counts: [
+                    row.try_get("matched")?,
+                    row.try_get("partial")?,
+                    row.try_get("ambiguous")?,
+                    row.try_get("failed")?,
+                ],
+                error: row.try_get("error")?,
+                created_at: row.try_get("created_at")?,
+                updated_at: row.try_get("updated_at")?,
+            })
+        })
+        .transpose()
+    }
+}

@@ -44,7 +44,7 @@ mod territory;
 mod types;
 mod users;
 
-pub use addresses::{StandardAddressRecord, VillageRecord};
+pub use addresses::{GeocodeJobRecord, StandardAddressRecord, VillageRecord};
 pub use auth::SessionRecord;
 pub use claims::*;
 pub use connect::{Backend, Store};
