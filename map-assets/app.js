@@ -712,6 +712,44 @@ function renderAccount() {
   );
 }
 
+// ---------- coverage: gaps red, overlaps orange, a list that zooms to each ----------
+
+async function setCoverage(on) {
+  const summary = document.getElementById('coverage-summary');
+  const list = document.getElementById('coverage-list');
+  if (!map.getSource('coverage')) {
+    map.addSource('coverage', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+    map.addLayer({ id: 'coverage-fill', type: 'fill', source: 'coverage',
+      paint: { 'fill-color': ['match', ['get', 'kind'], 'gap', '#d7191c', '#e66101'], 'fill-opacity': 0.55 } });
+    map.addLayer({ id: 'coverage-line', type: 'line', source: 'coverage',
+      paint: { 'line-color': ['match', ['get', 'kind'], 'gap', '#d7191c', '#e66101'], 'line-width': 2 } });
+  }
+  for (const id of ['coverage-fill', 'coverage-line']) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+  if (!on) { list.replaceChildren(); summary.textContent = ''; return; }
+  try {
+    const fc = await fetchJson(`${API}/coverage?kind=gaps,overlaps&format=geojson`);
+    // Real gaps before slivers, then the largest first.
+    const rank = (p) => (p.kind === 'gap' && p.sliver !== true ? 0 : p.kind === 'overlap' ? 1 : 2);
+    const features = (fc.features || [])
+      .filter((f) => f.geometry && (f.properties.kind === 'gap' || f.properties.kind === 'overlap'))
+      .sort((a, b) => rank(a.properties) - rank(b.properties) || (b.properties.area_m2 || 0) - (a.properties.area_m2 || 0));
+    map.getSource('coverage').setData({ type: 'FeatureCollection', features });
+    const gaps = features.filter((f) => f.properties.kind === 'gap').length;
+    summary.textContent = t('coverage_summary').replace('{gaps}', fmtInt(gaps)).replace('{overlaps}', fmtInt(features.length - gaps));
+    list.replaceChildren(...features.slice(0, 300).map((f, i) => {
+      const p = f.properties;
+      const where = [p.parent, p.neighbours || [p.a, p.b].filter(Boolean).join(' / ')].filter(Boolean).join(' · ');
+      const area = Number(p.area_m2);
+      return h('li', { class: p.kind },
+        h('button', { type: 'button', class: 'link', 'data-coverage-item': i,
+          onclick: () => { const b = bboxOf([f]); if (b) map.fitBounds(b, { padding: fitPadding(), maxZoom: 17 }); } },
+          `${t(`kind_${p.kind}`)} ${where}${Number.isFinite(area) ? ` · ${fmtArea(area)}` : ''}`));
+    }));
+  } catch (err) {
+    summary.textContent = t('coverage_unavailable') + err.message;
+  }
+}
+
 // ---------- lasso: shift-drag a box over cells, claim them in one step ----------
 
 function setupLasso() {
@@ -826,6 +864,9 @@ function fitPadding() {
 
 // ---------- start ----------
 
+document.getElementById('coverage-toggle').addEventListener('change', (e) => {
+  setCoverage(e.target.checked).catch((err) => setStatus(t('load_failed') + err.message, true));
+});
 document.getElementById('lang').addEventListener('click', () => setLang(state.lang === 'zh' ? 'en' : 'zh'));
 document.getElementById('panel-toggle').addEventListener('click', () => {
   setPanelOpen(document.getElementById('panel').classList.contains('collapsed'));

@@ -319,3 +319,30 @@ test('grid manager: log in, claim a cell, it changes colour, the API agrees', { 
     await context.close();
   }
 });
+
+test('operations: the coverage layer shows gaps and a gap in the list zooms to it', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const { context, page, problems } = await openMap({ viewport: { width: 1366, height: 768 } });
+  try {
+    const api = await page.evaluate(async () => (await fetch('api/v1/coverage?kind=gaps,overlaps&format=geojson')).json());
+    const gaps = api.features.filter((f) => f.properties.kind === 'gap' && f.geometry);
+    assert.ok(gaps.length > 0, 'the demo has coverage gaps to show');
+    await page.check('#coverage-toggle');
+    await page.locator('#coverage-list li.gap button').first().waitFor({ timeout: 60_000 });
+    assert.match(await page.locator('#coverage-summary').innerText(), new RegExp(`缺口 ${gaps.length.toLocaleString('zh-CN')} 处`));
+    await page.locator('#coverage-list li.gap button').first().click();
+    await page.waitForTimeout(300);
+    await mapIdle(page);
+    const seen = await page.evaluate(() => {
+      const map = window.wanggeMap;
+      const c = map.getCenter();
+      const hits = map.queryRenderedFeatures({ layers: ['coverage-fill'] });
+      return { zoom: map.getZoom(), lon: c.lng, lat: c.lat, gaps: hits.filter((f) => f.properties.kind === 'gap').length };
+    });
+    assert.ok(seen.zoom > 10, `the map zoomed in to the gap (zoom ${seen.zoom})`);
+    assert.ok(seen.gaps > 0, 'the gap is drawn in the view');
+    await screenshot(page, 'ops-coverage-gap');
+    assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
+  } finally {
+    await context.close();
+  }
+});
