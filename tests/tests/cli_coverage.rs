@@ -46,7 +46,10 @@ fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> String {
     )
 }
 
-fn collection(dir: &Path, name: &str, features: &[(&str, Option<&str>, String)]) -> PathBuf {
+/// Code, parent code, geometry.
+type Feature<'a> = (&'a str, Option<&'a str>, String);
+
+fn collection(dir: &Path, name: &str, features: &[Feature<'_>]) -> PathBuf {
     let features: Vec<String> = features
         .iter()
         .map(|(code, parent, geometry)| {
@@ -73,7 +76,7 @@ fn collection(dir: &Path, name: &str, features: &[(&str, Option<&str>, String)])
 fn territory(dir: &Path) -> PathBuf {
     let db = dir.join("w.db");
     let whole = rect(110.0, 32.0, 110.02, 32.02);
-    let levels: [(&str, Vec<(&str, Option<&str>, String)>); 4] = [
+    let levels: [(&str, Vec<Feature<'_>>); 4] = [
         ("1", vec![("D1", None, whole.clone())]),
         ("2", vec![("B1", Some("D1"), whole.clone())]),
         ("3", vec![("A1", Some("B1"), whole)]),

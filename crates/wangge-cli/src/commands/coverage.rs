@@ -187,7 +187,10 @@ fn print_fix(
     writeln!(out, "report difference: level, kind, before -> {when}")?;
     for row in diff
         .iter()
-        .filter(|r| r.count_before != r.count_after || r.amount_before != r.amount_after)
+        // Unchanged to the printed precision: left out.
+        .filter(|r| {
+            r.count_before != r.count_after || (r.amount_before - r.amount_after).abs() >= 0.005
+        })
     {
         let unit = match row.kind {
             "edge_mismatches" => " m",
