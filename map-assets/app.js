@@ -675,6 +675,7 @@ function setFillMode(mode) {
 function renderAccount() {
   const el = document.getElementById('account-body');
   if (!el) return;
+  renderGeocode();
   const modes = h('div', { class: 'fill-mode', role: 'radiogroup' },
     h('span', { class: 'name' }, t('fill_by')),
     ...['category', 'claims'].map((m) => h('label', {},
@@ -710,6 +711,75 @@ function renderAccount() {
         onclick: () => select(c.cell, 4, null, true) }, `${c.cell} ${c.cell_name || ''}`))))) : null,
     state.user.role === 'grid_manager' ? h('p', { class: 'hint' }, t('lasso_hint')) : null,
   );
+}
+
+// ---------- clerks: upload a CSV, pick the address column, follow the job ----------
+
+const geocodeJob = { bytes: null, timer: null, last: null };
+
+function decodeCsv(bytes) {
+  try { return new TextDecoder('utf-8', { fatal: true }).decode(bytes); } catch { return new TextDecoder('gbk').decode(bytes); }
+}
+
+function renderGeocode() {
+  const section = document.getElementById('geocode');
+  section.hidden = !['clerk', 'ops', 'admin'].includes(state.user?.role);
+  const j = geocodeJob.last;
+  if (!j) return;
+  document.getElementById('geocode-status').textContent = t('geocode_progress')
+    .replace('{state}', t(`job_${j.state}`)).replace('{done}', fmtInt(j.rows_done)).replace('{total}', fmtInt(j.rows_total))
+    .replace('{matched}', fmtInt(j.counts?.matched)).replace('{partial}', fmtInt(j.counts?.partial))
+    .replace('{ambiguous}', fmtInt(j.counts?.ambiguous)).replace('{failed}', fmtInt(j.counts?.failed))
+    + (j.error ? ` · ${j.error}` : '');
+}
+
+async function onGeocodeFile(e) {
+  const file = e.target.files?.[0];
+  const select = document.getElementById('geocode-column');
+  geocodeJob.bytes = file ? new Uint8Array(await file.arrayBuffer()) : null;
+  const header = geocodeJob.bytes ? decodeCsv(geocodeJob.bytes).replace(/^\uFEFF/, '').split(/\r?\n/)[0] : '';
+  const columns = header ? header.split(',').map((c) => c.trim().replace(/^"|"$/g, '')) : [];
+  select.replaceChildren(...columns.map((c) => h('option', { value: c, selected: /地址|address/i.test(c) }, c)));
+  document.getElementById('geocode-submit').disabled = !columns.length;
+}
+
+async function submitGeocode() {
+  const status = document.getElementById('geocode-status');
+  const progress = document.getElementById('geocode-progress');
+  const link = document.getElementById('geocode-download');
+  link.hidden = true;
+  clearTimeout(geocodeJob.timer);
+  const column = document.getElementById('geocode-column').value;
+  try {
+    const res = await fetch(`${API}/geocode/jobs?column=${encodeURIComponent(column)}`, {
+      method: 'POST', body: geocodeJob.bytes,
+      headers: { Authorization: `Bearer ${state.token}`, 'Content-Type': 'text/csv', Accept: 'application/json' } });
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(body.message || `${res.status}`);
+    progress.hidden = false;
+    const poll = async () => {
+      try {
+        const j = await fetchJson(`${API}/geocode/jobs/${encodeURIComponent(body.id)}`);
+        geocodeJob.last = j;
+        progress.value = Number(j.percent_done) || 0;
+        renderGeocode();
+        if (j.state === 'running') { geocodeJob.timer = setTimeout(poll, 500); return; }
+        if (j.state === 'done') {
+          const csv = await fetch(`${API}/geocode/jobs/${encodeURIComponent(body.id)}/result`,
+            { headers: { Authorization: `Bearer ${state.token}` } });
+          if (!csv.ok) throw new Error(`${csv.status}`);
+          link.href = URL.createObjectURL(await csv.blob());
+          link.download = `geocode-${body.id}.csv`;
+          link.hidden = false;
+        }
+      } catch (err) {
+        status.textContent = t('load_failed') + err.message;
+      }
+    };
+    poll();
+  } catch (err) {
+    status.textContent = t('load_failed') + err.message;
+  }
 }
 
 // ---------- coverage: gaps red, overlaps orange, a list that zooms to each ----------
@@ -864,6 +934,8 @@ function fitPadding() {
 
 // ---------- start ----------
 
+document.getElementById('geocode-file').addEventListener('change', (e) => { onGeocodeFile(e); });
+document.getElementById('geocode-submit').addEventListener('click', () => { submitGeocode(); });
 document.getElementById('coverage-toggle').addEventListener('change', (e) => {
   setCoverage(e.target.checked).catch((err) => setStatus(t('load_failed') + err.message, true));
 });

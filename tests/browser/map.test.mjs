@@ -346,3 +346,31 @@ test('operations: the coverage layer shows gaps and a gap in the list zooms to i
     await context.close();
   }
 });
+
+test('clerk: upload a small CSV, follow the job, download the results', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  const password = await demoPassword('clerk');
+  if (!password) { t.skip('SERVE_LOG with the demo passwords is not given'); return; }
+  const { context, page, problems } = await openMap({ viewport: { width: 1366, height: 768 }, acceptDownloads: true });
+  try {
+    await page.fill('#login-form input[name=name]', 'clerk');
+    await page.fill('#login-form input[name=password]', password);
+    await page.click('#login-form button[type=submit]');
+    await page.locator('#geocode').waitFor({ state: 'visible', timeout: 15_000 });
+    const csv = '编号,客户地址\n1,湖北省十堰市茅箭区武当路街道人民北路28号\n2,十堰市张湾区车城路街道公园路5号\n3,不知道在哪里\n';
+    await page.setInputFiles('#geocode-file', { name: 'small.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
+    await page.waitForFunction(() => document.querySelector('#geocode-column')?.value === '客户地址', null, { timeout: 10_000 });
+    await page.click('#geocode-submit');
+    await page.locator('#geocode-download').waitFor({ state: 'visible', timeout: 60_000 });
+    assert.match(await page.locator('#geocode-status').innerText(), /完成：3\/3 行/);
+    await screenshot(page, 'clerk-geocode');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#geocode-download')]);
+    const text = await readFile(await download.path(), 'utf8');
+    const lines = text.replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+    assert.equal(lines.length, 4, `a header and one line per input row:\n${text}`);
+    assert.match(lines[0], /客户地址/, 'the result keeps the input columns');
+    assert.match(lines[3], /不知道在哪里/);
+    assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
+  } finally {
+    await context.close();
+  }
+});
