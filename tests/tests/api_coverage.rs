@@ -124,6 +124,9 @@ async fn the_report_with_filters_and_errors() {
         .unwrap()
         .is_empty());
     assert_eq!(r["summary"]["levels"][3]["gaps"]["count"], 1);
+    // Ownership and data were not asked for: not read, not counted.
+    assert!(r["summary"]["ownership"].is_null());
+    assert!(r["summary"]["data"].is_null());
     let (_, _, r) = get(&app, "/api/v1/coverage?level=3").await;
     assert!(r["gaps"].as_array().unwrap().is_empty());
     assert_eq!(r["summary"]["levels"].as_array().unwrap().len(), 1);

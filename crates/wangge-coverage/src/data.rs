@@ -11,7 +11,7 @@ use crate::{CoverageError, Snapshot};
 /// A cell whose ports are used beyond this share is full.
 pub const PORTS_FULL_SHARE: f64 = 0.9;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DataGaps {
     /// Customers and resources by placement status, territory-wide.
     pub unplaced: Vec<UnplacedKind>,

@@ -11,7 +11,7 @@ use wangge_store::{ClaimFilter, ClaimStatus, Store};
 use crate::{CoverageError, Snapshot};
 
 /// Who answers for what, and where nobody does.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Ownership {
     /// Cells with an active claim. While it is 0 no claims exist, so every
     /// cell is listed as unclaimed.

@@ -40,8 +40,10 @@ pub struct Summary {
     pub levels: Vec<LevelSummary>,
     /// Per parent: the share of its area covered exactly once.
     pub health: Vec<GridHealth>,
-    pub ownership: OwnershipCounts,
-    pub data: DataCounts,
+    /// `None` when `kinds` leave ownership out (its queries are skipped).
+    pub ownership: Option<OwnershipCounts>,
+    /// `None` when `kinds` leave data out (its queries are skipped).
+    pub data: Option<DataCounts>,
 }
 
 /// The geometric analysis of a snapshot (CPU work: about a second for the
@@ -68,8 +70,19 @@ pub async fn build_report(
             .into());
         }
     }
-    let mut owned = ownership(store, snapshot, &geometry.overlaps).await?;
-    let mut data = data_gaps(store, snapshot).await?;
+    // Only what is asked for is read (the map asks for gaps and overlaps).
+    let with_ownership = options.shows(Kind::Ownership);
+    let with_data = options.shows(Kind::Data);
+    let mut owned = if with_ownership {
+        ownership(store, snapshot, &geometry.overlaps).await?
+    } else {
+        Ownership::default()
+    };
+    let mut data = if with_data {
+        data_gaps(store, snapshot).await?
+    } else {
+        DataGaps::default()
+    };
     // The summary covers the analysed level(s).
     let at_level = |level| options.has_level(level);
     owned.unclaimed_cells.retain(|c| at_level(c.level));
@@ -89,8 +102,8 @@ pub async fn build_report(
             gap_width_m: options.gap_width_m,
             levels: geometry.summary.levels.clone(),
             health: geometry.summary.health.clone(),
-            ownership: owned.counts(),
-            data: data.counts(),
+            ownership: with_ownership.then(|| owned.counts()),
+            data: with_data.then(|| data.counts()),
         },
         gaps: geometry.gaps.clone(),
         overlaps: geometry.overlaps.clone(),

@@ -2,6 +2,7 @@
 //! `--fix`, the proposals applied (or, `--dry-run`, only shown) and the
 //! difference they make.
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::time::Instant;
 
@@ -85,21 +86,25 @@ fn one_line(report: &Report) -> String {
     let outside: usize = levels.iter().map(|l| l.outside_parent.count).sum();
     let edges: usize = levels.iter().map(|l| l.edge_mismatches.count).sum();
     let invalid: usize = levels.iter().map(|l| l.invalid).sum();
-    let o = &report.summary.ownership;
-    let d = &report.summary.data;
-    format!(
+    let mut line = format!(
         "coverage report: {gaps} gaps ({gap_m2:.1} m², {blind} blind spots), {overlaps} overlaps, \
-         {outside} grids outside their parent, {edges} edge mismatches, {invalid} invalid; \
-         {} unclaimed cells, {} level-3 grids without manager, {} without outlet; \
-         {} customers and {} resources not in a cell, {} network blind spots, {} cells with ports over 90 %",
-        o.unclaimed_cells,
-        o.level3_without_manager,
-        o.grids_without_outlet,
-        d.customers_not_in_cell,
-        d.resources_not_in_cell,
-        d.network_blind_spots,
-        d.ports_over_90pct
-    )
+         {outside} grids outside their parent, {edges} edge mismatches, {invalid} invalid"
+    );
+    if let Some(o) = &report.summary.ownership {
+        let _ = write!(
+            line,
+            "; {} unclaimed cells, {} level-3 grids without manager, {} without outlet",
+            o.unclaimed_cells, o.level3_without_manager, o.grids_without_outlet
+        );
+    }
+    if let Some(d) = &report.summary.data {
+        let _ = write!(
+            line,
+            "; {} customers and {} resources not in a cell, {} network blind spots, {} cells with ports over 90 %",
+            d.customers_not_in_cell, d.resources_not_in_cell, d.network_blind_spots, d.ports_over_90pct
+        );
+    }
+    line
 }
 
 async fn fix(
