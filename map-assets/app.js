@@ -94,6 +94,7 @@ function applyTexts() {
   document.documentElement.lang = t('html_lang');
   document.title = t('doc_title');
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of document.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
   for (const el of document.querySelectorAll('[data-i18n-label]')) {
     el.setAttribute('aria-label', t(el.dataset.i18nLabel));
     el.title = t(el.dataset.i18nLabel);
@@ -782,6 +783,36 @@ async function submitGeocode() {
   }
 }
 
+// ---------- search: a grid code, else an address through the geocoder ----------
+
+const searchMarker = { marker: null };
+
+async function search(text) {
+  const q = text.trim();
+  if (!q) return;
+  setStatus('');
+  if (/^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$/.test(q)) {
+    try {
+      const detail = await fetchJson(`${API}/grids/${encodeURIComponent(q.toUpperCase())}`);
+      select(detail.grid.code, detail.grid.level, null, true);
+      return;
+    } catch (err) {
+      if (err.status !== 404) { setStatus(t('load_failed') + err.message, true); return; }
+    }
+  }
+  if (!state.token) { setStatus(t('search_login'), true); return; }
+  try {
+    const r = await postJson(`${API}/geocode`, { address: q });
+    if (!Number.isFinite(r.lon) || !Number.isFinite(r.lat)) { setStatus(t('search_none') + (r.reason || q), true); return; }
+    searchMarker.marker?.remove();
+    searchMarker.marker = new maplibregl.Marker().setLngLat([r.lon, r.lat]).addTo(map);
+    map.flyTo({ center: [r.lon, r.lat], zoom: 15 });
+    if (r.cell_code) select(r.cell_code, 4, null, false);
+  } catch (err) {
+    setStatus(t('search_none') + err.message, true);
+  }
+}
+
 // ---------- coverage: gaps red, overlaps orange, a list that zooms to each ----------
 
 async function setCoverage(on) {
@@ -934,6 +965,10 @@ function fitPadding() {
 
 // ---------- start ----------
 
+document.getElementById('search').addEventListener('submit', (e) => {
+  e.preventDefault();
+  search(document.getElementById('search-input').value);
+});
 document.getElementById('geocode-file').addEventListener('change', (e) => { onGeocodeFile(e); });
 document.getElementById('geocode-submit').addEventListener('click', () => { submitGeocode(); });
 document.getElementById('coverage-toggle').addEventListener('change', (e) => {

@@ -374,3 +374,20 @@ test('clerk: upload a small CSV, follow the job, download the results', { timeou
     await context.close();
   }
 });
+
+test('search by grid code zooms to the grid and shows it', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const { context, page, problems } = await openMap({ viewport: { width: 1366, height: 768 } });
+  try {
+    const code = await page.evaluate(async () => (await (await fetch('api/v1/grids?level=3&limit=1')).json()).features[0].properties.code);
+    const before = await page.evaluate(() => window.wanggeMap.getZoom());
+    await page.fill('#search-input', code.toLowerCase());
+    await page.press('#search-input', 'Enter');
+    await page.waitForFunction((want) => document.querySelector('#details .grid-code')?.textContent === want, code, { timeout: 15_000 });
+    await page.waitForFunction((z) => window.wanggeMap.getZoom() > z + 1, before, { timeout: 15_000 });
+    await mapIdle(page);
+    await screenshot(page, 'search-code');
+    assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
+  } finally {
+    await context.close();
+  }
+});
