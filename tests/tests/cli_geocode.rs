@@ -277,3 +277,71 @@ fn gazetteer_import_of_villages() {
         "{e}"
     );
 }
+
+#[test]
+fn the_demo_seeds_a_standard_address_base_and_its_addresses_show_every_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    ok(&wangge(&db, &["demo", "--customers", "3000"]));
+    // The customers' addresses as clerks wrote them, straight from the store.
+    let url = format!("sqlite://{}", db.display());
+    let addresses: Vec<String> = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            use sqlx::Row;
+            sqlx::any::install_default_drivers();
+            let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+            let n: i64 = sqlx::query("SELECT count(*) AS n FROM standard_addresses")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .try_get("n")
+                .unwrap();
+            assert!(n > 1000, "only {n} standard addresses");
+            sqlx::query("SELECT address FROM customers WHERE address IS NOT NULL ORDER BY code")
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.try_get::<String, _>("address").unwrap())
+                .collect()
+        });
+    assert!(addresses.len() > 1000);
+    let mut w = csv::Writer::from_path(dir.path().join("in.csv")).unwrap();
+    w.write_record(["address"]).unwrap();
+    for a in &addresses {
+        w.write_record([a]).unwrap();
+    }
+    w.flush().unwrap();
+    drop(w);
+    let outp = dir.path().join("out.csv");
+    let run = wangge(
+        &db,
+        &["geocode", s(&dir.path().join("in.csv")), "-o", s(&outp)],
+    );
+    ok(&run);
+    let rows = rows_of(&outp);
+    let n = rows[0].len();
+    let count = |col: usize, v: &str| rows.iter().filter(|r| &r[col] == v).count();
+    let matched = count(n - 2, "matched");
+    let building = count(n - 10, "building");
+    let with_cell = rows.iter().filter(|r| !r[n - 3].is_empty()).count();
+    eprintln!("{}", text(&run.stderr));
+    assert!(
+        matched * 2 > rows.len(),
+        "matched {matched} of {}",
+        rows.len()
+    );
+    assert!(building > 0, "no building matches");
+    assert!(
+        with_cell * 2 > rows.len(),
+        "cells for {with_cell} of {}",
+        rows.len()
+    );
+    // Clerks' damage shows: every status occurs.
+    for status in ["partial", "ambiguous", "failed"] {
+        assert!(count(n - 2, status) > 0, "no {status} row");
+    }
+}

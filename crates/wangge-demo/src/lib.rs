@@ -56,6 +56,7 @@ pub mod rng;
 mod roads;
 mod sample;
 mod sampler;
+mod standard;
 mod users;
 
 use std::time::Instant;
@@ -245,6 +246,9 @@ pub async fn seed(store: &Store, config: &DemoConfig) -> Result<DemoReport, Demo
         .await?;
     store
         .upsert_opportunities(&demo.territory, &demo.opportunities)
+        .await?;
+    store
+        .upsert_standard_addresses(&standard::standard_addresses(&demo.roads))
         .await?;
     let store_entities_ms = started.elapsed().as_millis();
 
