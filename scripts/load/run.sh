@@ -9,7 +9,9 @@
 #   scripts/load/run.sh [RATES] [SECONDS] [CONNECTIONS]
 #   scripts/load/run.sh 500,1000,2000,3000,4000 10 64
 #
-# Env: WANGGE_LOAD_PORT (default 18190), WANGGE_LOAD_DIR (default /tmp/wangge-load).
+# Env: WANGGE_LOAD_PORT (default 18190), WANGGE_LOAD_DIR (default /tmp/wangge-load),
+# WANGGE_LOAD_REUSE=1 to keep an already seeded database, WANGGE_LOAD_NO_BUILD=1
+# to use the binaries already in target/release.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -20,11 +22,17 @@ port="${WANGGE_LOAD_PORT:-18190}"
 dir="${WANGGE_LOAD_DIR:-/tmp/wangge-load}"
 db="sqlite://$dir/load.db"
 
-cargo build --release -q -p wangge-cli
-cargo build --release -q -p wangge-server --example load
+if [ "${WANGGE_LOAD_NO_BUILD:-0}" != 1 ]; then
+    cargo build --release -q -p wangge-cli
+    cargo build --release -q -p wangge-server --example load
+fi
 mkdir -p "$dir"
-rm -f "$dir"/load.db*
-RUST_LOG=warn target/release/wangge --db "$db" demo > "$dir/demo.log"
+if [ "${WANGGE_LOAD_REUSE:-0}" = 1 ] && [ -f "$dir/load.db" ]; then
+    echo "reusing $dir/load.db (the load managers' cells are released first)"
+else
+    rm -f "$dir"/load.db*
+    RUST_LOG=warn target/release/wangge --db "$db" demo > "$dir/demo.log"
+fi
 
 RUST_LOG=warn target/release/wangge --db "$db" serve --bind "127.0.0.1:$port" > "$dir/serve.log" 2>&1 &
 server=$!
@@ -36,5 +44,5 @@ done
 
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 target/release/examples/load --base "http://127.0.0.1:$port" --db "$db" \
-    --rates "$rates" --seconds "$seconds" --connections "$connections"
+    --rates "$rates" --seconds "$seconds" --connections "$connections" --server-pid "$server"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1822,13 +1822,23 @@ async fn ownership_gaps_for_coverage(ctx: Ctx) {
         "east.all",
         Role::GridManager,
         Some(ManagerKind::Zhengqi),
-        &["T-E"],
+        &["T-E-S", "T-E-N"],
     )
     .await;
     assert!(
         store.level3_without_manager().await.unwrap().is_empty(),
-        "scoped through T-E"
+        "east.all covers both east level-3 grids"
     );
+    // A grid manager is scoped to level-3 grids only (the store refuses T-E).
+    let wide = NewUser {
+        name: "east.wide".into(),
+        role: Role::GridManager,
+        kind: Some(ManagerKind::Community),
+        scopes: vec![code("T-E")],
+        password_hash: CHEAP_HASH.into(),
+    };
+    let err = store.insert_user(&wide).await.unwrap_err().to_string();
+    assert!(err.contains("T-E") && err.contains("level-3"), "{err}");
 }
 
 async fn portfolio_counts_customers_by_value_tier(ctx: Ctx) {

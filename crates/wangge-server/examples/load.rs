@@ -58,6 +58,12 @@ struct Options {
     rates: Vec<u32>,
     seconds: u64,
     connections: usize,
+    /// The server's process id: its CPU time per request is reported
+    /// (a figure that holds when other processes share the cores).
+    server_pid: Option<u32>,
+    /// Send only one request kind of the mix (0 write, 1 grid, 2 locate,
+    /// 3 claims, 4 history, 5 customers, 6 me), to see its cost alone.
+    only: Option<u32>,
 }
 
 fn options() -> Result<Options, Error> {
@@ -67,6 +73,8 @@ fn options() -> Result<Options, Error> {
         rates: vec![500, 1000, 2000, 3000, 4000],
         seconds: 10,
         connections: 64,
+        server_pid: None,
+        only: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -83,6 +91,10 @@ fn options() -> Result<Options, Error> {
             "--seconds" => o.seconds = value.parse().map_err(|e| format!("--seconds: {e}"))?,
             "--connections" => {
                 o.connections = value.parse().map_err(|e| format!("--connections: {e}"))?;
+            }
+            "--only" => o.only = Some(value.parse().map_err(|e| format!("--only: {e}"))?),
+            "--server-pid" => {
+                o.server_pid = Some(value.parse().map_err(|e| format!("--server-pid: {e}"))?);
             }
             other => return Err(format!("unknown flag {other}").into()),
         }
@@ -327,6 +339,7 @@ async fn drive(
     per_conn_rate: f64,
     until: Instant,
     seed: u64,
+    only: Option<u32>,
 ) -> Result<(Tally, Manager), Error> {
     let mut conn = Conn::open(&address).await?;
     let mut rng = StdRng::seed_from_u64(seed);
@@ -338,7 +351,10 @@ async fn drive(
         if due > now {
             tokio::time::sleep(due - now).await;
         }
-        let pick = rng.gen_range(0..100);
+        let pick = match only {
+            Some(kind) => [0, 10, 35, 55, 70, 85, 95][kind.min(6) as usize],
+            None => rng.gen_range(0..100),
+        };
         let cell_index = rng.gen_range(0..manager.cells.len());
         let cell = manager.cells[cell_index].0.clone();
         let token = Some(manager.token.as_str());
@@ -422,6 +438,16 @@ async fn drive(
     Ok((tally, manager))
 }
 
+/// CPU time (user + system) of a process in clock ticks (100 per second
+/// on Linux), from `/proc/PID/stat`.
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised command name; utime and stime are 14 and 15.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
 fn percentile(sorted: &[u32], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -456,9 +482,11 @@ async fn main() -> Result<(), Error> {
         "errors",
         "conflicts"
     );
+    let mut cpu_lines = Vec::new();
     for (step, rate) in o.rates.iter().enumerate() {
         let per_conn = f64::from(*rate) / o.connections as f64;
         let start = Instant::now();
+        let cpu_before = o.server_pid.and_then(cpu_ticks);
         let until = start + Duration::from_secs(o.seconds);
         let mut tasks = Vec::new();
         for (i, manager) in managers.drain(..).enumerate() {
@@ -469,6 +497,7 @@ async fn main() -> Result<(), Error> {
                 per_conn,
                 until,
                 seed,
+                o.only,
             )));
         }
         let mut all = Tally::default();
@@ -480,6 +509,16 @@ async fn main() -> Result<(), Error> {
             all.conflicts += tally.conflicts;
         }
         let elapsed = start.elapsed().as_secs_f64();
+        if let (Some(before), Some(after)) = (cpu_before, o.server_pid.and_then(cpu_ticks)) {
+            let cpu_ms = (after - before) as f64 * 10.0;
+            let per_request_ms = cpu_ms / all.samples.len().max(1) as f64;
+            cpu_lines.push(format!(
+                "{rate:>8}/s: server CPU {:.0} % of one core, {:.3} ms per request = {:.0} req/s per dedicated core",
+                cpu_ms / elapsed / 10.0,
+                per_request_ms,
+                1000.0 / per_request_ms
+            ));
+        }
         let mut latencies: Vec<u32> = all.samples.iter().map(|(l, _)| *l).collect();
         latencies.sort_unstable();
         let mut writes: Vec<u32> = all
@@ -501,6 +540,9 @@ async fn main() -> Result<(), Error> {
             all.errors,
             all.conflicts
         );
+    }
+    for line in cpu_lines {
+        println!("{line}");
     }
     Ok(())
 }

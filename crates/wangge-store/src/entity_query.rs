@@ -109,7 +109,7 @@ impl Store {
         limit: i64,
     ) -> Result<Page<EntityRow>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, level FROM grids WHERE code = $1 ORDER BY territory_id LIMIT 1",
+            "SELECT id, level FROM grids WHERE level IN (1, 2, 3, 4) AND code = $1 ORDER BY territory_id LIMIT 1",
         )
         .bind(cell.as_str())
         .fetch_optional(&self.pool)

@@ -90,7 +90,7 @@ impl Store {
     /// The grid or cell with this code, if any.
     pub async fn grid(&self, code: &GridCode) -> Result<Option<GridRecord>, StoreError> {
         let sql = format!(
-            "SELECT {GRID_COLUMNS} FROM grids g {GRID_JOINS} WHERE g.code = $1 ORDER BY g.territory_id LIMIT 1"
+            "SELECT {GRID_COLUMNS} FROM grids g {GRID_JOINS} WHERE g.level IN (1, 2, 3, 4) AND g.code = $1 ORDER BY g.territory_id LIMIT 1"
         );
         let row = sqlx::query(&sql)
             .bind(code.as_str())
@@ -143,10 +143,15 @@ impl Store {
 
     /// The database id of a grid, or `NotFound`.
     pub(crate) async fn grid_id(&self, code: &GridCode) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT id FROM grids WHERE code = $1 ORDER BY territory_id LIMIT 1")
-            .bind(code.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
+        // `level IN (..)` lets the (level, code) index find the code; the
+        // unique (territory_id, code) index cannot without a territory.
+        let row = sqlx::query(
+            "SELECT id FROM grids WHERE level IN (1, 2, 3, 4) AND code = $1 \
+             ORDER BY territory_id LIMIT 1",
+        )
+        .bind(code.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
         match row {
             Some(row) => Ok(row.try_get("id")?),
             None => Err(StoreError::NotFound {

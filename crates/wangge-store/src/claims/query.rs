@@ -330,7 +330,7 @@ impl Store {
                  LEFT JOIN grids p1 ON p1.id = g.parent_id \
                  LEFT JOIN grids p2 ON p2.id = p1.parent_id \
                  LEFT JOIN grids p3 ON p3.id = p2.parent_id \
-                 WHERE g.code IN ({}) ORDER BY g.territory_id",
+                 WHERE g.level IN (1, 2, 3, 4) AND g.code IN ({}) ORDER BY g.territory_id",
                 marks.join(", ")
             );
             let mut query = sqlx::query(&sql);

@@ -271,7 +271,7 @@ async fn lookup_cell(
                 g3.parent_id AS a2, g2.parent_id AS a1, g3.code AS l3_code \
          FROM grids c LEFT JOIN grids g3 ON g3.id = c.parent_id \
          LEFT JOIN grids g2 ON g2.id = g3.parent_id \
-         WHERE c.code = $1 ORDER BY c.territory_id LIMIT 1{lock}"
+         WHERE c.level IN (1, 2, 3, 4) AND c.code = $1 ORDER BY c.territory_id LIMIT 1{lock}"
     ))
     .bind(code)
     .fetch_optional(&mut *conn)
