@@ -25,8 +25,16 @@ pub struct FixPlan {
     pub proposals_applied: usize,
     /// Gaps left alone: real blind spots need a new cell.
     pub blind_spots_left: usize,
-    /// Grids a proposal would leave empty: not changed (a person decides).
-    pub left_alone: Vec<GridCode>,
+    /// Grids not changed because the result would be worse: empty, or
+    /// invalid where the grid was valid (a person decides).
+    pub left_alone: Vec<LeftAlone>,
+}
+
+/// A grid the plan does not change, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LeftAlone {
+    pub grid: GridCode,
+    pub reason: String,
 }
 
 /// One grid's new geometry.
@@ -54,9 +62,22 @@ pub fn plan_fixes(snapshot: &Snapshot, report: &CoverageReport) -> FixPlan {
             continue;
         };
         let Some(bbox) = bbox_of(&geometry) else {
-            left_alone.push(code);
+            left_alone.push(LeftAlone {
+                grid: code,
+                reason: "the proposals would leave it empty".to_owned(),
+            });
             continue;
         };
+        let invalid_reason = summarize(&check_multipolygon(&geometry));
+        // The overlay can pinch a ring where a piece meets a corner: a fix
+        // must never turn a valid grid invalid.
+        if let (None, Some(reason)) = (&before.invalid_reason, &invalid_reason) {
+            left_alone.push(LeftAlone {
+                grid: code,
+                reason: format!("the result would be invalid: {reason}"),
+            });
+            continue;
+        }
         let text = polygonal_value(&geometry).to_string();
         changes.push(GridChange {
             level: before.level,
@@ -68,7 +89,7 @@ pub fn plan_fixes(snapshot: &Snapshot, report: &CoverageReport) -> FixPlan {
                 geometry_geojson: text,
                 bbox,
                 area_m2: geodesic_area_m2(&geometry),
-                invalid_reason: summarize(&check_multipolygon(&geometry)),
+                invalid_reason,
             },
             grid: code,
             geometry,

@@ -31,6 +31,7 @@ pub use data::{CellItem, DataCounts, DataGaps, UnplacedInGrid, UnplacedKind, POR
 pub use error::CoverageError;
 pub use fix::{
     apply_plan, difference, fixed_snapshot, plan_fixes, Applied, DiffRow, FixPlan, GridChange,
+    LeftAlone,
 };
 pub use geometry::polygonal_value;
 pub use options::{Kind, ReportOptions};

@@ -173,11 +173,8 @@ fn print_fix(
                 .unwrap_or_default()
         )?;
     }
-    for code in &plan.left_alone {
-        writeln!(
-            out,
-            "  {code}: left alone, the proposals would leave it empty"
-        )?;
+    for left in &plan.left_alone {
+        writeln!(out, "  {}: left alone, {}", left.grid.as_str(), left.reason)?;
     }
     match applied {
         None if dry_run => writeln!(out, "dry run: nothing written")?,
