@@ -191,10 +191,16 @@ fn locate(
     .into_iter()
     .find_map(|(code, p)| code.and_then(|c| base.centroid(c)).map(|ll| (ll, p)));
     let Some(((lon, lat), precision)) = centre else {
-        if out.status != Status::Ambiguous {
-            out.status = Status::Failed;
-            out.confidence = out.confidence.min(0.3);
-            out.reason = format!("{}；无可用坐标 / no location for it", res.reason);
+        match out.status {
+            Status::Ambiguous | Status::Failed => {}
+            // The chain resolved: a clerk keeps the codes; only the point is missing.
+            Status::Matched | Status::Partial => {
+                out.status = Status::Partial;
+                out.reason = format!(
+                    "{}；区划已识别，但没有标准地址或同名网格可定位 / divisions resolved, no standard address or grid to locate them",
+                    res.reason
+                );
+            }
         }
         return out;
     };

@@ -282,11 +282,34 @@ fn precision_building_road_town_and_none() {
     assert_eq!(r.precision, Precision::Town);
     assert_eq!(r.status, Status::Partial);
 
-    // Somewhere with no coordinates at all.
+    // Resolved divisions with no coordinates for them: partial, codes kept.
     let r = g.geocode("福州鼓楼区", &h);
     assert_eq!(r.precision, Precision::None);
+    assert_eq!(r.status, Status::Partial);
+    assert_eq!(r.county_code, Some(code("350102")));
+    assert!(r.lon.is_none());
+    assert!(r.reason.contains("divisions resolved"), "{}", r.reason);
+
+    // Nothing resolved at all: failed.
+    let r = g.geocode("不知道在哪里", &h);
     assert_eq!(r.status, Status::Failed);
     assert!(r.confidence < 0.5);
+}
+
+#[test]
+fn without_a_base_a_resolved_chain_is_partial_not_failed() {
+    let g = Geocoder::new();
+    let h = Hints::default();
+    let r = g.geocode("十堰市张湾区车城路街道 人民路", &h);
+    assert_eq!(r.status, Status::Partial, "{}", r.reason);
+    assert_eq!(r.county_code, Some(code("420303")));
+    assert!(r.town_code.is_some());
+    assert_eq!(r.precision, Precision::None);
+    let r = g.geocode("郧县城关镇", &h);
+    assert_eq!(r.status, Status::Partial, "{}", r.reason);
+    assert_eq!(r.county_code, Some(code("420304")));
+    let r = g.geocode("13907191234", &h);
+    assert_eq!(r.status, Status::Failed);
 }
 
 #[test]
