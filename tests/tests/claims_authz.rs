@@ -348,6 +348,8 @@ async fn a_private_server_shows_nothing_before_login() {
 /// (company-wide roles), portfolios (own, supervisors in scope).
 #[tokio::test]
 async fn data_reads_check_role_and_scope() {
+    const OK: StatusCode = StatusCode::OK;
+    const NO: StatusCode = StatusCode::FORBIDDEN;
     let app = app(BackendKind::SqliteMemory).await;
     let get = |token: String, uri: String| {
         let router = app.router.clone();
@@ -357,8 +359,6 @@ async fn data_reads_check_role_and_scope() {
                 .status
         }
     };
-    const OK: StatusCode = StatusCode::OK;
-    const NO: StatusCode = StatusCode::FORBIDDEN;
     // (user, west cell, east cell, unplaced, portfolio of west.c, of east.c)
     let table: [(&str, [StatusCode; 5]); 8] = [
         ("admin", [OK, OK, OK, OK, OK]),
