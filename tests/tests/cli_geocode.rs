@@ -345,3 +345,167 @@ fn the_demo_seeds_a_standard_address_base_and_its_addresses_show_every_status() 
         assert!(count(n - 2, status) > 0, "no {status} row");
     }
 }
+
+fn rect(x0: f64, x1: f64) -> String {
+    format!(
+        r#"{{"type":"Polygon","coordinates":[[[{x0},32.6],[{x1},32.6],[{x1},32.7],[{x0},32.7],[{x0},32.6]]]}}"#
+    )
+}
+
+/// A grid over 十堰's centre: one department, one branch, outlet areas W
+/// (110.70-110.78, 人民路 8号 lies here) and E (110.78-110.85, 北京路), one
+/// cell each.
+fn shiyan_grid(dir: &Path, db: &Path) {
+    let levels: [(&str, Vec<(&str, String)>); 4] = [
+        ("1", vec![(r#"{"code":"D"}"#, rect(110.70, 110.85))]),
+        (
+            "2",
+            vec![(r#"{"code":"B","parent":"D"}"#, rect(110.70, 110.85))],
+        ),
+        (
+            "3",
+            vec![
+                (r#"{"code":"W","parent":"B"}"#, rect(110.70, 110.78)),
+                (r#"{"code":"E","parent":"B"}"#, rect(110.78, 110.85)),
+            ],
+        ),
+        (
+            "4",
+            vec![
+                (
+                    r#"{"code":"CW","parent":"W","type":"小区"}"#,
+                    rect(110.70, 110.78),
+                ),
+                (
+                    r#"{"code":"CE","parent":"E","type":"小区"}"#,
+                    rect(110.78, 110.85),
+                ),
+            ],
+        ),
+    ];
+    for (n, features) in levels {
+        let features: Vec<String> = features
+            .iter()
+            .map(|(props, geometry)| {
+                format!(r#"{{"type":"Feature","properties":{props},"geometry":{geometry}}}"#)
+            })
+            .collect();
+        let path = write(
+            dir,
+            &format!("l{n}.geojson"),
+            format!(
+                r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+                features.join(",")
+            )
+            .as_bytes(),
+        );
+        ok(&wangge(db, &["import", "grids", s(&path), "--level", n]));
+    }
+}
+
+/// (customer code, status, cell code, reason) of every customer.
+fn customer_placements(db: &Path) -> Vec<(String, String, Option<String>, Option<String>)> {
+    use sqlx::Row;
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        let rows = sqlx::query(
+            "SELECT c.code, p.status, g.code AS cell, p.reason FROM customers c \
+             JOIN placements p ON p.entity_kind = 'customer' AND p.entity_id = c.id \
+             LEFT JOIN grids g ON g.id = p.cell_id ORDER BY c.code",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        rows.iter()
+            .map(|r| {
+                (
+                    r.get("code"),
+                    r.get("status"),
+                    r.get("cell"),
+                    r.get("reason"),
+                )
+            })
+            .collect()
+    })
+}
+
+#[test]
+fn geocode_assign_places_customers_without_coordinates_from_their_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let base = write(dir.path(), "base.csv", ADDRESSES.as_bytes());
+    ok(&wangge(&db, &["import", "addresses", s(&base)]));
+    shiyan_grid(dir.path(), &db);
+    // Written the way clerks write: levels missing, full-width digits, noise.
+    let customers = write(
+        dir.path(),
+        "customers.csv",
+        "code,name,address,lon,lat\n\
+         BLD,楼里,十堰茅箭区武当路街道北京路１２号3栋2单元301,,\n\
+         RD,路边,张湾区人民路8号附近,,\n\
+         GPS,有坐标,张湾区人民路8号,110.72,32.65\n\
+         FZ,福州,福州鼓楼区,,\n\
+         JUNK,乱写,不知道,,\n\
+         NONE,没地址,,,\n"
+            .as_bytes(),
+    );
+    ok(&wangge(&db, &["import", "customers", s(&customers)]));
+    let before = customer_placements(&db);
+    let bld = before.iter().find(|p| p.0 == "BLD").unwrap();
+    assert_eq!(bld.1, "no_location", "{before:?}");
+
+    let input = write(dir.path(), "in.csv", "地址\n茅箭区北京路12号\n".as_bytes());
+    let out = dir.path().join("out.csv");
+    let run = wangge(&db, &["geocode", s(&input), "-o", s(&out), "--assign"]);
+    ok(&run);
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains("placed 6 customer"), "{stderr}");
+
+    let after = customer_placements(&db);
+    let get = |code: &str| after.iter().find(|p| p.0 == code).unwrap().clone();
+    // The building of the standard base lies in E's cell.
+    let (_, status, cell, reason) = get("BLD");
+    assert_eq!(status, "assigned", "{after:?}");
+    assert_eq!(cell.as_deref(), Some("CE"));
+    let reason = reason.unwrap();
+    assert!(
+        reason.contains("located from its address (precision building"),
+        "{reason}"
+    );
+    // 人民路 8号 in 张湾区 is at 110.76: W's cell.
+    let (_, status, cell, reason) = get("RD");
+    assert_eq!(
+        (status.as_str(), cell.as_deref()),
+        ("assigned", Some("CW")),
+        "{after:?}"
+    );
+    assert!(reason.unwrap().contains("from its address"));
+    // Coordinates win over the address: placed as before, no reason.
+    let (_, status, cell, reason) = get("GPS");
+    assert_eq!(
+        (status.as_str(), cell.as_deref(), reason),
+        ("assigned", Some("CW"), None)
+    );
+    // Resolved divisions without a location: still no_location, with why.
+    let (_, status, _, reason) = get("FZ");
+    assert_eq!(status, "no_location");
+    let reason = reason.unwrap();
+    assert!(reason.contains("the address is partial"), "{reason}");
+    let (_, status, _, reason) = get("JUNK");
+    assert_eq!(status, "no_location");
+    assert!(reason.unwrap().contains("the address is failed"));
+    let (_, status, _, reason) = get("NONE");
+    assert_eq!(status, "no_location");
+    assert_eq!(reason.as_deref(), Some("no coordinates and no address"));
+
+    // Without a grid, --assign says what is missing.
+    let empty = dir.path().join("empty.db");
+    let err = fails(&wangge(
+        &empty,
+        &["geocode", s(&input), "-o", s(&out), "--assign"],
+    ));
+    assert!(err.contains("--assign needs a grid"), "{err}");
+}

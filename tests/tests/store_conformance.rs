@@ -64,6 +64,8 @@ checks![
     sessions_expire_and_are_revoked,
     ownership_gaps_for_coverage,
     portfolio_counts_customers_by_value_tier,
+    // ---- geocoding (issue 5)
+    unlocated_addresses_are_those_without_coordinates,
 ];
 
 #[tokio::test]
@@ -1984,4 +1986,55 @@ async fn portfolio_counts_customers_by_value_tier(ctx: Ctx) {
         StoreError::NotFound { .. }
     ));
     let _ = (p.supervisor, p.west_c2, p.west_z, p.east_c);
+}
+
+// ---- geocoding (issue 5) -------------------------------------------------
+
+/// What the assignment engine geocodes: entities without a coordinate pair
+/// but with a non-blank address, the address trimmed.
+async fn unlocated_addresses_are_those_without_coordinates(ctx: Ctx) {
+    let store = &ctx.store;
+    let customer =
+        |code: &str, address: Option<&str>, lon: Option<f64>, lat: Option<f64>| NewCustomer {
+            code: code.to_owned(),
+            name: format!("客户{code}"),
+            segment: None,
+            product_type: None,
+            address: address.map(str::to_owned),
+            lon,
+            lat,
+            monthly_spend_yuan: None,
+            staff_count: None,
+            class: None,
+            other_operator: false,
+        };
+    let customers = vec![
+        customer("A", Some(" 茅箭区北京路12号 "), None, None),
+        customer("B", Some("张湾区人民路"), Some(110.8), Some(32.6)),
+        customer("C", Some("   "), None, None),
+        customer("D", None, None, None),
+        customer("E", Some("郧县城关镇"), Some(110.8), None),
+    ];
+    store
+        .upsert_customers(&test_territory(), &customers)
+        .await
+        .unwrap();
+    let points = store.entity_points(EntityKind::Customer).await.unwrap();
+    let id_of = |i: usize| points[i].id; // by id = insertion order
+    let got = store
+        .unlocated_addresses(EntityKind::Customer)
+        .await
+        .unwrap();
+    assert_eq!(
+        got,
+        vec![
+            (id_of(0), "茅箭区北京路12号".to_owned()),
+            (id_of(4), "郧县城关镇".to_owned()),
+        ]
+    );
+    assert!(store
+        .unlocated_addresses(EntityKind::Opportunity)
+        .await
+        .unwrap()
+        .is_empty());
 }

@@ -5,11 +5,13 @@
 //! explains every one it cannot place, and writes the placements back in one
 //! transaction per kind. Re-running gives the same rows (idempotent).
 
+mod address;
 mod error;
 mod geometry;
 mod place;
 mod run;
 
+pub use address::{place_with_addresses, AddressHook, AddressOutcome};
 pub use error::AssignError;
 pub use geometry::{load_index, parse_multipolygon};
 pub use place::{place_points, status_of};

@@ -7,13 +7,16 @@ use wangge_model::PlacementStatus;
 use wangge_spatial::index::{CellIndex, LocateOptions};
 use wangge_store::{EntityKind, Store};
 
-use crate::{place_points, AssignError};
+use crate::{place_points, place_with_addresses, AddressHook, AssignError};
 
 #[derive(Debug, Clone)]
 pub struct AssignOptions {
     /// Points in no cell but this close to one get it as a suggestion.
     pub snap_distance_m: f64,
     pub threads: usize,
+    /// When set, customers without coordinates but with an address are
+    /// geocoded and placed from it (the `no_location` hook).
+    pub addresses: Option<AddressHook>,
 }
 
 impl Default for AssignOptions {
@@ -21,6 +24,7 @@ impl Default for AssignOptions {
         AssignOptions {
             snap_distance_m: 30.0,
             threads: std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+            addresses: None,
         }
     }
 }
@@ -63,7 +67,14 @@ pub async fn assign_all(
         let points = store.entity_points(kind).await?;
         let load_ms = started.elapsed().as_millis();
         let started = Instant::now();
-        let placements = place_points(index, &points, &locate, options.threads);
+        let placements = match &options.addresses {
+            Some(hook) if kind == EntityKind::Customer => {
+                let addresses = store.unlocated_addresses(kind).await?;
+                let outcomes = hook.outcomes(&addresses, options.threads);
+                place_with_addresses(index, &points, &outcomes, &locate, options.threads)
+            }
+            _ => place_points(index, &points, &locate, options.threads),
+        };
         let compute_ms = started.elapsed().as_millis();
         let started = Instant::now();
         store.replace_placements(kind, &placements).await?;

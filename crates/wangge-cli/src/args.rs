@@ -310,6 +310,9 @@ pub struct GeocodeArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Then place the stored entities again, customers without coordinates from their address.
+    #[arg(long)]
+    pub assign: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -96,6 +96,27 @@ impl Store {
         Ok(points)
     }
 
+    /// The id and trimmed address of every entity of `kind` that has no
+    /// coordinate pair but a non-blank address, by id: what the assignment
+    /// engine geocodes (the packed points carry only an address flag).
+    pub async fn unlocated_addresses(
+        &self,
+        kind: EntityKind,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        if kind == EntityKind::Opportunity {
+            return Ok(Vec::new()); // opportunities have no address column
+        }
+        let sql = format!(
+            "SELECT id, TRIM(address) AS address FROM {} \
+             WHERE (lon IS NULL OR lat IS NULL) AND address IS NOT NULL AND TRIM(address) <> '' ORDER BY id",
+            kind.table()
+        );
+        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("id")?, row.try_get("address")?)))
+            .collect()
+    }
+
     /// Reads the coordinates of these ids as floats (and their raw text).
     async fn reread_floats(
         &self,

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
+use wangge_assign::{assign_all, AddressHook, AssignOptions};
 use wangge_geocode::crs::{from_wgs84, Crs};
 use wangge_geocode::{GeocodeResult, Geocoder, Hints, Status};
 use wangge_spatial::index::{CellIndex, LocateOptions};
@@ -165,6 +166,45 @@ pub async fn run(store: &Store, args: &GeocodeArgs) -> anyhow::Result<()> {
         counts[3],
         failures_path.display()
     );
+    if args.assign {
+        assign_stored(store, index.as_ref(), geocoder, hints, threads).await?;
+    }
+    Ok(())
+}
+
+/// `--assign`: place the stored entities again, the customers without
+/// coordinates from their address (the assignment engine's `no_location`
+/// hook). The summary goes to stderr: stdout may hold the CSV.
+async fn assign_stored(
+    store: &Store,
+    index: Option<&CellIndex>,
+    geocoder: Geocoder,
+    hints: Hints,
+    threads: usize,
+) -> anyhow::Result<()> {
+    let Some(index) = index else {
+        bail!("--assign needs a grid in the store: import or seed one first (wangge import / wangge demo)");
+    };
+    let options = AssignOptions {
+        threads,
+        addresses: Some(AddressHook { geocoder, hints }),
+        ..AssignOptions::default()
+    };
+    let report = assign_all(store, index, &options).await?;
+    for kind in report.kinds.iter().filter(|k| k.total > 0) {
+        let statuses: Vec<String> = kind
+            .by_status
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(s, n)| format!("{s} {n}"))
+            .collect();
+        eprintln!(
+            "placed {} {}: {}",
+            kind.total,
+            kind.kind,
+            statuses.join(", ")
+        );
+    }
     Ok(())
 }
 
