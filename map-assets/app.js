@@ -109,6 +109,9 @@ function setLang(lang) {
   state.lang = lang;
   try { window.localStorage.setItem('wangge.lang', lang); } catch { /* not kept */ }
   applyTexts();
+  // Texts built from data: build them again.
+  if (rates.on) setRates(true);
+  if (document.getElementById('h3-toggle').checked) setH3(true);
 }
 
 // ---------- small DOM helpers ----------
@@ -677,6 +680,7 @@ function renderAccount() {
   const el = document.getElementById('account-body');
   if (!el) return;
   renderGeocode();
+  renderOpsAccess();
   const modes = h('div', { class: 'fill-mode', role: 'radiogroup' },
     h('span', { class: 'name' }, t('fill_by')),
     ...['category', 'claims'].map((m) => h('label', {},
@@ -801,6 +805,7 @@ async function search(text) {
     }
   }
   if (!state.token) { setStatus(t('search_login'), true); return; }
+  if (await searchCustomer(q)) return;
   try {
     const r = await postJson(`${API}/geocode`, { address: q });
     if (!Number.isFinite(r.lon) || !Number.isFinite(r.lat)) { setStatus(t('search_none') + (r.reason || q), true); return; }
@@ -811,6 +816,30 @@ async function search(text) {
   } catch (err) {
     setStatus(t('search_none') + err.message, true);
   }
+}
+
+// A customer by code or name (company-wide roles); true when one was shown.
+async function searchCustomer(q) {
+  if (!['admin', 'ops', 'clerk', 'viewer'].includes(state.user?.role)) return false;
+  let found;
+  try {
+    found = await fetchJson(`${API}/customers/search?q=${encodeURIComponent(q)}&limit=1`);
+  } catch (err) {
+    setStatus(t('search_customer_none') + err.message, true);
+    return true;
+  }
+  const c = found.items[0];
+  if (!c) return false;
+  if (!Number.isFinite(c.lon) || !Number.isFinite(c.lat)) {
+    setStatus(`${t('search_customer_unplaced')}${c.code} ${c.name}`, true);
+    return true;
+  }
+  setStatus(`${c.code} ${c.name}${c.address ? ` · ${c.address}` : ''}`);
+  searchMarker.marker?.remove();
+  searchMarker.marker = new maplibregl.Marker({ color: '#7b3294' }).setLngLat([c.lon, c.lat]).addTo(map);
+  map.flyTo({ center: [c.lon, c.lat], zoom: 16 });
+  if (c.cell_code) select(c.cell_code, 4, null, false);
+  return true;
 }
 
 // ---------- coverage: gaps red, overlaps orange, a list that zooms to each ----------
@@ -848,6 +877,118 @@ async function setCoverage(on) {
     }));
   } catch (err) {
     summary.textContent = t('coverage_unavailable') + err.message;
+  }
+}
+
+// ---------- assignment rates: a table and a choropleth of the grids of a level ----------
+
+// Rate classes, worst first: [lower bound, colour].
+const RATE_CLASSES = [[0, '#d7191c'], [0.8, '#fdae61'], [0.9, '#ffffbf'], [0.95, '#a6d96a'], [0.99, '#1a9641']];
+const rates = { on: false, level: 1, codes: [], seq: 0 };
+
+function fmtPct(x) {
+  return Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '–';
+}
+
+function rateColorExpr() {
+  // -1 (no state yet, or no customers) stays transparent.
+  return ['step', ['coalesce', ['feature-state', 'rate'], -1], 'rgba(0,0,0,0)',
+    ...RATE_CLASSES.flatMap(([from, color]) => [from, color])];
+}
+
+function clearRateStates() {
+  for (const code of rates.codes) map.removeFeatureState({ source: 'grids', sourceLayer: 'grids', id: code }, 'rate');
+  rates.codes = [];
+}
+
+async function setRates(on) {
+  rates.on = on;
+  const seq = ++rates.seq;
+  const summary = document.getElementById('rates-summary');
+  const box = document.getElementById('rates-box');
+  const legend = document.getElementById('rates-legend');
+  if (!map.getLayer('rates-fill')) {
+    map.addLayer({ id: 'rates-fill', type: 'fill', source: 'grids', 'source-layer': 'grids',
+      filter: levelFilter(rates.level), paint: { 'fill-color': rateColorExpr(), 'fill-opacity': 0.6 } }, 'grids-line-3');
+  }
+  map.setLayoutProperty('rates-fill', 'visibility', on ? 'visible' : 'none');
+  box.hidden = !on;
+  legend.hidden = !on;
+  if (!on) { clearRateStates(); summary.textContent = ''; return; }
+  map.setFilter('rates-fill', levelFilter(rates.level));
+  legend.replaceChildren(...RATE_CLASSES.map(([from, color], i) => h('li', {},
+    h('span', { class: 'swatch', style: `background:${color}` }),
+    i + 1 < RATE_CLASSES.length ? `${fmtPct(from)}–${fmtPct(RATE_CLASSES[i + 1][0])}` : `≥ ${fmtPct(from)}`)));
+  try {
+    const body = await fetchJson(`${API}/assignment?level=${rates.level}`);
+    if (seq !== rates.seq) return;
+    clearRateStates();
+    const all = body.rates.find((r) => r.code === null);
+    const grids = body.rates.filter((r) => r.code !== null)
+      .sort((a, b) => (a.customers.total ? a.customers.rate : 2) - (b.customers.total ? b.customers.rate : 2) || a.code.localeCompare(b.code));
+    for (const r of grids) {
+      map.setFeatureState({ source: 'grids', sourceLayer: 'grids', id: r.code },
+        { rate: r.customers.total ? r.customers.rate : -1 });
+      rates.codes.push(r.code);
+    }
+    summary.textContent = t('rates_summary').replace('{rate}', fmtPct(all?.customers.rate))
+      .replace('{in_cell}', fmtInt(all?.customers.in_cell)).replace('{total}', fmtInt(all?.customers.total))
+      .replace('{n}', fmtInt(grids.length));
+    box.querySelector('tbody').replaceChildren(...grids.map((r) => h('tr', { 'data-code': r.code },
+      h('td', {}, h('button', { type: 'button', class: 'link', title: r.code,
+        onclick: () => select(r.code, rates.level, null, true) }, r.name || r.code)),
+      h('td', { class: 'num' }, `${fmtInt(r.customers.in_cell)}/${fmtInt(r.customers.total)}`),
+      h('td', { class: 'num' }, r.customers.total ? fmtPct(r.customers.rate) : t('rates_no_customers')))));
+  } catch (err) {
+    summary.textContent = t('rates_unavailable') + err.message;
+  }
+}
+
+// ---------- H3 heat map of customers (all, or unplaced with a location) ----------
+
+const hex = { seq: 0, res: 0 };
+
+function h3Res() {
+  // Finer hexagons as the map zooms in (4-9 on the server).
+  return Math.max(4, Math.min(9, Math.round(map.getZoom() - 3)));
+}
+
+async function setH3(on) {
+  const seq = ++hex.seq;
+  const summary = document.getElementById('h3-summary');
+  if (!map.getSource('h3')) {
+    map.addSource('h3', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+    map.addLayer({ id: 'h3-fill', type: 'fill', source: 'h3',
+      paint: { 'fill-color': ['interpolate', ['linear'], ['get', 'share'], 0, '#ffffb2', 0.25, '#fecc5c', 0.5, '#fd8d3c', 0.75, '#f03b20', 1, '#bd0026'],
+        'fill-opacity': 0.65, 'fill-outline-color': 'rgba(255,255,255,0.6)' } }, 'grids-line-3');
+  }
+  map.setLayoutProperty('h3-fill', 'visibility', on ? 'visible' : 'none');
+  if (!on) { summary.textContent = ''; return; }
+  const kind = document.getElementById('h3-kind').value;
+  const res = h3Res();
+  hex.res = res;
+  try {
+    const fc = await fetchJson(`${API}/h3?res=${res}&kind=${kind}`);
+    if (seq !== hex.seq) return;
+    // Colour by the square root of the share of the busiest hexagon (counts are skewed).
+    const max = Math.max(1, fc.max_count);
+    for (const f of fc.features) f.properties.share = Math.sqrt(f.properties.count / max);
+    map.getSource('h3').setData(fc);
+    summary.textContent = t('h3_summary').replace('{points}', fmtInt(fc.points)).replace('{hexes}', fmtInt(fc.features.length))
+      .replace('{res}', res).replace('{max}', fmtInt(fc.max_count))
+      + (fc.skipped ? t('h3_skipped').replace('{skipped}', fmtInt(fc.skipped)) : '');
+  } catch (err) {
+    summary.textContent = t('h3_unavailable') + err.message;
+  }
+}
+
+function renderOpsAccess() {
+  // The heat map reads every customer: company-wide roles only (as the server rules).
+  const allowed = ['admin', 'ops', 'clerk', 'viewer'].includes(state.user?.role);
+  document.getElementById('h3-box').hidden = !allowed;
+  if (!allowed && document.getElementById('h3-toggle').checked) {
+    document.getElementById('h3-toggle').checked = false;
+    setH3(false);
   }
 }
 
@@ -974,6 +1115,15 @@ document.getElementById('geocode-submit').addEventListener('click', () => { subm
 document.getElementById('coverage-toggle').addEventListener('change', (e) => {
   setCoverage(e.target.checked).catch((err) => setStatus(t('load_failed') + err.message, true));
 });
+document.getElementById('rates-toggle').addEventListener('change', (e) => { setRates(e.target.checked); });
+document.getElementById('rates-level').addEventListener('change', (e) => {
+  rates.level = Number(e.target.value);
+  if (rates.on) setRates(true);
+});
+document.getElementById('h3-toggle').addEventListener('change', (e) => { setH3(e.target.checked); });
+document.getElementById('h3-kind').addEventListener('change', () => {
+  if (document.getElementById('h3-toggle').checked) setH3(true);
+});
 document.getElementById('lang').addEventListener('click', () => setLang(state.lang === 'zh' ? 'en' : 'zh'));
 document.getElementById('panel-toggle').addEventListener('click', () => {
   setPanelOpen(document.getElementById('panel').classList.contains('collapsed'));
@@ -1024,7 +1174,10 @@ async function start() {
       .filter((id) => map.getLayoutProperty(id, 'visibility') !== 'none');
     map.getCanvas().style.cursor = map.queryRenderedFeatures(e.point, { layers }).length ? 'pointer' : '';
   });
-  map.on('moveend', () => { updateLabels(); });
+  map.on('moveend', () => {
+    updateLabels();
+    if (document.getElementById('h3-toggle').checked && h3Res() !== hex.res) setH3(true);
+  });
   map.on('resize', () => { labels.resetFonts(); updateLabels(); });
   // Cell labels depend on what is drawn; re-place them when new tiles arrive.
   const relabel = debounce(updateLabels, 150);

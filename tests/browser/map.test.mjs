@@ -347,6 +347,83 @@ test('operations: the coverage layer shows gaps and a gap in the list zooms to i
   }
 });
 
+test('operations: assignment rates as a table and a choropleth, the H3 heat map, customer search', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  const password = await demoPassword('ops');
+  if (!password) { t.skip('SERVE_LOG with the demo passwords is not given'); return; }
+  const { context, page, problems } = await openMap({ viewport: { width: 1366, height: 768 } });
+  try {
+    await page.fill('#login-form input[name=name]', 'ops');
+    await page.fill('#login-form input[name=password]', password);
+    await page.click('#login-form button[type=submit]');
+    await page.locator('#h3-box').waitFor({ state: 'visible', timeout: 15_000 });
+
+    // Rates of level 2: the table lists every level-2 grid, worst first, as the API says.
+    await page.selectOption('#rates-level', '2');
+    await page.check('#rates-toggle');
+    await page.locator('#rates-table tbody tr').first().waitFor({ timeout: 30_000 });
+    const api = await page.evaluate(async () => (await fetch('api/v1/assignment?level=2')).json());
+    const grids = api.rates.filter((r) => r.code !== null);
+    assert.equal(await page.locator('#rates-table tbody tr').count(), grids.length);
+    const worst = grids.filter((r) => r.customers.total > 0).sort((a, b) => a.customers.rate - b.customers.rate)[0];
+    assert.equal(await page.locator('#rates-table tbody tr').first().getAttribute('data-code'), worst.code);
+    assert.match(await page.locator('#rates-summary').innerText(), /已落格/);
+    await mapIdle(page);
+    const painted = await page.evaluate(() => {
+      const map = window.wanggeMap;
+      const hits = map.queryRenderedFeatures({ layers: ['rates-fill'] });
+      return hits.filter((f) => Number.isFinite(f.state?.rate) && f.state.rate >= 0).length;
+    });
+    assert.ok(painted > 0, 'level-2 grids are filled by their rate');
+    await screenshot(page, 'ops-rates-level2');
+    // A row zooms to its grid and shows its details.
+    await page.locator('#rates-table tbody tr').first().locator('button').click();
+    await page.locator('#details-body').getByText(worst.code).first().waitFor({ timeout: 15_000 });
+    await page.uncheck('#rates-toggle');
+
+    // H3: customers, then the unplaced ones; the legend text names the counts from the API.
+    await page.check('#h3-toggle');
+    await page.waitForFunction(() => /六边形/.test(document.querySelector('#h3-summary')?.textContent || ''), null, { timeout: 60_000 });
+    await mapIdle(page);
+    const hexes = await page.evaluate(() => window.wanggeMap.queryRenderedFeatures({ layers: ['h3-fill'] }).length);
+    assert.ok(hexes > 0, 'customer hexagons are drawn');
+    await screenshot(page, 'ops-h3-customers');
+    await page.selectOption('#h3-kind', 'unplaced');
+    const res = await page.evaluate(() => Math.max(4, Math.min(9, Math.round(window.wanggeMap.getZoom() - 3))));
+    const unplaced = await page.evaluate(async (r) => {
+      const token = window.wanggeState.token;
+      return (await fetch(`api/v1/h3?res=${r}&kind=unplaced`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    }, res);
+    assert.ok(unplaced.points > 0, 'the demo has unplaced customers with a location');
+    await page.waitForFunction((n) => (document.querySelector('#h3-summary')?.textContent || '').startsWith(`${n} 个客户`),
+      unplaced.points.toLocaleString('zh-CN'), { timeout: 60_000 });
+    await mapIdle(page);
+    await screenshot(page, 'ops-h3-unplaced');
+
+    // English texts for the new controls.
+    await page.click('#lang');
+    assert.match(await page.locator('#h3-box').innerText(), /Customer heat map/);
+    await page.waitForFunction(() => /hexagons/.test(document.querySelector('#h3-summary')?.textContent || ''), null, { timeout: 60_000 });
+    await page.click('#lang');
+
+    // Customer search by name: the map flies to the customer and selects its cell.
+    const hit = await page.evaluate(async () => {
+      const token = window.wanggeState.token;
+      const r = await fetch('api/v1/customers/search?q=SYKH00000002', { headers: { Authorization: `Bearer ${token}` } });
+      return (await r.json()).items[0];
+    });
+    assert.ok(hit?.cell_code, 'the demo customer is placed in a cell');
+    await page.uncheck('#h3-toggle');
+    await page.fill('#search-input', hit.name);
+    await page.press('#search-input', 'Enter');
+    await page.waitForFunction((name) => (document.querySelector('#status')?.textContent || '').includes(name), hit.name, { timeout: 15_000 });
+    await page.locator('#details-body').getByText(hit.cell_code).first().waitFor({ timeout: 15_000 });
+    await screenshot(page, 'ops-customer-search');
+    assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
+  } finally {
+    await context.close();
+  }
+});
+
 test('clerk: upload a small CSV, follow the job, download the results', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const password = await demoPassword('clerk');
   if (!password) { t.skip('SERVE_LOG with the demo passwords is not given'); return; }

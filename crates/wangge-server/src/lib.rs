@@ -9,6 +9,7 @@ mod coverage;
 pub mod geocode;
 mod geocode_jobs;
 mod grids;
+mod h3;
 pub mod openapi;
 mod params;
 mod placement;
@@ -153,6 +154,8 @@ pub fn router(state: AppState) -> Router {
         .route("/cells/{code}/customers", get(placement::cell_customers))
         .route("/cells/{code}/resources", get(placement::cell_resources))
         .route("/unplaced", get(placement::unplaced))
+        .route("/h3", get(h3::hexagons))
+        .route("/customers/search", get(placement::search_customers))
         .route("/coverage", get(coverage::coverage))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))

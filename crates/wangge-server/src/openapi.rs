@@ -335,6 +335,29 @@ pub const ROUTES: &[RouteDoc] = &[
     with_query(
         route(
             "get",
+            "/api/v1/h3",
+            Access::Act(Action::ReadUnplaced),
+            "placement",
+            "H3 hexagon heat map (h3o): customers counted per hexagon as a GeoJSON FeatureCollection (properties h3, count; top level points, skipped, max_count). kind=unplaced counts the customers with a location in no cell (in_gap, outside). Company-wide readers only.",
+        ),
+        &[
+            ("res", "H3 resolution 4-9 (default 7)"),
+            ("kind", "customers (default) or unplaced"),
+        ],
+    ),
+    with_query(
+        route(
+            "get",
+            "/api/v1/customers/search",
+            Access::Act(Action::ReadUnplaced),
+            "placement",
+            "Customers whose code is q or whose name contains q, exact code first, with their coordinates and cell. Company-wide readers only.",
+        ),
+        &[("q", "a customer code or part of a name"), ("limit", "rows, at most 100 (default 20)")],
+    ),
+    with_query(
+        route(
+            "get",
             "/api/v1/coverage",
             Access::Map,
             "coverage",
