@@ -108,12 +108,7 @@ async fn get(app: &App, uri: &str) -> (StatusCode, Value) {
         .header("authorization", format!("Bearer {}", app.token))
         .body(Body::empty())
         .unwrap();
-    let response = app
-        .router
-        .clone()
-        .oneshot(request)
-        .await
-        .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let body = axum::body::to_bytes(response.into_body(), usize::MAX)
         .await
