@@ -1,0 +1,265 @@
+//! The operations map routes through `router()`: the H3 heat map of
+//! customers (all, or unplaced with a location) and customer search.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test may panic
+
+mod claims_support;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use serde_json::Value;
+use tower::ServiceExt;
+use wangge_assign::{assign_all, load_index, AssignOptions};
+use wangge_model::{LevelNo, ManagerKind, Role, Territory};
+use wangge_server::{router, AppState};
+use wangge_store::{NewCustomer, NewGrid};
+use wangge_tests::{backend_kinds, fresh_store, BackendKind, TestStore};
+
+fn rect(code: &str, level: u8, parent: Option<&str>, x0: f64, x1: f64) -> NewGrid {
+    NewGrid {
+        code: code.parse().unwrap(),
+        name: code.into(),
+        level: LevelNo::try_from(level).unwrap(),
+        parent: parent.map(|p| p.parse().unwrap()),
+        cell_type: (level == 4).then(|| "15".parse().unwrap()),
+        geometry_geojson: format!(
+            r#"{{"type":"Polygon","coordinates":[[[{x0},32],[{x1},32],[{x1},32.2],[{x0},32.2],[{x0},32]]]}}"#
+        ),
+        bbox: [x0, 32.0, x1, 32.2],
+        area_m2: 1.0,
+        invalid_reason: None,
+        properties_json: None,
+        source: None,
+    }
+}
+
+fn customer(code: &str, name: &str, at: Option<(f64, f64)>) -> NewCustomer {
+    NewCustomer {
+        code: code.into(),
+        name: name.into(),
+        segment: None,
+        product_type: None,
+        address: Some(format!("{name}路1号")),
+        lon: at.map(|a| a.0),
+        lat: at.map(|a| a.1),
+        monthly_spend_yuan: None,
+        staff_count: None,
+        class: None,
+        other_operator: false,
+    }
+}
+
+struct App {
+    router: axum::Router,
+    ops: String,
+    manager: String,
+    test_store: TestStore,
+}
+
+/// Cells C1 (110.0-110.1) and C2 (110.1-110.15); 20 customers in C1 (10 at
+/// one spot), 2 east of C2 (in a gap and outside), one without a location.
+async fn app(kind: BackendKind) -> App {
+    let test_store = fresh_store(kind).await;
+    let store = test_store.store.clone();
+    let t = Territory {
+        code: "T".parse().unwrap(),
+        name: "t".into(),
+    };
+    store.ensure_territory(&t).await.unwrap();
+    let grids = [
+        rect("D", 1, None, 110.0, 110.2),
+        rect("B", 2, Some("D"), 110.0, 110.2),
+        rect("A1", 3, Some("B"), 110.0, 110.1),
+        rect("A2", 3, Some("B"), 110.1, 110.2),
+        rect("C1", 4, Some("A1"), 110.0, 110.1),
+        rect("C2", 4, Some("A2"), 110.1, 110.15),
+    ];
+    store.import_grids(&t, &grids).await.unwrap();
+    let mut customers: Vec<NewCustomer> = (0..20)
+        .map(|i| {
+            // Ten at one spot, ten spread along a line 5 km north of it.
+            let at = if i < 10 {
+                (110.05, 32.1)
+            } else {
+                (110.005 + f64::from(i - 10) * 0.009, 32.15)
+            };
+            customer(&format!("K{i:02}"), &format!("便利店{i:02}"), Some(at))
+        })
+        .collect();
+    customers.extend([
+        customer("GAP", "缺口洗衣_店", Some((110.1502, 32.1))),
+        customer("FAR", "远方洗衣店", Some((121.0, 31.0))),
+        customer("NONE", "无址小店", None),
+    ]);
+    store.upsert_customers(&t, &customers).await.unwrap();
+    let index = load_index(&store).await.unwrap();
+    assign_all(&store, &index, &AssignOptions::default())
+        .await
+        .unwrap();
+    let hash = claims_support::cheap_hash(claims_support::PASSWORD);
+    claims_support::add_user(&store, "ops", Role::Ops, None, &[], &hash).await;
+    claims_support::add_user(
+        &store,
+        "gm",
+        Role::GridManager,
+        Some(ManagerKind::Community),
+        &["A1"],
+        &hash,
+    )
+    .await;
+    let state = AppState::new(store);
+    state.reload_index().await.unwrap();
+    let router = router(state);
+    let ops = claims_support::login(&router, "ops").await;
+    let manager = claims_support::login(&router, "gm").await;
+    App {
+        router,
+        ops,
+        manager,
+        test_store,
+    }
+}
+
+async fn get_as(app: &App, token: &str, uri: &str) -> (StatusCode, Value) {
+    let request = Request::get(uri)
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{uri}: not JSON ({e})")),
+    )
+}
+
+fn counts(fc: &Value) -> Vec<u64> {
+    fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["count"].as_u64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn h3_hexagons_count_customers_and_unplaced_ones() {
+    let app = app(BackendKind::SqliteMemory).await;
+    let (status, fc) = get_as(&app, &app.ops, "/api/v1/h3?res=7&kind=customers").await;
+    assert_eq!(status, StatusCode::OK, "{fc}");
+    assert_eq!(fc["type"], "FeatureCollection");
+    // 22 with coordinates; the one without is skipped, not lost.
+    assert_eq!(
+        (fc["points"].as_u64(), fc["skipped"].as_u64()),
+        (Some(22), Some(1))
+    );
+    let c = counts(&fc);
+    assert_eq!(c.iter().sum::<u64>(), 22);
+    // The ten at one spot share a hexagon: the largest count, listed first.
+    assert!(c[0] >= 10, "{c:?}");
+    assert_eq!(fc["max_count"].as_u64(), Some(c[0]));
+    let ring = fc["features"][0]["geometry"]["coordinates"][0]
+        .as_array()
+        .unwrap();
+    assert_eq!(ring.len(), 7, "a closed hexagon");
+    let (lon, lat) = (ring[0][0].as_f64().unwrap(), ring[0][1].as_f64().unwrap());
+    assert!(
+        (109.9..110.2).contains(&lon) && (32.0..32.2).contains(&lat),
+        "{lon},{lat}"
+    );
+    let h3 = fc["features"][0]["properties"]["h3"].as_str().unwrap();
+    assert_eq!(h3.len(), 15, "an H3 index in hex: {h3}");
+
+    // Finer hexagons: the spread ten split up, the spot stays whole.
+    let (_, fine) = get_as(&app, &app.ops, "/api/v1/h3?res=9").await;
+    assert!(counts(&fine).len() > counts(&fc).len());
+    assert_eq!(counts(&fine)[0], 10);
+
+    let (status, un) = get_as(&app, &app.ops, "/api/v1/h3?res=7&kind=unplaced").await;
+    assert_eq!(status, StatusCode::OK, "{un}");
+    assert_eq!(un["points"].as_u64(), Some(2), "in_gap and outside: {un}");
+    assert_eq!(counts(&un), vec![1, 1]);
+
+    for uri in [
+        "/api/v1/h3?res=3",
+        "/api/v1/h3?res=10",
+        "/api/v1/h3?res=x",
+        "/api/v1/h3?kind=buildings",
+    ] {
+        let (status, body) = get_as(&app, &app.ops, uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        assert!(
+            body["message"].as_str().unwrap().contains("parameter"),
+            "{body}"
+        );
+    }
+    // Every customer of the company: not for a grid manager.
+    let (status, _) = get_as(&app, &app.manager, "/api/v1/h3?res=7").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn customers_are_found_by_code_or_name() {
+    // The LIKE with its escape on every backend (PostgreSQL when configured).
+    for kind in backend_kinds() {
+        customer_search_on(kind).await;
+    }
+}
+
+async fn customer_search_on(kind: BackendKind) {
+    let app = app(kind).await;
+    let (status, body) = get_as(&app, &app.ops, "/api/v1/customers/search?q=K03").await;
+    assert_eq!(status, StatusCode::OK, "{kind}: {body}");
+    let items = body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{kind}: {body}");
+    assert_eq!(items[0]["code"], "K03");
+    assert_eq!(items[0]["name"], "便利店03");
+    assert_eq!(items[0]["cell_code"], "C1");
+    assert_eq!(items[0]["lon"].as_f64(), Some(110.05));
+
+    // By part of a name, ordered by code, limited.
+    let (_, body) = get_as(
+        &app,
+        &app.ops,
+        "/api/v1/customers/search?q=%E4%BE%BF%E5%88%A9%E5%BA%97&limit=3",
+    )
+    .await;
+    let codes: Vec<&str> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["K00", "K01", "K02"]);
+    // "洗衣_店": the underscore is literal, so only GAP matches (not 远方洗衣店's "洗衣店").
+    let (_, body) = get_as(
+        &app,
+        &app.ops,
+        "/api/v1/customers/search?q=%E6%B4%97%E8%A1%A3_%E5%BA%97",
+    )
+    .await;
+    let items = body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{body}");
+    assert_eq!(items[0]["code"], "GAP");
+    assert!(items[0]["cell_code"].is_null(), "in a gap: no cell");
+    // Without a location: found, with null coordinates.
+    let (_, body) = get_as(&app, &app.ops, "/api/v1/customers/search?q=NONE").await;
+    assert!(body["items"][0]["lon"].is_null());
+
+    let (_, body) = get_as(&app, &app.ops, "/api/v1/customers/search?q=nobody").await;
+    assert_eq!(body["items"].as_array().unwrap().len(), 0);
+    for uri in [
+        "/api/v1/customers/search",
+        "/api/v1/customers/search?q=%20",
+        "/api/v1/customers/search?q=K&limit=101",
+    ] {
+        let (status, body) = get_as(&app, &app.ops, uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+    }
+    let (status, _) = get_as(&app, &app.manager, "/api/v1/customers/search?q=K03").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    app.test_store.finish().await;
+}
