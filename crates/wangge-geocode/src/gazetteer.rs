@@ -355,12 +355,17 @@ impl Gazetteer {
     }
 
     pub(crate) fn label(&self, id: NodeId) -> String {
-        let mut chain: Vec<NodeId> = self.tree.chain(id).collect();
-        chain.reverse();
-        let mut out = String::new();
-        for n in chain {
-            if !self.tree.grouping[n as usize] {
-                out.push_str(self.tree.name(n));
+        // Five levels at most: a stack array, not a Vec per call.
+        let mut chain = [0 as NodeId; 8];
+        let mut n = 0;
+        for node in self.tree.chain(id).take(chain.len()) {
+            chain[n] = node;
+            n += 1;
+        }
+        let mut out = String::with_capacity(48);
+        for &node in chain[..n].iter().rev() {
+            if !self.tree.grouping[node as usize] {
+                out.push_str(self.tree.name(node));
             }
         }
         out

@@ -13,6 +13,7 @@ use std::ops::Range;
 
 use crate::code::Level;
 use crate::gazetteer::{NodeId, Tree};
+use crate::names::has_prefix;
 use crate::names::{
     ends_like_road, is_road_or_place_after, split_name, suffix_at, SuffixClass, CLASS_MUNICIPALITY,
     CLASS_NONE,
@@ -56,6 +57,9 @@ struct Entry {
     /// Index into `remainders`: the official text after the base (土家族苗族自治州).
     remainder: u16,
     old: bool,
+    /// The node's level, kept here: looking it up in the tree per entry was
+    /// a cache miss on every candidate of every base.
+    level: Level,
 }
 
 /// A division a mention may name.
@@ -254,6 +258,7 @@ impl Matcher {
                 class,
                 remainder,
                 old: false,
+                level: tree.levels[id as usize],
             };
             pairs.push((pattern, entry));
         }
@@ -268,6 +273,7 @@ impl Matcher {
                 class: CLASS_NONE,
                 remainder: 0,
                 old: true,
+                level: tree.levels[node as usize],
             };
             pairs.push((trie.insert(r.old_name), entry));
             // The old base too (襄樊 for 襄樊市), unless it is a current base.
@@ -279,6 +285,7 @@ impl Matcher {
                     class,
                     remainder,
                     old: true,
+                    level: tree.levels[node as usize],
                 };
                 pairs.push((trie.insert(&base), entry));
             }
@@ -295,6 +302,7 @@ impl Matcher {
         while starts.len() <= trie.len() {
             starts.push(entries.len() as u32);
         }
+        trie.freeze();
         Matcher {
             trie,
             starts,
@@ -313,7 +321,6 @@ impl Matcher {
     /// the generic suffix at `rest` per level (many entries share a base).
     fn read_suffix(
         &self,
-        tree: &Tree,
         e: Entry,
         rest: &str,
         generic: &mut SuffixCache,
@@ -323,13 +330,12 @@ impl Matcher {
             return Some((same, 0));
         }
         let own = &self.remainders[e.remainder as usize];
-        let own_len = if !own.is_empty() && rest.starts_with(own.as_str()) {
+        let own_len = if !own.is_empty() && has_prefix(rest, own) {
             own.len()
         } else {
             0
         };
-        let level = tree.levels[e.node as usize];
-        let generic = generic.get(rest, level);
+        let generic = generic.get(rest, e.level);
         match generic {
             // A longer generic suffix of the same class: 街道办事处 for 街道.
             Some((len, class)) if len > own_len && class == e.class => Some((same, len)),
@@ -380,7 +386,7 @@ impl Matcher {
                 continue;
             }
             let mut short_pattern = None;
-            if let Some(end) = self.strong_readings(tree, text, &bases, &mut strong) {
+            if let Some(end) = self.strong_readings(text, &bases, &mut strong) {
                 // A complete name with no suffix (城南, a town so named) is also
                 // the short form of others (城南街道 …).
                 let bare = bases.iter().find(|&&(_, e)| e == end).map(|&(p, _)| p);
@@ -406,7 +412,7 @@ impl Matcher {
                     .last()
                     .filter(|b| (b.1 > end || only_variants) && s < structure_start);
                 if let Some(&(p, e)) = longest {
-                    if !self.road_like(tree, text, s, e) {
+                    if !self.road_like(text, s, e) {
                         let cands = self.entries_of(p).iter().map(|en| Cand {
                             node: en.node,
                             kind: Kind::Short,
@@ -420,7 +426,7 @@ impl Matcher {
             // is not 平阳 + 坑, but 北京路 is a road (and 衡水路北街道 is
             // 衡水 + 路北街道).
             for &(p, e) in bases.iter().rev() {
-                if self.road_like(tree, text, s, e) {
+                if self.road_like(text, s, e) {
                     if s >= covered_until {
                         structure_start = structure_start.min(s);
                     }
@@ -444,16 +450,15 @@ impl Matcher {
     }
 
     /// Whether the base `s..e` is part of a road or place name.
-    fn road_like(&self, tree: &Tree, text: &str, s: usize, e: usize) -> bool {
+    fn road_like(&self, text: &str, s: usize, e: usize) -> bool {
         (is_road_or_place_after(&text[e..]) || ends_like_road(&text[s..e]))
-            && !self.strong_at(tree, text, e)
+            && !self.strong_at(text, e)
     }
 
     /// The longest strong readings of `bases` (all starting at one position)
     /// into `out`; returns where they end.
     fn strong_readings(
         &self,
-        tree: &Tree,
         text: &str,
         bases: &[(u32, usize)],
         out: &mut Vec<(Cand, usize)>,
@@ -463,7 +468,7 @@ impl Matcher {
             let mut generic = SuffixCache::default();
             let rest = &text[base_end..];
             for &entry in self.entries_of(p) {
-                if let Some((kind, len)) = self.read_suffix(tree, entry, rest, &mut generic) {
+                if let Some((kind, len)) = self.read_suffix(entry, rest, &mut generic) {
                     let cand = Cand {
                         node: entry.node,
                         kind,
@@ -479,14 +484,14 @@ impl Matcher {
     }
 
     /// Whether a strong reading starts at `pos`.
-    fn strong_at(&self, tree: &Tree, text: &str, pos: usize) -> bool {
+    fn strong_at(&self, text: &str, pos: usize) -> bool {
         let bases: Vec<(u32, usize)> = self
             .trie
             .prefixes_of(&text[pos..])
             .map(|(p, len)| (p, pos + len))
             .collect();
         let mut out = Vec::new();
-        self.strong_readings(tree, text, &bases, &mut out).is_some()
+        self.strong_readings(text, &bases, &mut out).is_some()
     }
 
     /// Divisions a whole string names (for hand-filled fields and lookups).

@@ -218,8 +218,17 @@ pub(crate) fn split_name(name: &str, level: Level) -> (Cow<'_, str>, SuffixClass
 pub(crate) fn suffix_at(rest: &str, level: Level) -> Option<(usize, SuffixClass)> {
     suffixes(level)
         .iter()
-        .find(|(s, _)| rest.starts_with(s))
+        .find(|(s, _)| has_prefix(rest, s))
         .map(|&(s, class)| (s.len(), class))
+}
+
+/// `text.starts_with(prefix)` as a byte loop: the prefixes here are one to
+/// five characters and compared millions of times a second, where a call to
+/// libc's memcmp costs more than the comparison (most fail on the first byte).
+#[inline]
+pub(crate) fn has_prefix(text: &str, prefix: &str) -> bool {
+    let (t, p) = (text.as_bytes(), prefix.as_bytes());
+    t.len() >= p.len() && t.iter().zip(p).all(|(a, b)| a == b)
 }
 
 /// Whether a base followed by `rest` names a road or a place rather than a

@@ -218,7 +218,10 @@ fn resolve_scan(gaz: &Gazetteer, scan: &Scan, hints: &Hints) -> Resolution {
         }
         prev = node;
         let mut s = chain_score(tree, mentions, &index, &ambiguity, node);
-        s.bonus = hints.bonus(tree.code(node));
+        // No hints (the usual bulk case): skip the code lookup, a cache miss.
+        if hints.city_code.is_some() || !hints.territory.is_empty() {
+            s.bonus = hints.bonus(tree.code(node));
+        }
         scored.push(s);
     }
     let better = |a: &Scored, b: &Scored| {
