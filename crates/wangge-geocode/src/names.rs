@@ -279,13 +279,13 @@ pub(crate) fn is_road_or_place_after(rest: &str) -> bool {
         "湾",
         "园",
     ];
-    if ROAD.iter().any(|w| rest.starts_with(w)) {
+    if ROAD.iter().any(|w| has_prefix(rest, w)) {
         return true;
     }
     // 车站路 after a base is a road named 车站路, not the place 车站.
     PLACE.iter().any(|w| {
         rest.strip_prefix(w)
-            .is_some_and(|after| !ROAD.iter().any(|r| after.starts_with(r)))
+            .is_some_and(|after| !ROAD.iter().any(|r| has_prefix(after, r)))
     })
 }
 

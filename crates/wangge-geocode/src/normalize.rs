@@ -2,6 +2,8 @@
 //! spaces, brackets, phone numbers and directions (附近, 对面, 往东50米).
 //! Work is bounded: only the first [`MAX_INPUT_CHARS`] characters are read.
 
+use crate::names::has_prefix;
+
 /// Longer input is cut here (real addresses are under 100 characters).
 pub const MAX_INPUT_CHARS: usize = 256;
 
@@ -229,7 +231,7 @@ fn strip_directions(s: &str, noise: &mut Vec<String>) -> String {
             continue;
         }
         for w in DIRECTION_WORDS {
-            if rest.starts_with(w) {
+            if has_prefix(rest, w) {
                 noise.push((*w).to_string());
                 out.push(',');
                 i += w.len();
@@ -341,7 +343,7 @@ pub(crate) fn first_number(s: &str) -> Option<usize> {
         if is_cn_numeral(c) {
             run_start.get_or_insert(i);
         } else if let Some(start) = run_start.take() {
-            if COUNTED.iter().any(|w| s[i..].starts_with(w)) {
+            if COUNTED.iter().any(|w| has_prefix(&s[i..], w)) {
                 return Some(start);
             }
         }
@@ -363,7 +365,7 @@ pub(crate) fn numerals_to_digits(s: &str) -> String {
             }
             let after: String = chars[j..chars.len().min(j + 2)].iter().collect();
             let run: String = chars[i..j].iter().collect();
-            if COUNTED.iter().any(|w| after.starts_with(w)) {
+            if COUNTED.iter().any(|w| has_prefix(&after, w)) {
                 if let Some(v) = cn_numeral_value(&run) {
                     out.push_str(&v.to_string());
                     i = j;

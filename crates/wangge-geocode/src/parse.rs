@@ -2,6 +2,7 @@
 //! the gazetteer's matcher), then road, house number (门牌), compound (小区),
 //! building (栋/幢/号楼), unit (单元) and room from what is left.
 
+use crate::names::has_prefix;
 use serde::Serialize;
 
 use crate::code::Level;
@@ -186,7 +187,7 @@ fn parse_detail(s: &str, out: &mut ParsedAddress) {
                 let mut road = road_name(&pending, out);
                 road.push_str(suffix);
                 i += suffix.len();
-                if let Some(sec) = SECTION_SUFFIXES.iter().find(|x| s[i..].starts_with(*x)) {
+                if let Some(sec) = SECTION_SUFFIXES.iter().find(|x| has_prefix(&s[i..], x)) {
                     road.push_str(sec);
                     i += sec.len();
                 }
@@ -206,7 +207,7 @@ fn parse_detail(s: &str, out: &mut ParsedAddress) {
 }
 
 fn road_suffix_at(rest: &str) -> Option<&'static str> {
-    let found = ROAD_SUFFIXES.iter().find(|x| rest.starts_with(*x))?;
+    let found = ROAD_SUFFIXES.iter().find(|x| has_prefix(rest, x))?;
     // 街道 is a street office, not a road.
     if *found == "街" && (rest.starts_with("街道") || rest.starts_with("街办")) {
         return None;
