@@ -959,8 +959,8 @@ async function setH3(on) {
   if (!map.getSource('h3')) {
     map.addSource('h3', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
     map.addLayer({ id: 'h3-fill', type: 'fill', source: 'h3',
-      paint: { 'fill-color': ['interpolate', ['linear'], ['get', 'share'], 0, '#ffffb2', 0.25, '#fecc5c', 0.5, '#fd8d3c', 0.75, '#f03b20', 1, '#bd0026'],
-        'fill-opacity': 0.65, 'fill-outline-color': 'rgba(255,255,255,0.6)' } }, 'grids-line-3');
+      paint: { 'fill-color': ['interpolate', ['linear'], ['get', 'share'], 0, '#fecc5c', 0.35, '#fd8d3c', 0.7, '#f03b20', 1, '#bd0026'],
+        'fill-opacity': 0.75, 'fill-outline-color': '#7a0019' } }, 'grids-line-3');
   }
   map.setLayoutProperty('h3-fill', 'visibility', on ? 'visible' : 'none');
   if (!on) { summary.textContent = ''; return; }
