@@ -501,6 +501,15 @@ fn geocode_assign_places_customers_without_coordinates_from_their_address() {
     assert_eq!(status, "no_location");
     assert_eq!(reason.as_deref(), Some("no coordinates and no address"));
 
+    // A plain `wangge assign` places by coordinates only; `--geocode` keeps
+    // the address placements.
+    ok(&wangge(&db, &["assign"]));
+    let plain = customer_placements(&db);
+    let bld = plain.iter().find(|p| p.0 == "BLD").unwrap();
+    assert_eq!(bld.1, "no_location", "{plain:?}");
+    ok(&wangge(&db, &["assign", "--geocode"]));
+    assert_eq!(customer_placements(&db), after);
+
     // Without a grid, --assign says what is missing.
     let empty = dir.path().join("empty.db");
     let err = fails(&wangge(

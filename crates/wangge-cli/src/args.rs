@@ -248,6 +248,10 @@ pub struct AssignArgs {
     /// Print JSON instead of tables.
     #[arg(long)]
     pub json: bool,
+    /// Place entities without coordinates from their address (the store's
+    /// standard address base and gazetteer), as `wangge geocode --assign` does.
+    #[arg(long)]
+    pub geocode: bool,
 }
 
 #[derive(Debug, Args)]

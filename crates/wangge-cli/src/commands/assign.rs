@@ -2,14 +2,24 @@
 
 use std::time::Instant;
 
-use wangge_assign::{assign_all, load_index, AssignOptions, AssignReport};
+use wangge_assign::{assign_all, load_index, AddressHook, AssignOptions, AssignReport};
+use wangge_geocode::Hints;
 use wangge_store::{GridRate, Store};
 
 use crate::args::AssignArgs;
 
 pub async fn run(store: &Store, args: &AssignArgs) -> anyhow::Result<()> {
+    let addresses = if args.geocode {
+        Some(AddressHook {
+            geocoder: super::geocoder::load_geocoder(store).await?,
+            hints: Hints::default(),
+        })
+    } else {
+        None
+    };
     let options = AssignOptions {
         snap_distance_m: args.snap_distance_m,
+        addresses,
         ..AssignOptions::default()
     };
     let started = Instant::now();
