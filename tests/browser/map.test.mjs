@@ -1,120 +1,16 @@
-// Headless-Chromium test of the map page served by `wangge serve --demo`.
-// Run: BASE_URL=http://127.0.0.1:8080 node --test map.test.mjs  (or ./run.sh)
+// Headless-Chromium tests of the map page served by `wangge serve --demo`.
+// Run: BASE_URL=http://127.0.0.1:8080 node --test *.test.mjs  (or ./run.sh)
 // Screenshots go to tests/browser/artifacts/.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { readFile } from 'node:fs/promises';
+import {
+  BASE_URL, TEST_TIMEOUT_MS, DEMO_CELLS, demoPassword, openMap, mapIdle, renderedCount,
+  findCellPoint, screenshot, useBrowser,
+} from './helpers.mjs';
 
-const BASE_URL = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
-const READY_TIMEOUT_MS = 90_000;
-const TEST_TIMEOUT_MS = 180_000;
-const DEMO_CELLS = /7,?183/;
-// The server's output when it seeded the demo: it lists the demo users'
-// passwords (shown only then). .ci/run passes it; without it the login
-// tests are skipped with a message.
-const SERVE_LOG = process.env.SERVE_LOG || '';
-
-/** The password of a demo user, read from the seeding server's output. */
-async function demoPassword(name) {
-  if (!SERVE_LOG) return null;
-  const text = await readFile(SERVE_LOG, 'utf8');
-  const line = text.split('\n').find((l) => l.trim().startsWith(`${name} `));
-  return line?.match(/password (\S+)/)?.[1] ?? null;
-}
-
-let browser;
-
-before(async () => {
-  await mkdir(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-/** Opens the map in a fresh context and records every console error, page
- * error and failed request so the test can fail on them. */
-async function openMap(contextOptions) {
-  const context = await browser.newContext(contextOptions);
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') {
-      const where = msg.location();
-      problems.push(`console error: ${msg.text()} (${where.url}:${where.lineNumber})`);
-    }
-  });
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('requestfailed', (req) => {
-    // The page aborts a superseded cells request on purpose.
-    if (req.failure()?.errorText !== 'net::ERR_ABORTED') {
-      problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`);
-    }
-  });
-  page.on('response', (res) => {
-    if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
-  });
-  await page.goto(`${BASE_URL}/`, { waitUntil: 'load' });
-  await page.waitForFunction(() => window.wanggeReady instanceof Promise, null, { timeout: 10_000 });
-  await page.evaluate((ms) => Promise.race([
-    window.wanggeReady.then(() => 'ready'),
-    new Promise((_, reject) => { setTimeout(() => reject(new Error(`wanggeReady not resolved after ${ms} ms`)), ms); }),
-  ]), READY_TIMEOUT_MS);
-  return { context, page, problems };
-}
-
-/** Waits until the map has drawn everything it has been asked to. */
-function mapIdle(page) {
-  return page.evaluate(() => new Promise((resolve) => {
-    const map = window.wanggeMap;
-    map.once('idle', resolve);
-    map.triggerRepaint();
-  }));
-}
-
-/** Distinct features drawn by one layer in the current view. */
-function renderedCount(page, layer) {
-  return page.evaluate((id) => new Set(window.wanggeMap.queryRenderedFeatures({ layers: [id] })
-    .map((f) => f.properties.code)).size, layer);
-}
-
-/** A point on the map canvas (not under the panel or a control) where a cell
- * is drawn, searched from the middle of the free map area outwards. */
-function findCellPoint(page) {
-  return page.evaluate(() => {
-    const map = window.wanggeMap;
-    const canvas = map.getCanvas();
-    const rect = canvas.getBoundingClientRect();
-    const points = [];
-    for (let fy = 0.05; fy < 1; fy += 0.05) {
-      for (let fx = 0.05; fx < 1; fx += 0.05) {
-        const x = rect.left + rect.width * fx; const y = rect.top + rect.height * fy;
-        points.push({ x, y, d: Math.hypot(fx - 0.4, fy - 0.5) });
-      }
-    }
-    points.sort((a, b) => a.d - b.d);
-    for (const { x, y } of points) {
-      if (document.elementFromPoint(x, y) !== canvas) continue;
-      const hits = map.queryRenderedFeatures([x - rect.left, y - rect.top], { layers: ['cells-fill'] });
-      if (hits.length) return { x, y, code: hits[0].properties.code };
-    }
-    return null;
-  });
-}
-
-async function screenshot(page, name) {
-  await page.screenshot({ path: `${ARTIFACTS}${name}.png` });
-}
+useBrowser();
 
 test('desktop 1366x768: grid drawn, stats, cell details, English switch', { timeout: TEST_TIMEOUT_MS }, async () => {
   const { context, page, problems } = await openMap({ viewport: { width: 1366, height: 768 } });

@@ -12,4 +12,4 @@ if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
   exit 2
 fi
 npm ci --no-audit --no-fund
-node --test --test-concurrency=1 map.test.mjs
+node --test --test-concurrency=1 *.test.mjs
