@@ -214,12 +214,120 @@ pub(crate) fn split_name(name: &str, level: Level) -> (Cow<'_, str>, SuffixClass
     (clean.clone(), CLASS_NONE, clean)
 }
 
+/// First characters of the suffixes of each level.
+const SUFFIX_FIRSTS: [FirstChars; 5] = [
+    FirstChars::of_pairs(PROVINCE),
+    FirstChars::of_pairs(CITY),
+    FirstChars::of_pairs(COUNTY),
+    FirstChars::of_pairs(TOWN),
+    FirstChars::of_pairs(VILLAGE),
+];
+
 /// The longest suffix of `level` at the start of `rest`.
 pub(crate) fn suffix_at(rest: &str, level: Level) -> Option<(usize, SuffixClass)> {
+    if !SUFFIX_FIRSTS[level.index()].may_start(rest) {
+        return None;
+    }
     suffixes(level)
         .iter()
         .find(|(s, _)| has_prefix(rest, s))
         .map(|&(s, class)| (s.len(), class))
+}
+
+/// Bytes of the UTF-8 character that starts with byte `b0`.
+#[inline]
+pub(crate) fn utf8_len(b0: u8) -> usize {
+    match b0 {
+        0..0x80 => 1,
+        0x80..0xE0 => 2,
+        0xE0..0xF0 => 3,
+        _ => 4,
+    }
+}
+
+/// The first character of a text (valid UTF-8, not empty) as its UTF-8
+/// bytes in one number.
+#[inline]
+#[allow(clippy::cast_lossless)] // `u32::from` is not const
+const fn first_char_key(b: &[u8]) -> u32 {
+    let b0 = b[0];
+    if b0 < 0x80 {
+        b0 as u32
+    } else if b0 < 0xE0 {
+        ((b0 as u32) << 8) | b[1] as u32
+    } else if b0 < 0xF0 {
+        ((b0 as u32) << 16) | ((b[1] as u32) << 8) | b[2] as u32
+    } else {
+        u32::from_be_bytes([b0, b[1], b[2], b[3]])
+    }
+}
+
+/// A 256-bit filter of the first characters of a word list, built at compile
+/// time. Word lists are tested at every position of a text, and most
+/// positions start none of the words: the filter answers those with one bit
+/// test instead of a comparison per word.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FirstChars([u64; 4]);
+
+impl FirstChars {
+    const fn bucket(key: u32) -> usize {
+        (key.wrapping_mul(0x9E37_79B1) >> 24) as usize
+    }
+
+    const fn with(mut self, word: &str) -> FirstChars {
+        if !word.is_empty() {
+            let b = Self::bucket(first_char_key(word.as_bytes()));
+            self.0[b / 64] |= 1 << (b % 64);
+        }
+        self
+    }
+
+    pub const fn of(words: &[&str]) -> FirstChars {
+        FirstChars([0; 4]).with_all(words)
+    }
+
+    /// These first characters too.
+    pub const fn with_all(mut self, words: &[&str]) -> FirstChars {
+        let mut i = 0;
+        while i < words.len() {
+            self = self.with(words[i]);
+            i += 1;
+        }
+        self
+    }
+
+    pub const fn of_pairs<T: Copy>(words: &[(&str, T)]) -> FirstChars {
+        let mut f = FirstChars([0; 4]);
+        let mut i = 0;
+        while i < words.len() {
+            f = f.with(words[i].0);
+            i += 1;
+        }
+        f
+    }
+
+    /// False when no word of the list can start `text`.
+    #[inline]
+    pub fn may_start(&self, text: &str) -> bool {
+        !text.is_empty() && {
+            let b = Self::bucket(first_char_key(text.as_bytes()));
+            self.0[b / 64] & (1 << (b % 64)) != 0
+        }
+    }
+}
+
+/// The first word of `words` that `text` starts with; `firsts` is
+/// `FirstChars::of(words)`.
+#[inline]
+pub(crate) fn word_at(
+    text: &str,
+    words: &[&'static str],
+    firsts: &FirstChars,
+) -> Option<&'static str> {
+    if !firsts.may_start(text) {
+        return None;
+    }
+    words.iter().copied().find(|w| has_prefix(text, w))
 }
 
 /// `text.starts_with(prefix)` as a byte loop: the prefixes here are one to
@@ -231,10 +339,19 @@ pub(crate) fn has_prefix(text: &str, prefix: &str) -> bool {
     t.len() >= p.len() && t.iter().zip(p).all(|(a, b)| a == b)
 }
 
+/// `text.ends_with(suffix)` as a byte loop from the end (see [`has_prefix`]).
+#[inline]
+pub(crate) fn has_suffix(text: &str, suffix: &str) -> bool {
+    let (t, p) = (text.as_bytes(), suffix.as_bytes());
+    t.len() >= p.len() && t.iter().rev().zip(p.iter().rev()).all(|(a, b)| a == b)
+}
+
 /// Whether a base followed by `rest` names a road or a place rather than a
 /// division: 北京路, 中山大道, 十堰花园, 武汉大学.
 pub(crate) fn is_road_or_place_after(rest: &str) -> bool {
     const ROAD: &[&str] = &["大道", "大街", "路", "街", "巷", "胡同", "弄", "道"];
+    const ROAD_FIRSTS: FirstChars = FirstChars::of(ROAD);
+    const PLACE_FIRSTS: FirstChars = FirstChars::of(PLACE);
     const PLACE: &[&str] = &[
         "小区",
         "花园",
@@ -279,14 +396,14 @@ pub(crate) fn is_road_or_place_after(rest: &str) -> bool {
         "湾",
         "园",
     ];
-    if ROAD.iter().any(|w| has_prefix(rest, w)) {
+    if word_at(rest, ROAD, &ROAD_FIRSTS).is_some() {
         return true;
     }
     // 车站路 after a base is a road named 车站路, not the place 车站.
-    PLACE.iter().any(|w| {
-        rest.strip_prefix(w)
-            .is_some_and(|after| !ROAD.iter().any(|r| has_prefix(after, r)))
-    })
+    PLACE_FIRSTS.may_start(rest)
+        && PLACE
+            .iter()
+            .any(|w| has_prefix(rest, w) && word_at(&rest[w.len()..], ROAD, &ROAD_FIRSTS).is_none())
 }
 
 /// Whether a base is itself a road name (武当路 of 武当路街道).
@@ -335,6 +452,53 @@ mod tests {
         ] {
             assert_eq!(split_name(name, level).0, base, "{name}");
         }
+    }
+
+    #[test]
+    fn first_char_filter_never_hides_a_word() {
+        let lists: [&[&str]; 3] = [
+            &["大道", "路", "tel", "Tel", "é", "𠀀x", "小区"],
+            AUTONOMOUS,
+            ETHNIC,
+        ];
+        for words in lists {
+            let f = FirstChars::of(words);
+            for w in words {
+                assert!(f.may_start(w), "{w}");
+                assert!(f.may_start(&format!("{w}尾")), "{w}");
+                assert_eq!(word_at(&format!("{w}尾"), words, &f), Some(*w));
+            }
+            assert!(!f.may_start(""));
+        }
+        for level in Level::ALL {
+            for &(suffix, class) in suffixes(level) {
+                let text = format!("{suffix}x");
+                let found = suffix_at(&text, level).expect(suffix);
+                assert!(found.0 >= suffix.len(), "{suffix}");
+                if found.0 == suffix.len() {
+                    assert_eq!(found.1, class);
+                }
+            }
+        }
+        // Most characters start none of a short list.
+        let f = FirstChars::of(&["路", "街", "巷"]);
+        let misses = ('\u{4E00}'..'\u{5000}')
+            .filter(|c| !f.may_start(&c.to_string()))
+            .count();
+        assert!(misses > 200, "{misses}");
+    }
+
+    #[test]
+    fn byte_loop_affixes() {
+        assert!(has_suffix("十堰市", "市"));
+        assert!(has_suffix("市", "市"));
+        assert!(!has_suffix("市", "堰市"));
+        assert!(!has_suffix("十堰市", "区"));
+        assert!(has_prefix("十堰市", "十堰"));
+        assert_eq!(utf8_len(b'a'), 1);
+        assert_eq!(utf8_len("é".as_bytes()[0]), 2);
+        assert_eq!(utf8_len("十".as_bytes()[0]), 3);
+        assert_eq!(utf8_len("𠀀".as_bytes()[0]), 4);
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! spaces, brackets, phone numbers and directions (附近, 对面, 往东50米).
 //! Work is bounded: only the first [`MAX_INPUT_CHARS`] characters are read.
 
-use crate::names::has_prefix;
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use crate::names::{has_prefix, utf8_len, FirstChars};
 
 /// Longer input is cut here (real addresses are under 100 characters).
 pub const MAX_INPUT_CHARS: usize = 256;
@@ -78,7 +81,10 @@ const PHONE_LABELS: &[&str] = &["联系电话", "电话", "手机号", "手机",
 
 pub(crate) fn normalize(input: &str) -> Normalized {
     let mut out = Normalized::default();
-    let mut chars: Vec<char> = Vec::with_capacity(input.len().min(MAX_INPUT_CHARS));
+    // The cleaned characters, at most two per input character (a ',' and
+    // the character): on the stack, no allocation per address.
+    let mut chars = ['\0'; 2 * MAX_INPUT_CHARS];
+    let mut len = 0;
     let mut space = false;
     for (n, c) in input.chars().enumerate() {
         if n >= MAX_INPUT_CHARS {
@@ -95,63 +101,69 @@ pub(crate) fn normalize(input: &str) -> Normalized {
         }
         // A space between two names separates them (宜昌市 西陵 学院); between
         // digits and words it is nothing (12 号).
-        if space && is_cjk(c) && chars.last().is_some_and(|&p| is_cjk(p)) {
-            chars.push(',');
+        if space && is_cjk(c) && len > 0 && is_cjk(chars[len - 1]) {
+            chars[len] = ',';
+            len += 1;
         }
         space = false;
-        chars.push(c);
+        chars[len] = c;
+        len += 1;
     }
-    let chars = strip_brackets(&chars, &mut out.noise);
-    let mut s = String::with_capacity(chars.len() * 3);
-    let mut last_sep = true;
-    for c in chars {
-        let keep = is_cjk(c) || c.is_ascii_alphanumeric() || matches!(c, '-' | '#');
-        if keep {
-            s.push(c);
-            last_sep = false;
-        } else if !last_sep {
-            // Punctuation and anything unknown separate pieces.
-            s.push(',');
-            last_sep = true;
-        }
-    }
-    let s = strip_phones(&s, &mut out.noise);
-    let s = strip_directions(&s, &mut out.noise);
-    out.text = s.trim_matches(',').to_string();
+    let mut s = String::with_capacity(len * 3);
+    keep_text(&chars[..len], &mut s, &mut out.noise);
+    strip_phones(&mut s, &mut out.noise);
+    strip_directions(&mut s, &mut out.noise);
+    // Trim the separators in place.
+    let end = s.trim_end_matches(',').len();
+    s.truncate(end);
+    let start = s.len() - s.trim_start_matches(',').len();
+    s.drain(..start);
+    out.text = s;
     out
 }
 
-fn strip_brackets(chars: &[char], noise: &mut Vec<String>) -> Vec<char> {
-    let mut out = Vec::with_capacity(chars.len());
+/// The text of `chars` into `s`: bracketed remarks go to the noise, CJK,
+/// ASCII letters and digits, '-' and '#' are kept, and every run of anything
+/// else (punctuation, a removed remark) becomes one ','.
+fn keep_text(chars: &[char], s: &mut String, noise: &mut Vec<String>) {
+    // Not at the start, not twice.
+    let sep = |s: &mut String| {
+        if s.as_bytes().last().is_some_and(|&b| b != b',') {
+            s.push(',');
+        }
+    };
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
+        i += 1;
         if let Some(close) = open_bracket(c) {
-            if let Some(j) = chars[i + 1..].iter().position(|&d| d == close) {
-                let inner: String = chars[i + 1..i + 1 + j].iter().collect();
-                if !inner.is_empty() {
-                    noise.push(inner);
+            if let Some(j) = chars[i..].iter().position(|&d| d == close) {
+                if j > 0 {
+                    noise.push(chars[i..i + j].iter().collect());
                 }
-                out.push(',');
-                i += j + 2;
-                continue;
+                sep(s);
+                i += j + 1;
             }
-            i += 1;
             continue;
         }
-        if !is_close_bracket(c) {
-            out.push(c);
+        if is_close_bracket(c) {
+            continue;
         }
-        i += 1;
+        if is_cjk(c) || c.is_ascii_alphanumeric() || matches!(c, '-' | '#') {
+            s.push(c);
+        } else {
+            // Punctuation and anything unknown separate pieces.
+            sep(s);
+        }
     }
-    out
 }
 
 /// Runs of 7 or more digits (with one '-' after an area code) are phone
-/// numbers; house numbers are never that long.
-fn strip_phones(s: &str, noise: &mut Vec<String>) -> String {
+/// numbers; house numbers are never that long. `s` is rebuilt only when it
+/// holds one.
+fn strip_phones(s: &mut String, noise: &mut Vec<String>) {
     let b = s.as_bytes();
-    let mut out = String::with_capacity(s.len());
+    let mut out: Option<String> = None;
     let mut i = 0;
     let mut last = 0;
     while i < b.len() {
@@ -182,8 +194,9 @@ fn strip_phones(s: &str, noise: &mut Vec<String>) -> String {
                         break;
                     }
                 }
-                out.push_str(&s[last..cut]);
-                out.push(',');
+                let rebuilt = out.get_or_insert_with(|| String::with_capacity(s.len()));
+                rebuilt.push_str(&s[last..cut]);
+                rebuilt.push(',');
                 noise.push(s[cut..j].trim_start_matches(',').to_string());
                 last = j;
             }
@@ -192,8 +205,10 @@ fn strip_phones(s: &str, noise: &mut Vec<String>) -> String {
             i += 1;
         }
     }
-    out.push_str(&s[last..]);
-    out
+    if let Some(mut rebuilt) = out {
+        rebuilt.push_str(&s[last..]);
+        *s = rebuilt;
+    }
 }
 
 fn is_cn_numeral(c: char) -> bool {
@@ -216,32 +231,42 @@ fn is_cn_numeral(c: char) -> bool {
     )
 }
 
-/// 往东50米, 向北一百米处, 东50米 and the plain direction words.
-fn strip_directions(s: &str, noise: &mut Vec<String>) -> String {
-    let mut out = String::with_capacity(s.len());
+/// First characters of a direction word or a distance phrase.
+const DIRECTION_FIRSTS: FirstChars =
+    FirstChars::of(DIRECTION_WORDS).with_all(&["往", "向", "朝", "东", "南", "西", "北"]);
+
+/// 往东50米, 向北一百米处, 东50米 and the plain direction words. `s` is
+/// rebuilt only when it holds one.
+fn strip_directions(s: &mut String, noise: &mut Vec<String>) {
+    let mut out: Option<String> = None;
+    let mut last = 0;
     let mut i = 0;
-    'outer: while i < s.len() {
+    while i < s.len() {
         let rest = &s[i..];
-        let Some(c) = rest.chars().next() else { break };
-        // [往向朝]?[东南西北]{1,2}<number>米处?
-        if let Some(len) = distance_phrase(rest) {
-            noise.push(rest[..len].to_string());
-            out.push(',');
-            i += len;
-            continue;
-        }
-        for w in DIRECTION_WORDS {
-            if has_prefix(rest, w) {
-                noise.push((*w).to_string());
-                out.push(',');
-                i += w.len();
-                continue 'outer;
+        if DIRECTION_FIRSTS.may_start(rest) {
+            // [往向朝]?[东南西北]{1,2}<number>米处?
+            let len = distance_phrase(rest).or_else(|| {
+                DIRECTION_WORDS
+                    .iter()
+                    .find(|w| has_prefix(rest, w))
+                    .map(|w| w.len())
+            });
+            if let Some(len) = len {
+                noise.push(rest[..len].to_string());
+                let rebuilt = out.get_or_insert_with(|| String::with_capacity(s.len()));
+                rebuilt.push_str(&s[last..i]);
+                rebuilt.push(',');
+                i += len;
+                last = i;
+                continue;
             }
         }
-        out.push(c);
-        i += c.len_utf8();
+        i += utf8_len(s.as_bytes()[i]);
     }
-    out
+    if let Some(mut rebuilt) = out {
+        rebuilt.push_str(&s[last..]);
+        *s = rebuilt;
+    }
 }
 
 /// Length in bytes of a distance phrase at the start of `s` (往东50米处).
@@ -334,11 +359,10 @@ const COUNTED: &[&str] = &[
 /// Byte offset of the first number in the text (ASCII digits, or a Chinese
 /// numeral that counts something: 十二号): where the street detail begins.
 pub(crate) fn first_number(s: &str) -> Option<usize> {
-    let digit = s.find(|c: char| c.is_ascii_digit());
     let mut run_start = None;
     for (i, c) in s.char_indices() {
-        if Some(i) >= digit && digit.is_some() {
-            break;
+        if c.is_ascii_digit() {
+            return Some(i);
         }
         if is_cn_numeral(c) {
             run_start.get_or_insert(i);
@@ -348,38 +372,44 @@ pub(crate) fn first_number(s: &str) -> Option<usize> {
             }
         }
     }
-    digit
+    None
 }
 
 /// Replace Chinese numerals that count something (十二号, 三栋, 二单元,
 /// 三零一室) with digits; numerals inside names (五堰, 十堰, 三里) stay.
-pub(crate) fn numerals_to_digits(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
+/// Borrows the text when it has no numeral.
+pub(crate) fn numerals_to_digits(s: &str) -> Cow<'_, str> {
+    let Some(first) = s.find(is_cn_numeral) else {
+        return Cow::Borrowed(s);
+    };
     let mut out = String::with_capacity(s.len());
-    let mut i = 0;
-    while i < chars.len() {
-        if is_cn_numeral(chars[i]) {
-            let mut j = i;
-            while j < chars.len() && is_cn_numeral(chars[j]) {
-                j += 1;
-            }
-            let after: String = chars[j..chars.len().min(j + 2)].iter().collect();
-            let run: String = chars[i..j].iter().collect();
-            if COUNTED.iter().any(|w| has_prefix(&after, w)) {
-                if let Some(v) = cn_numeral_value(&run) {
-                    out.push_str(&v.to_string());
-                    i = j;
-                    continue;
-                }
-            }
-            out.push_str(&run);
-            i = j;
+    out.push_str(&s[..first]);
+    let mut i = first;
+    while i < s.len() {
+        let rest = &s[i..];
+        let run = rest.find(|c: char| !is_cn_numeral(c)).unwrap_or(rest.len());
+        if run == 0 {
+            let c = rest.chars().next().unwrap_or_default();
+            out.push(c);
+            i += c.len_utf8();
             continue;
         }
-        out.push(chars[i]);
-        i += 1;
+        // Counted words are at most two characters: the text after the run
+        // starts with one or it does not.
+        let value = if COUNTED.iter().any(|w| has_prefix(&rest[run..], w)) {
+            cn_numeral_value(&rest[..run])
+        } else {
+            None
+        };
+        match value {
+            Some(v) => {
+                let _ = write!(out, "{v}");
+            }
+            None => out.push_str(&rest[..run]),
+        }
+        i += run;
     }
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]

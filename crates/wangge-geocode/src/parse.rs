@@ -2,7 +2,7 @@
 //! the gazetteer's matcher), then road, house number (门牌), compound (小区),
 //! building (栋/幢/号楼), unit (单元) and room from what is left.
 
-use crate::names::has_prefix;
+use crate::names::{has_prefix, has_suffix, word_at, FirstChars};
 use serde::Serialize;
 
 use crate::code::Level;
@@ -207,22 +207,44 @@ fn parse_detail(s: &str, out: &mut ParsedAddress) {
 }
 
 fn road_suffix_at(rest: &str) -> Option<&'static str> {
-    let found = ROAD_SUFFIXES.iter().find(|x| has_prefix(rest, x))?;
+    const FIRSTS: FirstChars = FirstChars::of(ROAD_SUFFIXES);
+    let found = word_at(rest, ROAD_SUFFIXES, &FIRSTS)?;
     // 街道 is a street office, not a road.
-    if *found == "街" && (rest.starts_with("街道") || rest.starts_with("街办")) {
+    if found == "街" && (has_prefix(rest, "街道") || has_prefix(rest, "街办")) {
         return None;
     }
     Some(found)
 }
 
+/// Where the road name in `pending` starts: after the last place word, that
+/// is the furthest end of any boundary word's last occurrence, except that a
+/// word whose last occurrence ends the text does not count at all.
+fn road_start(pending: &str) -> Option<usize> {
+    let ends_at = |end: usize, k: usize| has_suffix(&pending[..end], ROAD_BOUNDARIES[k]);
+    let mut dead = 0u32;
+    for k in 0..ROAD_BOUNDARIES.len() {
+        if ends_at(pending.len(), k) {
+            dead |= 1 << k;
+        }
+    }
+    for (i, c) in pending.char_indices().rev() {
+        let end = i + c.len_utf8();
+        // The last characters of ROAD_BOUNDARIES (a test keeps them in step).
+        if end == pending.len()
+            || !matches!(c, '区' | '镇' | '乡' | '村' | '园' | '市' | '县' | '道')
+        {
+            continue;
+        }
+        if (0..ROAD_BOUNDARIES.len()).any(|k| dead & (1 << k) == 0 && ends_at(end, k)) {
+            return Some(end);
+        }
+    }
+    None
+}
+
 /// The road part of the text before a road suffix: after the last place word.
 fn road_name(pending: &str, out: &mut ParsedAddress) -> String {
-    let cut = ROAD_BOUNDARIES
-        .iter()
-        .filter_map(|b| pending.rfind(b).map(|p| p + b.len()))
-        .filter(|&p| p < pending.len())
-        .max();
-    match cut {
+    match road_start(pending) {
         Some(p) => {
             let mut head = pending[..p].to_string();
             flush_free_text(&mut head, out);
@@ -239,7 +261,7 @@ fn flush_free_text(pending: &mut String, out: &mut ParsedAddress) {
     if t.is_empty() {
         return;
     }
-    let ends = |list: &[&str]| list.iter().any(|s| t.ends_with(s) && t.len() > s.len());
+    let ends = |list: &[&str]| list.iter().any(|s| t.len() > s.len() && has_suffix(&t, s));
     if ends(VILLAGE_SUFFIXES) && out.village.is_none() && out.compound.is_none() {
         out.village = Some(t);
     } else if ends(TOWN_SUFFIXES) && out.town.is_none() && out.road.is_none() {
@@ -338,5 +360,48 @@ fn set_once(field: &mut Option<String>, value: String, noise: &mut Vec<String>) 
         *field = Some(value);
     } else {
         noise.push(value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first formulation of `road_start`, with `rfind`.
+    fn road_start_rfind(pending: &str) -> Option<usize> {
+        ROAD_BOUNDARIES
+            .iter()
+            .filter_map(|b| pending.rfind(b).map(|p| p + b.len()))
+            .filter(|&p| p < pending.len())
+            .max()
+    }
+
+    #[test]
+    fn road_start_is_after_the_last_place_word() {
+        for b in ROAD_BOUNDARIES {
+            // The backward scan stops only at these last characters.
+            let last = b.chars().last().unwrap_or_default();
+            assert!(
+                matches!(last, '区' | '镇' | '乡' | '村' | '园' | '市' | '县' | '道'),
+                "{b}"
+            );
+        }
+        for p in [
+            "开发区人民",
+            "开发区人民区",
+            "五堰小区",
+            "五堰小区东",
+            "城关镇花园",
+            "城关镇花园东",
+            "十堰市张湾区红卫街道车城",
+            "人民",
+            "",
+            "社区",
+            "区区区",
+            "村委会新",
+            "市县",
+        ] {
+            assert_eq!(road_start(p), road_start_rfind(p), "{p}");
+        }
     }
 }
