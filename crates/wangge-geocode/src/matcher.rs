@@ -116,34 +116,36 @@ impl Scan {
     fn drop_contained_shorts(&mut self) {
         let all_short =
             |sc: &Scan, m: &Mention| sc.cands_of(m).iter().all(|c| c.kind == Kind::Short);
-        let keep: Vec<bool> = self
-            .mentions
-            .iter()
-            .map(|m| {
-                // A variant reading (阿合奇苏木) does not hide the base (阿合奇).
-                let firm = |o: &Mention| {
-                    all_short(self, o)
-                        || self
-                            .cands_of(o)
-                            .iter()
-                            .any(|c| matches!(c.kind, Kind::Full | Kind::Old))
-                };
-                !all_short(self, m)
-                    || !self.mentions.iter().any(|o| {
-                        o.start <= m.start
-                            && o.end >= m.end
-                            && o.end - o.start > m.end - m.start
-                            && firm(o)
-                    })
-            })
+        let hidden = |m: &Mention| {
+            // A variant reading (阿合奇苏木) does not hide the base (阿合奇).
+            let firm = |o: &Mention| {
+                all_short(self, o)
+                    || self
+                        .cands_of(o)
+                        .iter()
+                        .any(|c| matches!(c.kind, Kind::Full | Kind::Old))
+            };
+            all_short(self, m)
+                && self.mentions.iter().any(|o| {
+                    o.start <= m.start
+                        && o.end >= m.end
+                        && o.end - o.start > m.end - m.start
+                        && firm(o)
+                })
+        };
+        // Usually none: the Vec then never allocates.
+        let drop: Vec<usize> = (0..self.mentions.len())
+            .filter(|&i| hidden(&self.mentions[i]))
             .collect();
-        if keep.iter().all(|&k| k) {
+        if drop.is_empty() {
             return;
         }
-        let mut i = 0;
+        let (mut i, mut d) = (0, 0);
         self.mentions.retain(|_| {
+            let dropped = drop.get(d) == Some(&i);
+            d += usize::from(dropped);
             i += 1;
-            keep[i - 1]
+            !dropped
         });
     }
 
@@ -168,21 +170,29 @@ impl Scan {
             let chars = self.text[m.start as usize..m.end as usize].chars().count();
             q * chars as f32
         };
-        // best[i]: the best value using mentions i.. (sorted by start).
-        let mut best = vec![0.0f32; n + 1];
-        let mut take = vec![false; n];
+        // best[i].0: the best value using mentions i.. (sorted by start);
+        // best[i].1: whether it takes mention i. On the stack for the usual
+        // handful of mentions.
+        let mut on_stack = [(0.0f32, false); 33];
+        let mut on_heap = Vec::new();
+        let best: &mut [(f32, bool)] = if n < on_stack.len() {
+            &mut on_stack[..=n]
+        } else {
+            on_heap.resize(n + 1, (0.0f32, false));
+            &mut on_heap
+        };
         for i in (0..n).rev() {
             let m = &self.mentions[i];
             let next = (i + 1..n)
                 .find(|&j| self.mentions[j].start >= m.end)
                 .unwrap_or(n);
-            let with = value(m) + best[next];
-            take[i] = with > best[i + 1];
-            best[i] = if take[i] { with } else { best[i + 1] };
+            let with = value(m) + best[next].0;
+            let take = with > best[i + 1].0;
+            best[i] = (if take { with } else { best[i + 1].0 }, take);
         }
         let mut i = 0;
         while i < n {
-            if take[i] {
+            if best[i].1 {
                 self.segmentation.push(i as u32);
                 let end = self.mentions[i].end;
                 i = (i + 1..n)
@@ -364,17 +374,29 @@ impl Matcher {
     /// where none is, each base (and shorter base) at that position is a
     /// short reading. Short readings after the first number or road are
     /// ignored: there they name places (五堰小区 is not 五堰街道).
-    pub fn scan(&self, tree: &Tree, text: &str) -> Scan {
+    pub fn scan(&self, tree: &Tree, text: String) -> Scan {
+        // Room for a typical address: growing these was a tenth of the time.
         let mut scan = Scan {
-            text: text.to_string(),
-            ..Scan::default()
+            text: String::new(),
+            mentions: Vec::with_capacity(16),
+            cands: Vec::with_capacity(64),
+            segmentation: Vec::with_capacity(8),
         };
+        self.find_readings(&text, &mut scan);
+        scan.text = text;
+        scan.drop_contained_shorts();
+        scan.segment(tree);
+        scan
+    }
+
+    /// The mentions and candidates of [`Matcher::scan`].
+    fn find_readings(&self, text: &str, scan: &mut Scan) {
         let mut structure_start = first_number(text).unwrap_or(text.len());
         // End of the furthest strong reading: roads inside it are not roads.
         let mut covered_until = 0;
-        let mut strong: Vec<(Cand, usize)> = Vec::new();
+        let mut strong: Vec<(Cand, usize)> = Vec::with_capacity(32);
         // Bases starting here, shortest first: (pattern, end).
-        let mut bases: Vec<(u32, usize)> = Vec::new();
+        let mut bases: Vec<(u32, usize)> = Vec::with_capacity(8);
         for (s, _) in text.char_indices() {
             bases.clear();
             bases.extend(
@@ -444,9 +466,6 @@ impl Matcher {
                 scan.push(s, end, cands);
             }
         }
-        scan.drop_contained_shorts();
-        scan.segment(tree);
-        scan
     }
 
     /// Whether the base `s..e` is part of a road or place name.
@@ -496,7 +515,7 @@ impl Matcher {
 
     /// Divisions a whole string names (for hand-filled fields and lookups).
     pub fn lookup_exact(&self, tree: &Tree, name: &str) -> Vec<NodeId> {
-        let scan = self.scan(tree, name);
+        let scan = self.scan(tree, name.to_string());
         let mut nodes: Vec<NodeId> = scan
             .mentions
             .iter()
@@ -514,7 +533,7 @@ mod debug_tests {
     fn debug_scan() {
         let g = crate::Gazetteer::shared();
         let text = std::env::var("SCAN").unwrap_or_default();
-        let scan = g.matcher.scan(&g.tree, &text);
+        let scan = g.matcher.scan(&g.tree, text);
         for m in &scan.mentions {
             let c: Vec<String> = scan
                 .cands_of(m)

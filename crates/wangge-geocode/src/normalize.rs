@@ -91,6 +91,17 @@ pub(crate) fn normalize(input: &str) -> Normalized {
             out.truncated = true;
             break;
         }
+        // Most characters are ideographs, kept as they are.
+        if matches!(c, '\u{4E00}'..='\u{9FFF}') {
+            if space && len > 0 && is_cjk(chars[len - 1]) {
+                chars[len] = ',';
+                len += 1;
+            }
+            space = false;
+            chars[len] = c;
+            len += 1;
+            continue;
+        }
         let c = half_width(c);
         if c.is_whitespace() {
             space = true;
@@ -136,6 +147,10 @@ fn keep_text(chars: &[char], s: &mut String, noise: &mut Vec<String>) {
     while i < chars.len() {
         let c = chars[i];
         i += 1;
+        if is_cjk(c) {
+            s.push(c);
+            continue;
+        }
         if let Some(close) = open_bracket(c) {
             if let Some(j) = chars[i..].iter().position(|&d| d == close) {
                 if j > 0 {

@@ -95,26 +95,27 @@ impl ParsedAddress {
 
 pub(crate) fn parse_with(gaz: &Gazetteer, input: &str) -> ParsedAddress {
     let norm = normalize(input);
-    let scan = gaz.matcher.scan(&gaz.tree, &norm.text);
+    let scan = gaz.matcher.scan(&gaz.tree, norm.text);
+    let text = &scan.text;
     let mut out = ParsedAddress {
         noise: norm.noise,
         truncated: norm.truncated,
         ..ParsedAddress::default()
     };
-    assign_division_fields(gaz, &scan, &norm.text, &mut out);
+    assign_division_fields(gaz, &scan, text, &mut out);
     // The rest, in order, with division mentions cut out.
-    let mut rest = String::with_capacity(norm.text.len());
+    let mut rest = String::with_capacity(text.len());
     let mut pos = 0usize;
     for m in scan
         .segmentation
         .iter()
         .map(|&i| &scan.mentions[i as usize])
     {
-        rest.push_str(&norm.text[pos..m.start as usize]);
+        rest.push_str(&text[pos..m.start as usize]);
         rest.push(',');
         pos = m.end as usize;
     }
-    rest.push_str(&norm.text[pos..]);
+    rest.push_str(&text[pos..]);
     parse_detail(&numerals_to_digits(&rest), &mut out);
     out.evidence = Evidence {
         gazetteer_id: gaz.id(),
@@ -134,18 +135,20 @@ fn assign_division_fields(gaz: &Gazetteer, scan: &Scan, text: &str, out: &mut Pa
     {
         let cands = scan.cands_of(m);
         let best_kind = cands.iter().map(|c| c.kind).min().unwrap_or(Kind::Short);
-        let mut levels: Vec<Level> = cands
+        // The levels of the best-written candidates, as bits by level index.
+        let levels = cands
             .iter()
             .filter(|c| c.kind == best_kind)
-            .map(|c| gaz.tree.levels[c.node as usize])
-            .collect();
-        levels.sort_unstable();
-        levels.dedup();
-        let level = levels
-            .iter()
-            .copied()
+            .fold(0u8, |bits, c| {
+                bits | 1 << gaz.tree.levels[c.node as usize].index()
+            });
+        let mut in_order = Level::ALL
+            .into_iter()
+            .filter(|l| levels & 1 << l.index() != 0);
+        let level = in_order
+            .clone()
             .find(|&l| last.is_none_or(|p| l > p))
-            .or_else(|| levels.first().copied());
+            .or_else(|| in_order.next());
         let Some(level) = level else { continue };
         let field = out.division_field(level);
         if field.is_none() {

@@ -176,7 +176,7 @@ pub(crate) fn resolve(gaz: &Gazetteer, parsed: &ParsedAddress, hints: &Hints) ->
         } else {
             parsed.evidence.scan.text.clone()
         };
-        Cow::Owned(gaz.matcher.scan(&gaz.tree, &text))
+        Cow::Owned(gaz.matcher.scan(&gaz.tree, text))
     };
     let mut res = resolve_scan(gaz, &scan, hints);
     if parsed.truncated {
@@ -195,11 +195,14 @@ fn resolve_scan(gaz: &Gazetteer, scan: &Scan, hints: &Hints) -> Resolution {
         return Resolution::failed("未识别到任何行政区划名称 / no division name found");
     }
     // (node, mention, weight), sorted by node for lookups along chains.
-    let mut index: Vec<(NodeId, u8, f32)> = Vec::new();
+    let total: usize = mentions.iter().map(|m| m.cands.len()).sum();
+    let mut index: Vec<(NodeId, u8, f32)> = Vec::with_capacity(total);
     let mut ambiguity: Vec<f32> = Vec::with_capacity(mentions.len());
+    let mut nodes: Vec<NodeId> = Vec::new();
     for (mi, m) in mentions.iter().enumerate() {
         let cands = scan.cands_of(m);
-        let mut nodes: Vec<NodeId> = cands.iter().map(|c| c.node).collect();
+        nodes.clear();
+        nodes.extend(cands.iter().map(|c| c.node));
         nodes.sort_unstable();
         nodes.dedup();
         ambiguity.push(nodes.len() as f32);
@@ -210,7 +213,7 @@ fn resolve_scan(gaz: &Gazetteer, scan: &Scan, hints: &Hints) -> Resolution {
     }
     index.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.2.total_cmp(&a.2)));
 
-    let mut scored: Vec<Scored> = Vec::new();
+    let mut scored: Vec<Scored> = Vec::with_capacity(index.len());
     let mut prev = NodeId::MAX;
     for &(node, _, _) in &index {
         if node == prev {
