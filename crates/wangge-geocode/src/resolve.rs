@@ -188,34 +188,74 @@ pub(crate) fn resolve(gaz: &Gazetteer, parsed: &ParsedAddress, hints: &Hints) ->
     res
 }
 
+/// The candidates of all mentions as (node, mention, weight), sorted by node
+/// (then weight, best first) for lookups along chains, with a filter of the
+/// nodes present: most ancestors of a candidate are not mentioned, and the
+/// filter answers those without a binary search.
+struct NodeIndex {
+    entries: Vec<(NodeId, u8, f32)>,
+    bloom: [u64; 4],
+}
+
+impl NodeIndex {
+    fn bit(n: NodeId) -> (usize, u64) {
+        let h = n.wrapping_mul(0x9E37_79B1) >> 24;
+        ((h >> 6) as usize & 3, 1 << (h & 63))
+    }
+
+    fn new(mut entries: Vec<(NodeId, u8, f32)>) -> NodeIndex {
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.2.total_cmp(&a.2)));
+        let mut bloom = [0u64; 4];
+        for e in &entries {
+            let (w, b) = Self::bit(e.0);
+            bloom[w] |= b;
+        }
+        NodeIndex { entries, bloom }
+    }
+
+    /// The entries of node `n`, best weight first.
+    fn of(&self, n: NodeId) -> &[(NodeId, u8, f32)] {
+        let (w, b) = Self::bit(n);
+        if self.bloom[w] & b == 0 {
+            return &[];
+        }
+        let lo = self.entries.partition_point(|e| e.0 < n);
+        let len = self.entries[lo..].iter().take_while(|e| e.0 == n).count();
+        &self.entries[lo..lo + len]
+    }
+}
+
 fn resolve_scan(gaz: &Gazetteer, scan: &Scan, hints: &Hints) -> Resolution {
     let tree = &gaz.tree;
     let mentions = &scan.mentions[..scan.mentions.len().min(MAX_MENTIONS)];
     if mentions.is_empty() {
         return Resolution::failed("未识别到任何行政区划名称 / no division name found");
     }
-    // (node, mention, weight), sorted by node for lookups along chains.
     let total: usize = mentions.iter().map(|m| m.cands.len()).sum();
-    let mut index: Vec<(NodeId, u8, f32)> = Vec::with_capacity(total);
-    let mut ambiguity: Vec<f32> = Vec::with_capacity(mentions.len());
-    let mut nodes: Vec<NodeId> = Vec::new();
+    let mut entries: Vec<(NodeId, u8, f32)> = Vec::with_capacity(total);
     for (mi, m) in mentions.iter().enumerate() {
-        let cands = scan.cands_of(m);
-        nodes.clear();
-        nodes.extend(cands.iter().map(|c| c.node));
-        nodes.sort_unstable();
-        nodes.dedup();
-        ambiguity.push(nodes.len() as f32);
-        for c in cands {
+        for c in scan.cands_of(m) {
             let w = c.kind.weight(tree.levels[c.node as usize]);
-            index.push((c.node, mi as u8, w));
+            entries.push((c.node, mi as u8, w));
         }
     }
-    index.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.2.total_cmp(&a.2)));
+    let index = NodeIndex::new(entries);
+    // How many divisions each mention may name: its distinct nodes, counted
+    // along the sorted index (a node's entries are adjacent).
+    let mut ambiguity = [0.0f32; MAX_MENTIONS];
+    let mut run = 0;
+    for (i, &(node, mi, _)) in index.entries.iter().enumerate() {
+        if i > 0 && index.entries[i - 1].0 != node {
+            run = i;
+        }
+        if !index.entries[run..i].iter().any(|e| e.1 == mi) {
+            ambiguity[mi as usize] += 1.0;
+        }
+    }
 
-    let mut scored: Vec<Scored> = Vec::with_capacity(index.len());
+    let mut scored: Vec<Scored> = Vec::with_capacity(index.entries.len());
     let mut prev = NodeId::MAX;
-    for &(node, _, _) in &index {
+    for &(node, _, _) in &index.entries {
         if node == prev {
             continue;
         }
@@ -240,31 +280,47 @@ fn resolve_scan(gaz: &Gazetteer, scan: &Scan, hints: &Hints) -> Resolution {
     let Some(best) = scored.iter().copied().max_by(|a, b| better(a, b)) else {
         return Resolution::failed("未识别到任何行政区划名称 / no division name found");
     };
-    let on_best_chain =
-        |n: NodeId| tree.chain(best.node).any(|x| x == n) || tree.chain(n).any(|x| x == best.node);
+    // The best node and its ancestors, once.
+    let mut best_chain = [NodeId::MAX; 8];
+    for (slot, n) in best_chain.iter_mut().zip(tree.chain(best.node)) {
+        *slot = n;
+    }
+    let best_level = tree.levels[best.node as usize];
+    // `n` is the best node, one of its ancestors or one of its descendants.
+    let on_best_chain = |n: NodeId| {
+        best_chain.contains(&n) || {
+            let mut x = n;
+            while tree.levels[x as usize] > best_level {
+                match tree.parent(x) {
+                    Some(p) => x = p,
+                    None => break,
+                }
+            }
+            x == best.node
+        }
+    };
     let mut rivals: Vec<Scored> = scored
         .iter()
         .copied()
         .filter(|r| {
             r.node != best.node
-                && !on_best_chain(r.node)
                 && r.total() >= best.total() - TIE
                 && r.coverage >= best.coverage
                 && best.specificity - r.specificity < 0.5
+                && !on_best_chain(r.node)
         })
         .collect();
     if !rivals.is_empty() {
         rivals.push(best);
         return ambiguous(gaz, mentions, scan, &mut rivals);
     }
-    let runner_up = scored
-        .iter()
-        .filter(|r| !on_best_chain(r.node))
-        .map(|r| (r.total(), r.score))
-        .fold(
-            (f32::MIN, f32::MIN),
-            |acc, x| if x.0 > acc.0 { x } else { acc },
-        );
+    // The best (total, score) off the best chain; the first of equal totals.
+    let mut runner_up = (f32::MIN, f32::MIN);
+    for r in &scored {
+        if r.total() > runner_up.0 && !on_best_chain(r.node) {
+            runner_up = (r.total(), r.score);
+        }
+    }
     decided(gaz, mentions, scan, best, runner_up)
 }
 
@@ -274,7 +330,7 @@ fn resolve_scan(gaz: &Gazetteer, scan: &Scan, hints: &Hints) -> Resolution {
 fn chain_score(
     tree: &crate::gazetteer::Tree,
     mentions: &[Mention],
-    index: &[(NodeId, u8, f32)],
+    index: &NodeIndex,
     ambiguity: &[f32],
     node: NodeId,
 ) -> Scored {
@@ -284,20 +340,23 @@ fn chain_score(
     let mut specificity = 0.0;
     let mut coverage = 0;
     for n in tree.chain(node) {
-        let lo = index.partition_point(|e| e.0 < n);
         // Entries of one node are sorted by weight, best first.
-        let pick = index[lo..]
-            .iter()
-            .take_while(|e| e.0 == n)
-            .find(|&&(_, mi, _)| {
-                let m = &mentions[mi as usize];
-                used & (1u64 << mi) == 0
-                    && (0..mentions.len()).all(|k| {
-                        used & (1u64 << k) == 0
-                            || mentions[k].end <= m.start
-                            || mentions[k].start >= m.end
-                    })
-            });
+        let pick = index.of(n).iter().find(|&&(_, mi, _)| {
+            let m = &mentions[mi as usize];
+            if used & (1u64 << mi) != 0 {
+                return false;
+            }
+            // No overlap with a used mention.
+            let mut u = used;
+            while u != 0 {
+                let k = u.trailing_zeros() as usize;
+                u &= u - 1;
+                if mentions[k].end > m.start && mentions[k].start < m.end {
+                    return false;
+                }
+            }
+            true
+        });
         if let Some(&(_, mi, w)) = pick {
             used |= 1u64 << mi;
             levels += 1;
