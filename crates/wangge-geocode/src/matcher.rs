@@ -62,6 +62,18 @@ struct Entry {
     level: Level,
 }
 
+impl Entry {
+    /// (class, remainder, old, level) in one number: what
+    /// [`Matcher::read_suffix`] reads of an entry besides the text.
+    #[inline]
+    fn reading_key(self) -> u32 {
+        u32::from(self.class)
+            | u32::from(self.remainder) << 8
+            | u32::from(self.old) << 24
+            | (self.level as u32) << 25
+    }
+}
+
 /// A division a mention may name.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Cand {
@@ -301,6 +313,7 @@ impl Matcher {
             }
         }
         pairs.sort_unstable_by_key(|(p, e)| (*p, e.node));
+
         let mut starts = Vec::with_capacity(trie.len() + 1);
         let mut entries = Vec::with_capacity(pairs.len());
         for (p, e) in pairs {
@@ -399,11 +412,7 @@ impl Matcher {
         let mut bases: Vec<(u32, usize)> = Vec::with_capacity(8);
         for (s, _) in text.char_indices() {
             bases.clear();
-            bases.extend(
-                self.trie
-                    .prefixes_of(&text[s..])
-                    .map(|(p, len)| (p, s + len)),
-            );
+            self.trie.prefixes_into(&text[s..], s, &mut bases);
             if bases.is_empty() {
                 continue;
             }
@@ -486,8 +495,19 @@ impl Matcher {
         for &(p, base_end) in bases {
             let mut generic = SuffixCache::default();
             let rest = &text[base_end..];
+            // Entries alike in all `read_suffix` looks at read the text the
+            // same way: a base's entries (88 towns named 城关) are read once.
+            let mut memo = (u32::MAX, None);
             for &entry in self.entries_of(p) {
-                if let Some((kind, len)) = self.read_suffix(entry, rest, &mut generic) {
+                let alike = entry.reading_key();
+                let reading = if alike == memo.0 {
+                    memo.1
+                } else {
+                    let r = self.read_suffix(entry, rest, &mut generic);
+                    memo = (alike, r);
+                    r
+                };
+                if let Some((kind, len)) = reading {
                     let cand = Cand {
                         node: entry.node,
                         kind,
@@ -504,13 +524,13 @@ impl Matcher {
 
     /// Whether a strong reading starts at `pos`.
     fn strong_at(&self, text: &str, pos: usize) -> bool {
-        let bases: Vec<(u32, usize)> = self
-            .trie
-            .prefixes_of(&text[pos..])
-            .map(|(p, len)| (p, pos + len))
-            .collect();
-        let mut out = Vec::new();
-        self.strong_readings(text, &bases, &mut out).is_some()
+        self.trie.prefixes_of(&text[pos..]).any(|(p, len)| {
+            let rest = &text[pos + len..];
+            let mut generic = SuffixCache::default();
+            self.entries_of(p)
+                .iter()
+                .any(|&e| self.read_suffix(e, rest, &mut generic).is_some())
+        })
     }
 
     /// Divisions a whole string names (for hand-filled fields and lookups).

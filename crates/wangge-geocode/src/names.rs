@@ -234,31 +234,22 @@ pub(crate) fn suffix_at(rest: &str, level: Level) -> Option<(usize, SuffixClass)
         .map(|&(s, class)| (s.len(), class))
 }
 
-/// Bytes of the UTF-8 character that starts with byte `b0`.
-#[inline]
-pub(crate) fn utf8_len(b0: u8) -> usize {
-    match b0 {
-        0..0x80 => 1,
-        0x80..0xE0 => 2,
-        0xE0..0xF0 => 3,
-        _ => 4,
-    }
-}
-
-/// The first character of a text (valid UTF-8, not empty) as its UTF-8
-/// bytes in one number.
-#[inline]
+/// The first character of a word (valid UTF-8, not empty), decoded at
+/// compile time.
 #[allow(clippy::cast_lossless)] // `u32::from` is not const
-const fn first_char_key(b: &[u8]) -> u32 {
-    let b0 = b[0];
+const fn first_char(b: &[u8]) -> u32 {
+    let b0 = b[0] as u32;
     if b0 < 0x80 {
-        b0 as u32
+        b0
     } else if b0 < 0xE0 {
-        ((b0 as u32) << 8) | b[1] as u32
+        ((b0 & 0x1F) << 6) | (b[1] as u32 & 0x3F)
     } else if b0 < 0xF0 {
-        ((b0 as u32) << 16) | ((b[1] as u32) << 8) | b[2] as u32
+        ((b0 & 0x0F) << 12) | ((b[1] as u32 & 0x3F) << 6) | (b[2] as u32 & 0x3F)
     } else {
-        u32::from_be_bytes([b0, b[1], b[2], b[3]])
+        ((b0 & 0x07) << 18)
+            | ((b[1] as u32 & 0x3F) << 12)
+            | ((b[2] as u32 & 0x3F) << 6)
+            | (b[3] as u32 & 0x3F)
     }
 }
 
@@ -276,7 +267,7 @@ impl FirstChars {
 
     const fn with(mut self, word: &str) -> FirstChars {
         if !word.is_empty() {
-            let b = Self::bucket(first_char_key(word.as_bytes()));
+            let b = Self::bucket(first_char(word.as_bytes()));
             self.0[b / 64] |= 1 << (b % 64);
         }
         self
@@ -309,10 +300,14 @@ impl FirstChars {
     /// False when no word of the list can start `text`.
     #[inline]
     pub fn may_start(&self, text: &str) -> bool {
-        !text.is_empty() && {
-            let b = Self::bucket(first_char_key(text.as_bytes()));
-            self.0[b / 64] & (1 << (b % 64)) != 0
-        }
+        text.chars().next().is_some_and(|c| self.may_be_first(c))
+    }
+
+    /// False when no word of the list starts with `c`.
+    #[inline]
+    pub fn may_be_first(&self, c: char) -> bool {
+        let b = Self::bucket(c as u32);
+        self.0[b / 64] & (1 << (b % 64)) != 0
     }
 }
 
@@ -410,7 +405,7 @@ pub(crate) fn is_road_or_place_after(rest: &str) -> bool {
 pub(crate) fn ends_like_road(base: &str) -> bool {
     ["路", "街", "道", "巷", "大道"]
         .iter()
-        .any(|s| base.ends_with(s))
+        .any(|s| has_suffix(base, s))
 }
 
 #[cfg(test)]
@@ -495,10 +490,6 @@ mod tests {
         assert!(!has_suffix("市", "堰市"));
         assert!(!has_suffix("十堰市", "区"));
         assert!(has_prefix("十堰市", "十堰"));
-        assert_eq!(utf8_len(b'a'), 1);
-        assert_eq!(utf8_len("é".as_bytes()[0]), 2);
-        assert_eq!(utf8_len("十".as_bytes()[0]), 3);
-        assert_eq!(utf8_len("𠀀".as_bytes()[0]), 4);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use crate::names::{has_prefix, utf8_len, FirstChars};
+use crate::names::{has_prefix, FirstChars};
 
 /// Longer input is cut here (real addresses are under 100 characters).
 pub const MAX_INPUT_CHARS: usize = 256;
@@ -121,8 +121,11 @@ pub(crate) fn normalize(input: &str) -> Normalized {
         len += 1;
     }
     let mut s = String::with_capacity(len * 3);
-    keep_text(&chars[..len], &mut s, &mut out.noise);
-    strip_phones(&mut s, &mut out.noise);
+    let digit_run = keep_text(&chars[..len], &mut s, &mut out.noise);
+    // A phone number is a run of 7 or more digits and dashes.
+    if digit_run >= 7 {
+        strip_phones(&mut s, &mut out.noise);
+    }
     strip_directions(&mut s, &mut out.noise);
     // Trim the separators in place.
     let end = s.trim_end_matches(',').len();
@@ -135,8 +138,10 @@ pub(crate) fn normalize(input: &str) -> Normalized {
 
 /// The text of `chars` into `s`: bracketed remarks go to the noise, CJK,
 /// ASCII letters and digits, '-' and '#' are kept, and every run of anything
-/// else (punctuation, a removed remark) becomes one ','.
-fn keep_text(chars: &[char], s: &mut String, noise: &mut Vec<String>) {
+/// else (punctuation, a removed remark) becomes one ','. Returns the longest
+/// run of ASCII digits and '-' kept.
+fn keep_text(chars: &[char], s: &mut String, noise: &mut Vec<String>) -> usize {
+    let (mut run, mut longest) = (0, 0);
     // Not at the start, not twice.
     let sep = |s: &mut String| {
         if s.as_bytes().last().is_some_and(|&b| b != b',') {
@@ -149,6 +154,7 @@ fn keep_text(chars: &[char], s: &mut String, noise: &mut Vec<String>) {
         i += 1;
         if is_cjk(c) {
             s.push(c);
+            run = 0;
             continue;
         }
         if let Some(close) = open_bracket(c) {
@@ -157,6 +163,7 @@ fn keep_text(chars: &[char], s: &mut String, noise: &mut Vec<String>) {
                     noise.push(chars[i..i + j].iter().collect());
                 }
                 sep(s);
+                run = 0;
                 i += j + 1;
             }
             continue;
@@ -164,13 +171,21 @@ fn keep_text(chars: &[char], s: &mut String, noise: &mut Vec<String>) {
         if is_close_bracket(c) {
             continue;
         }
-        if is_cjk(c) || c.is_ascii_alphanumeric() || matches!(c, '-' | '#') {
+        if c.is_ascii_alphanumeric() || matches!(c, '-' | '#') {
             s.push(c);
+            if c.is_ascii_digit() || c == '-' {
+                run += 1;
+                longest = longest.max(run);
+            } else {
+                run = 0;
+            }
         } else {
             // Punctuation and anything unknown separate pieces.
             sep(s);
+            run = 0;
         }
     }
+    longest
 }
 
 /// Runs of 7 or more digits (with one '-' after an area code) are phone
@@ -255,28 +270,25 @@ const DIRECTION_FIRSTS: FirstChars =
 fn strip_directions(s: &mut String, noise: &mut Vec<String>) {
     let mut out: Option<String> = None;
     let mut last = 0;
-    let mut i = 0;
-    while i < s.len() {
-        let rest = &s[i..];
-        if DIRECTION_FIRSTS.may_start(rest) {
-            // [往向朝]?[东南西北]{1,2}<number>米处?
-            let len = distance_phrase(rest).or_else(|| {
-                DIRECTION_WORDS
-                    .iter()
-                    .find(|w| has_prefix(rest, w))
-                    .map(|w| w.len())
-            });
-            if let Some(len) = len {
-                noise.push(rest[..len].to_string());
-                let rebuilt = out.get_or_insert_with(|| String::with_capacity(s.len()));
-                rebuilt.push_str(&s[last..i]);
-                rebuilt.push(',');
-                i += len;
-                last = i;
-                continue;
-            }
+    for (i, c) in s.char_indices() {
+        if i < last || !DIRECTION_FIRSTS.may_be_first(c) {
+            continue;
         }
-        i += utf8_len(s.as_bytes()[i]);
+        let rest = &s[i..];
+        // [往向朝]?[东南西北]{1,2}<number>米处?
+        let len = distance_phrase(rest).or_else(|| {
+            DIRECTION_WORDS
+                .iter()
+                .find(|w| has_prefix(rest, w))
+                .map(|w| w.len())
+        });
+        if let Some(len) = len {
+            noise.push(rest[..len].to_string());
+            let rebuilt = out.get_or_insert_with(|| String::with_capacity(s.len()));
+            rebuilt.push_str(&s[last..i]);
+            rebuilt.push(',');
+            last = i + len;
+        }
     }
     if let Some(mut rebuilt) = out {
         rebuilt.push_str(&s[last..]);

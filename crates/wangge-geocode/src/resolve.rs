@@ -518,7 +518,18 @@ fn decided(
         Status::Partial
     };
     let mut reason = if level >= Level::Town {
-        format!("匹配到{} / resolved to {} level", res.name, level.as_str())
+        // The usual case, without the formatting machinery.
+        let mut r = String::with_capacity(res.name.len() + 64);
+        for part in [
+            "匹配到",
+            &res.name,
+            " / resolved to ",
+            level.as_str(),
+            " level",
+        ] {
+            r.push_str(part);
+        }
+        r
     } else {
         format!(
             "只匹配到{}：{}，未识别{} / resolved to {} level only",

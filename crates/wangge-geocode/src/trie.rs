@@ -235,6 +235,23 @@ impl Trie {
         }
     }
 
+    /// Every pattern that starts `text`, shortest first, into `out` as
+    /// (pattern id, `offset` + byte length): [`Trie::prefixes_of`] as one
+    /// loop, for the matcher's walk from every position.
+    #[inline]
+    pub fn prefixes_into(&self, text: &str, offset: usize, out: &mut Vec<(u32, usize)>) {
+        let mut node = 0u32;
+        for (i, c) in text.char_indices() {
+            let Some((next, t)) = self.step(node, c) else {
+                return;
+            };
+            node = next;
+            if t != NO_PATTERN {
+                out.push((t, offset + i + c.len_utf8()));
+            }
+        }
+    }
+
     /// The id of exactly `word`.
     pub fn get(&self, word: &str) -> Option<u32> {
         self.prefixes_of(word)
@@ -323,5 +340,11 @@ mod tests {
             texts.iter().map(|x| t.prefixes_of(x).collect()).collect();
         assert_eq!(before, after);
         assert!(!after[0].is_empty());
+        for (x, found) in texts.iter().zip(&after) {
+            let mut into = Vec::new();
+            t.prefixes_into(x, 100, &mut into);
+            let shifted: Vec<(u32, usize)> = found.iter().map(|&(p, l)| (p, l + 100)).collect();
+            assert_eq!(into, shifted);
+        }
     }
 }
