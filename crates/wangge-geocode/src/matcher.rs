@@ -410,9 +410,32 @@ impl Matcher {
         let mut strong: Vec<(Cand, usize)> = Vec::with_capacity(32);
         // Bases starting here, shortest first: (pattern, end).
         let mut bases: Vec<(u32, usize)> = Vec::with_capacity(8);
-        for (s, _) in text.char_indices() {
+        // The characters with the byte offset after each, decoded once (the
+        // walk from each position reads the next few again); on the stack
+        // unless the text is long.
+        let mut on_stack = [('\0', 0u32); 256];
+        let mut on_heap = Vec::new();
+        let mut n = 0;
+        for (i, c) in text.char_indices() {
+            if n == on_stack.len() {
+                on_heap = text
+                    .char_indices()
+                    .map(|(i, c)| (c, (i + c.len_utf8()) as u32))
+                    .collect();
+                break;
+            }
+            on_stack[n] = (c, (i + c.len_utf8()) as u32);
+            n += 1;
+        }
+        let chars: &[(char, u32)] = if on_heap.is_empty() {
+            &on_stack[..n]
+        } else {
+            &on_heap
+        };
+        for k in 0..chars.len() {
+            let s = if k == 0 { 0 } else { chars[k - 1].1 as usize };
             bases.clear();
-            self.trie.prefixes_into(&text[s..], s, &mut bases);
+            self.trie.prefixes_of_chars(&chars[k..], &mut bases);
             if bases.is_empty() {
                 continue;
             }
@@ -570,5 +593,22 @@ mod debug_tests {
                 scan.cands_of(m).len()
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn long_texts_are_walked_whole() {
+        // Longer than the walk's stack buffer of characters.
+        let g = crate::Gazetteer::shared();
+        let text = format!("十堰市{}茅箭区", ",".repeat(300));
+        let scan = g.matcher.scan(&g.tree, text.clone());
+        let found: Vec<&str> = scan.mentions.iter().map(|m| scan.mention_text(m)).collect();
+        assert!(found.contains(&"十堰市"), "{found:?}");
+        assert!(found.contains(&"茅箭区"), "{found:?}");
+        let short = g.matcher.scan(&g.tree, "十堰市,茅箭区".to_string());
+        assert_eq!(scan.mentions.len(), short.mentions.len());
+        assert_eq!(scan.cands, short.cands);
     }
 }

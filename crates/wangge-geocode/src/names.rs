@@ -311,18 +311,49 @@ impl FirstChars {
     }
 }
 
-/// The first word of `words` that `text` starts with; `firsts` is
-/// `FirstChars::of(words)`.
-#[inline]
-pub(crate) fn word_at(
-    text: &str,
-    words: &[&'static str],
-    firsts: &FirstChars,
-) -> Option<&'static str> {
-    if !firsts.may_start(text) {
-        return None;
+/// A word list tested at text positions: the words' first characters are
+/// decoded at compile time, so a position is tested by one filter lookup,
+/// and only the words with its first character are compared.
+#[derive(Debug)]
+pub(crate) struct Words<const N: usize> {
+    words: [&'static str; N],
+    firsts: [u32; N],
+    filter: FirstChars,
+}
+
+impl<const N: usize> Words<N> {
+    pub const fn new(words: [&'static str; N]) -> Words<N> {
+        let mut firsts = [0u32; N];
+        let mut i = 0;
+        while i < N {
+            firsts[i] = first_char(words[i].as_bytes());
+            i += 1;
+        }
+        Words {
+            words,
+            firsts,
+            filter: FirstChars([0; 4]).with_all(&words),
+        }
     }
-    words.iter().copied().find(|w| has_prefix(text, w))
+
+    /// The words that start `text`, in list order.
+    #[inline]
+    pub fn all_at<'t>(&'t self, text: &'t str) -> impl Iterator<Item = &'static str> + 't {
+        // No word starts with the first character: nothing to compare.
+        let (c, n) = match text.chars().next() {
+            Some(c) if self.filter.may_be_first(c) => (c as u32, N),
+            _ => (0, 0),
+        };
+        (0..n)
+            .filter(move |&i| self.firsts[i] == c && has_prefix(text, self.words[i]))
+            .map(|i| self.words[i])
+    }
+
+    /// The first word of the list that starts `text`.
+    #[inline]
+    pub fn at(&self, text: &str) -> Option<&'static str> {
+        self.all_at(text).next()
+    }
 }
 
 /// `text.starts_with(prefix)` as a byte loop: the prefixes here are one to
@@ -344,10 +375,8 @@ pub(crate) fn has_suffix(text: &str, suffix: &str) -> bool {
 /// Whether a base followed by `rest` names a road or a place rather than a
 /// division: 北京路, 中山大道, 十堰花园, 武汉大学.
 pub(crate) fn is_road_or_place_after(rest: &str) -> bool {
-    const ROAD: &[&str] = &["大道", "大街", "路", "街", "巷", "胡同", "弄", "道"];
-    const ROAD_FIRSTS: FirstChars = FirstChars::of(ROAD);
-    const PLACE_FIRSTS: FirstChars = FirstChars::of(PLACE);
-    const PLACE: &[&str] = &[
+    const ROAD: Words<8> = Words::new(["大道", "大街", "路", "街", "巷", "胡同", "弄", "道"]);
+    const PLACE: Words<42> = Words::new([
         "小区",
         "花园",
         "广场",
@@ -390,15 +419,14 @@ pub(crate) fn is_road_or_place_after(rest: &str) -> bool {
         "府",
         "湾",
         "园",
-    ];
-    if word_at(rest, ROAD, &ROAD_FIRSTS).is_some() {
+    ]);
+    if ROAD.at(rest).is_some() {
         return true;
     }
     // 车站路 after a base is a road named 车站路, not the place 车站.
-    PLACE_FIRSTS.may_start(rest)
-        && PLACE
-            .iter()
-            .any(|w| has_prefix(rest, w) && word_at(&rest[w.len()..], ROAD, &ROAD_FIRSTS).is_none())
+    PLACE
+        .all_at(rest)
+        .any(|w| ROAD.at(&rest[w.len()..]).is_none())
 }
 
 /// Whether a base is itself a road name (武当路 of 武当路街道).
@@ -461,7 +489,6 @@ mod tests {
             for w in words {
                 assert!(f.may_start(w), "{w}");
                 assert!(f.may_start(&format!("{w}尾")), "{w}");
-                assert_eq!(word_at(&format!("{w}尾"), words, &f), Some(*w));
             }
             assert!(!f.may_start(""));
         }
@@ -475,6 +502,14 @@ mod tests {
                 }
             }
         }
+        let words = Words::new(["大道", "大街", "路", "tel", "é", "𠀀x", "小区", "大"]);
+        for w in words.words {
+            assert_eq!(words.at(&format!("{w}尾")), Some(w));
+        }
+        assert_eq!(words.at("大家"), Some("大"));
+        assert_eq!(words.all_at("大道口").collect::<Vec<_>>(), ["大道", "大"]);
+        assert_eq!(words.at("家"), None);
+        assert_eq!(words.at(""), None);
         // Most characters start none of a short list.
         let f = FirstChars::of(&["路", "街", "巷"]);
         let misses = ('\u{4E00}'..'\u{5000}')

@@ -2,7 +2,7 @@
 //! the gazetteer's matcher), then road, house number (门牌), compound (小区),
 //! building (栋/幢/号楼), unit (单元) and room from what is left.
 
-use crate::names::{has_prefix, has_suffix, word_at, FirstChars};
+use crate::names::{has_prefix, has_suffix, Words};
 use serde::Serialize;
 
 use crate::code::Level;
@@ -158,7 +158,7 @@ fn assign_division_fields(gaz: &Gazetteer, scan: &Scan, text: &str, out: &mut Pa
     }
 }
 
-const ROAD_SUFFIXES: &[&str] = &["大道", "大街", "胡同", "路", "街", "巷", "弄", "道"];
+const ROAD_SUFFIXES: Words<8> = Words::new(["大道", "大街", "胡同", "路", "街", "巷", "弄", "道"]);
 const SECTION_SUFFIXES: &[&str] = &["东段", "西段", "南段", "北段", "中段", "段"];
 const TOWN_SUFFIXES: &[&str] = &["街道办事处", "街道", "办事处", "镇", "乡"];
 const VILLAGE_SUFFIXES: &[&str] = &["村民委员会", "村委会", "居委会", "社区", "村", "组"];
@@ -210,8 +210,7 @@ fn parse_detail(s: &str, out: &mut ParsedAddress) {
 }
 
 fn road_suffix_at(rest: &str) -> Option<&'static str> {
-    const FIRSTS: FirstChars = FirstChars::of(ROAD_SUFFIXES);
-    let found = word_at(rest, ROAD_SUFFIXES, &FIRSTS)?;
+    let found = ROAD_SUFFIXES.at(rest)?;
     // 街道 is a street office, not a road.
     if found == "街" && (has_prefix(rest, "街道") || has_prefix(rest, "街办")) {
         return None;
