@@ -316,7 +316,7 @@ impl FirstChars {
 /// and only the words with its first character are compared.
 #[derive(Debug)]
 pub(crate) struct Words<const N: usize> {
-    words: [&'static str; N],
+    list: [&'static str; N],
     firsts: [u32; N],
     filter: FirstChars,
 }
@@ -330,7 +330,7 @@ impl<const N: usize> Words<N> {
             i += 1;
         }
         Words {
-            words,
+            list: words,
             firsts,
             filter: FirstChars([0; 4]).with_all(&words),
         }
@@ -345,8 +345,8 @@ impl<const N: usize> Words<N> {
             _ => (0, 0),
         };
         (0..n)
-            .filter(move |&i| self.firsts[i] == c && has_prefix(text, self.words[i]))
-            .map(|i| self.words[i])
+            .filter(move |&i| self.firsts[i] == c && has_prefix(text, self.list[i]))
+            .map(|i| self.list[i])
     }
 
     /// The first word of the list that starts `text`.
@@ -503,7 +503,7 @@ mod tests {
             }
         }
         let words = Words::new(["大道", "大街", "路", "tel", "é", "𠀀x", "小区", "大"]);
-        for w in words.words {
+        for w in words.list {
             assert_eq!(words.at(&format!("{w}尾")), Some(w));
         }
         assert_eq!(words.at("大家"), Some("大"));
