@@ -375,7 +375,7 @@ impl Gazetteer {
     /// mean, e.g. `鼓楼区` → four counties, `郧县` → 郧阳区.
     pub fn lookup(&self, name: &str) -> Vec<DivisionCode> {
         self.matcher
-            .lookup_exact(&self.tree, name)
+            .lookup_exact(name)
             .into_iter()
             .map(|id| self.tree.code(id))
             .collect()

@@ -79,6 +79,9 @@ impl Entry {
 pub(crate) struct Cand {
     pub node: NodeId,
     pub kind: Kind,
+    /// The node's level, carried along (a lookup in the tree is a cache
+    /// miss per candidate).
+    pub level: Level,
 }
 
 /// A stretch of text naming a division; `cands` indexes [`Scan::cands`].
@@ -163,7 +166,7 @@ impl Scan {
 
     /// The non-overlapping readings covering the most text, weighted by how
     /// they are written (a full name over two short ones inside it).
-    fn segment(&mut self, tree: &Tree) {
+    fn segment(&mut self) {
         let n = self.mentions.len();
         let value = |m: &Mention| -> f32 {
             let q = self
@@ -172,7 +175,7 @@ impl Scan {
                 .map(|c| match c.kind {
                     Kind::Full | Kind::Old => 1.0,
                     Kind::Variant => 0.9,
-                    Kind::Short => match tree.levels[c.node as usize] {
+                    Kind::Short => match c.level {
                         Level::Town => 0.4,
                         Level::Village => 0.3,
                         _ => 0.6,
@@ -387,7 +390,7 @@ impl Matcher {
     /// where none is, each base (and shorter base) at that position is a
     /// short reading. Short readings after the first number or road are
     /// ignored: there they name places (五堰小区 is not 五堰街道).
-    pub fn scan(&self, tree: &Tree, text: String) -> Scan {
+    pub fn scan(&self, text: String) -> Scan {
         // Room for a typical address: growing these was a tenth of the time.
         let mut scan = Scan {
             text: String::new(),
@@ -398,7 +401,7 @@ impl Matcher {
         self.find_readings(&text, &mut scan);
         scan.text = text;
         scan.drop_contained_shorts();
-        scan.segment(tree);
+        scan.segment();
         scan
     }
 
@@ -454,6 +457,7 @@ impl Matcher {
                     .map(|en| Cand {
                         node: en.node,
                         kind: Kind::Short,
+                        level: en.level,
                     });
                 scan.push(s, end, strong.iter().map(|k| k.0).chain(extra));
                 covered_until = covered_until.max(end);
@@ -470,6 +474,7 @@ impl Matcher {
                         let cands = self.entries_of(p).iter().map(|en| Cand {
                             node: en.node,
                             kind: Kind::Short,
+                            level: en.level,
                         });
                         scan.push(s, e, cands);
                     }
@@ -494,6 +499,7 @@ impl Matcher {
                 let cands = self.entries_of(p).iter().map(|en| Cand {
                     node: en.node,
                     kind: Kind::Short,
+                    level: en.level,
                 });
                 scan.push(s, end, cands);
             }
@@ -534,6 +540,7 @@ impl Matcher {
                     let cand = Cand {
                         node: entry.node,
                         kind,
+                        level: entry.level,
                     };
                     out.push((cand, base_end + len));
                 }
@@ -557,8 +564,8 @@ impl Matcher {
     }
 
     /// Divisions a whole string names (for hand-filled fields and lookups).
-    pub fn lookup_exact(&self, tree: &Tree, name: &str) -> Vec<NodeId> {
-        let scan = self.scan(tree, name.to_string());
+    pub fn lookup_exact(&self, name: &str) -> Vec<NodeId> {
+        let scan = self.scan(name.to_string());
         let mut nodes: Vec<NodeId> = scan
             .mentions
             .iter()
@@ -576,7 +583,7 @@ mod debug_tests {
     fn debug_scan() {
         let g = crate::Gazetteer::shared();
         let text = std::env::var("SCAN").unwrap_or_default();
-        let scan = g.matcher.scan(&g.tree, text);
+        let scan = g.matcher.scan(text);
         for m in &scan.mentions {
             let c: Vec<String> = scan
                 .cands_of(m)
@@ -603,11 +610,11 @@ mod tests {
         // Longer than the walk's stack buffer of characters.
         let g = crate::Gazetteer::shared();
         let text = format!("十堰市{}茅箭区", ",".repeat(300));
-        let scan = g.matcher.scan(&g.tree, text.clone());
+        let scan = g.matcher.scan(text.clone());
         let found: Vec<&str> = scan.mentions.iter().map(|m| scan.mention_text(m)).collect();
         assert!(found.contains(&"十堰市"), "{found:?}");
         assert!(found.contains(&"茅箭区"), "{found:?}");
-        let short = g.matcher.scan(&g.tree, "十堰市,茅箭区".to_string());
+        let short = g.matcher.scan("十堰市,茅箭区".to_string());
         assert_eq!(scan.mentions.len(), short.mentions.len());
         assert_eq!(scan.cands, short.cands);
     }

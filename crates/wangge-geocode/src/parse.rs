@@ -95,14 +95,14 @@ impl ParsedAddress {
 
 pub(crate) fn parse_with(gaz: &Gazetteer, input: &str) -> ParsedAddress {
     let norm = normalize(input);
-    let scan = gaz.matcher.scan(&gaz.tree, norm.text);
+    let scan = gaz.matcher.scan(norm.text);
     let text = &scan.text;
     let mut out = ParsedAddress {
         noise: norm.noise,
         truncated: norm.truncated,
         ..ParsedAddress::default()
     };
-    assign_division_fields(gaz, &scan, text, &mut out);
+    assign_division_fields(&scan, text, &mut out);
     // The rest, in order, with division mentions cut out.
     let mut rest = String::with_capacity(text.len());
     let mut pos = 0usize;
@@ -126,7 +126,7 @@ pub(crate) fn parse_with(gaz: &Gazetteer, input: &str) -> ParsedAddress {
 
 /// Give each mention the field of its likeliest level: the best-written
 /// candidate, preferring a level below the previous mention's.
-fn assign_division_fields(gaz: &Gazetteer, scan: &Scan, text: &str, out: &mut ParsedAddress) {
+fn assign_division_fields(scan: &Scan, text: &str, out: &mut ParsedAddress) {
     let mut last: Option<Level> = None;
     for m in scan
         .segmentation
@@ -139,9 +139,7 @@ fn assign_division_fields(gaz: &Gazetteer, scan: &Scan, text: &str, out: &mut Pa
         let levels = cands
             .iter()
             .filter(|c| c.kind == best_kind)
-            .fold(0u8, |bits, c| {
-                bits | 1 << gaz.tree.levels[c.node as usize].index()
-            });
+            .fold(0u8, |bits, c| bits | 1 << c.level.index());
         let mut in_order = Level::ALL
             .into_iter()
             .filter(|l| levels & 1 << l.index() != 0);

@@ -176,7 +176,7 @@ pub(crate) fn resolve(gaz: &Gazetteer, parsed: &ParsedAddress, hints: &Hints) ->
         } else {
             parsed.evidence.scan.text.clone()
         };
-        Cow::Owned(gaz.matcher.scan(&gaz.tree, text))
+        Cow::Owned(gaz.matcher.scan(text))
     };
     let mut res = resolve_scan(gaz, &scan, hints);
     if parsed.truncated {
@@ -235,7 +235,7 @@ fn resolve_scan(gaz: &Gazetteer, scan: &Scan, hints: &Hints) -> Resolution {
     let mut entries: Vec<(NodeId, u8, f32)> = Vec::with_capacity(total);
     for (mi, m) in mentions.iter().enumerate() {
         for c in scan.cands_of(m) {
-            let w = c.kind.weight(tree.levels[c.node as usize]);
+            let w = c.kind.weight(c.level);
             entries.push((c.node, mi as u8, w));
         }
     }
@@ -255,12 +255,13 @@ fn resolve_scan(gaz: &Gazetteer, scan: &Scan, hints: &Hints) -> Resolution {
 
     let mut scored: Vec<Scored> = Vec::with_capacity(index.entries.len());
     let mut prev = NodeId::MAX;
-    for &(node, _, _) in &index.entries {
+    for &(node, mi, w) in &index.entries {
         if node == prev {
             continue;
         }
         prev = node;
-        let mut s = chain_score(tree, mentions, &index, &ambiguity, node);
+        // The first entry of a node is its best.
+        let mut s = chain_score(tree, mentions, &index, &ambiguity, node, (mi, w));
         // No hints (the usual bulk case): skip the code lookup, a cache miss.
         if hints.city_code.is_some() || !hints.territory.is_empty() {
             s.bonus = hints.bonus(tree.code(node));
@@ -326,20 +327,24 @@ fn resolve_scan(gaz: &Gazetteer, scan: &Scan, hints: &Hints) -> Resolution {
 
 /// The evidence for `node`: deepest level first, each level takes its best
 /// mention that is not used yet and does not overlap one used (a text can
-/// be read only one way within one chain).
+/// be read only one way within one chain). `own` is the node's best entry
+/// (mention, weight): nothing is used yet when the node itself is read.
 fn chain_score(
     tree: &crate::gazetteer::Tree,
     mentions: &[Mention],
     index: &NodeIndex,
     ambiguity: &[f32],
     node: NodeId,
+    own: (u8, f32),
 ) -> Scored {
-    let mut used = 0u64;
-    let mut levels = 0u8;
-    let mut score = 0.0;
-    let mut specificity = 0.0;
-    let mut coverage = 0;
-    for n in tree.chain(node) {
+    let (mi, w) = own;
+    let m = &mentions[mi as usize];
+    let mut used = 1u64 << mi;
+    let mut levels = 1u8;
+    let mut score = w;
+    let mut specificity = 1.0 / ambiguity[mi as usize];
+    let mut coverage = m.end - m.start;
+    for n in tree.chain(node).skip(1) {
         // Entries of one node are sorted by weight, best first.
         let pick = index.of(n).iter().find(|&&(_, mi, _)| {
             let m = &mentions[mi as usize];
@@ -478,7 +483,7 @@ fn decided(
         if cands.iter().any(|c| c.kind != Kind::Short) {
             let shallowest = cands
                 .iter()
-                .map(|c| tree.levels[c.node as usize])
+                .map(|c| c.level)
                 .min()
                 .unwrap_or(Level::Village);
             conflicts.push((shallowest, mi));
