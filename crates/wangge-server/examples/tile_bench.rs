@@ -2,7 +2,8 @@
 //! territory at zooms 6-12, a sample of up to 300 at 13-16, cut cold (no
 //! cache) for each layer; prints p50 / p99 / max wall time per zoom. The
 //! server cuts the tiles of zooms 0-8 ahead ([`wangge_server::tiles`]), so
-//! only 9 and deeper are cut on request.
+//! only 9 and deeper are cut on request. The `coverage` layer is cut from
+//! the coverage analysis of the same database (default options).
 //!
 //! ```sh
 //! wangge --db sqlite:///tmp/demo.db demo        # once
@@ -12,8 +13,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use wangge_server::tiles::findings::FindingSource;
 use wangge_server::tiles::source::{DotSource, GridSource};
-use wangge_server::tiles::{render, Frame, Layer};
+use wangge_server::tiles::{render, Frame, Layer, Sources};
 use wangge_store::Store;
 
 #[tokio::main]
@@ -31,9 +33,31 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         t.elapsed().as_secs_f64() * 1e3,
         dots.len()
     );
+    let t = Instant::now();
+    let snapshot = wangge_coverage::Snapshot::load(&store).await?;
+    let options = wangge_coverage::ReportOptions::default();
+    let analysis = wangge_coverage::analyze_snapshot(&snapshot, &options);
+    let analysed_ms = t.elapsed().as_secs_f64() * 1e3;
+    let t = Instant::now();
+    let findings = FindingSource::new(snapshot.revision, &analysis);
+    println!(
+        "coverage analysed in {analysed_ms:.0} ms, {} findings ready in {:.1} ms",
+        findings.len(),
+        t.elapsed().as_secs_f64() * 1e3
+    );
+    let sources = Sources {
+        grids: Some(&grids),
+        dots: Some(&dots),
+        findings: Some(&findings),
+    };
     let [x0, y0, x1, y1] = grids.world_extent();
     println!("layer      zoom  tiles   p50 ms   p99 ms   max ms  mean KiB");
-    for layer in [Layer::Grids, Layer::Cells, Layer::Customers] {
+    for layer in [
+        Layer::Grids,
+        Layer::Cells,
+        Layer::Customers,
+        Layer::Coverage,
+    ] {
         for z in 6u8..=16 {
             let n = f64::from(1u32 << z);
             let (tx0, tx1) = ((x0 * n) as u32, (x1 * n) as u32);
@@ -51,7 +75,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             for &(x, y) in &all {
                 let frame = Frame::new(z, x, y);
                 let t = Instant::now();
-                let tile = render(&grids, Some(&dots), layer, &frame);
+                let tile = render(sources, layer, &frame);
                 times.push(t.elapsed().as_secs_f64() * 1e3);
                 bytes += tile.len();
             }

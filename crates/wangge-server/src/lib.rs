@@ -181,6 +181,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(openapi::spec))
         .route("/tiles/customers/{z}/{x}/{y}", get(tiles::customer_tile))
+        .route("/tiles/coverage/{z}/{x}/{y}", get(tiles::coverage_tile))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
         .nest("/api/v1", api)
         // Every route's access rule (openapi::ROUTES), before its handler.

@@ -128,6 +128,17 @@ pub const ROUTES: &[RouteDoc] = &[
     answers(
         route(
             "get",
+            "/tiles/coverage/{z}/{x}/{y}",
+            // The same rule as GET /api/v1/coverage (a test keeps them equal).
+            Access::Map,
+            "tiles",
+            "Coverage findings as a vector tile ({y} ends in .mvt), layer `coverage`: gaps, overlaps, outside_parent (polygons; points when under 3 px) and invalid grids (points), with kind, level, item (position in its list of the whole report of GET /api/v1/coverage), parent, area_m2, width_m, sliver, neighbours / grids (codes, ';'-separated). Cut from the analysis cached per grid revision; ETag.",
+        ),
+        "Mvt",
+    ),
+    answers(
+        route(
+            "get",
             "/tiles/{layer}/{z}/{x}/{y}",
             Access::Map,
             "tiles",
@@ -906,5 +917,12 @@ mod tests {
         );
         assert_eq!(access(&Method::DELETE, "/api/v1/grids"), None);
         assert_eq!(access(&Method::GET, "/api/v1/nothing"), None);
+    }
+
+    #[test]
+    fn coverage_tiles_have_the_access_rule_of_the_coverage_report() {
+        let report = access(&Method::GET, "/api/v1/coverage");
+        assert!(report.is_some());
+        assert_eq!(access(&Method::GET, "/tiles/coverage/{z}/{x}/{y}"), report);
     }
 }

@@ -1,12 +1,15 @@
 //! The tile cache: encoded tiles keyed by the source generation, so a new
-//! grid snapshot (or a customer refresh) never serves an old tile; bounded
-//! by bytes, oldest first out.
+//! grid snapshot (or a customer refresh) never serves an old tile; coverage
+//! tiles are keyed by the grid revision they were cut from, so a grid
+//! change makes them unreachable at once. Bounded by bytes, oldest first
+//! out (tiles of dead generations age out with the rest).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use super::findings::FindingSource;
 use super::source::{DotSource, GridSource};
 use super::{Encoded, Frame, Layer};
 
@@ -34,6 +37,7 @@ struct Entries {
 pub struct TileCache {
     pub(super) grids: tokio::sync::Mutex<Option<Arc<GridSource>>>,
     pub(super) dots: tokio::sync::Mutex<Option<(Instant, Arc<DotSource>)>>,
+    pub(super) findings: tokio::sync::Mutex<Option<Arc<FindingSource>>>,
     grid_generation: AtomicU64,
     customer_generation: AtomicU64,
     entries: Mutex<Entries>,
@@ -71,6 +75,17 @@ impl TileCache {
         TileKey {
             generation,
             layer,
+            z: frame.z,
+            x: frame.x,
+            y: frame.y,
+        }
+    }
+
+    /// The key of a coverage tile cut from the findings of a grid revision.
+    pub(super) fn coverage_key(revision: i64, frame: &Frame) -> TileKey {
+        TileKey {
+            generation: revision as u64,
+            layer: Layer::Coverage,
             z: frame.z,
             x: frame.x,
             y: frame.y,

@@ -2,7 +2,11 @@
 //! 1-3, with a `level` property), `cells` (network cells with type and
 //! category) and `customers` (clustered below zoom 14), cut from the grid
 //! snapshot ([`AppState::index`]) and cached per snapshot, with a content
-//! ETag so an unchanged tile answers `304`.
+//! ETag so an unchanged tile answers `304`; and `coverage` (the findings
+//! of the coverage analysis: see [`findings`]), cut from the analysis
+//! cached per grid revision and cached under that revision, so a change
+//! to the grids (by this server, the CLI or another server) is seen on
+//! the next tile.
 //!
 //! Claim status is not in the tiles: it changes with every click, so the
 //! map paints it from `/api/v1/claims` by feature state, and the tiles of a
@@ -10,6 +14,7 @@
 
 mod cache;
 pub mod clip;
+pub mod findings;
 pub mod mvt;
 pub mod source;
 
@@ -22,6 +27,7 @@ use axum::response::{IntoResponse, Response};
 
 pub use cache::TileCache;
 pub use clip::Frame;
+use findings::FindingSource;
 use source::{DotSource, GridSource};
 
 use crate::{ApiError, AppState};
@@ -38,6 +44,7 @@ pub enum Layer {
     Grids,
     Cells,
     Customers,
+    Coverage,
 }
 
 impl Layer {
@@ -46,9 +53,18 @@ impl Layer {
             "grids" => Some(Layer::Grids),
             "cells" => Some(Layer::Cells),
             "customers" => Some(Layer::Customers),
+            "coverage" => Some(Layer::Coverage),
             _ => None,
         }
     }
+}
+
+/// What tiles are cut from; a layer whose source is missing is empty.
+#[derive(Clone, Copy, Default)]
+pub struct Sources<'a> {
+    pub grids: Option<&'a GridSource>,
+    pub dots: Option<&'a DotSource>,
+    pub findings: Option<&'a FindingSource>,
 }
 
 /// One encoded tile and its ETag.
@@ -74,21 +90,19 @@ impl Encoded {
 }
 
 /// Cuts one tile from the sources (no cache).
-pub fn render(
-    grids: &GridSource,
-    dots: Option<&DotSource>,
-    layer: Layer,
-    frame: &Frame,
-) -> Vec<u8> {
+pub fn render(sources: Sources<'_>, layer: Layer, frame: &Frame) -> Vec<u8> {
     let mut tile = Vec::new();
-    match layer {
-        Layer::Grids => grids.write("grids", frame, &mut tile),
-        Layer::Cells => grids.write("cells", frame, &mut tile),
-        Layer::Customers => {
-            if let Some(dots) = dots {
-                dots.write(frame, &mut tile);
-            }
-        }
+    match (layer, sources) {
+        (Layer::Grids, Sources { grids: Some(g), .. }) => g.write("grids", frame, &mut tile),
+        (Layer::Cells, Sources { grids: Some(g), .. }) => g.write("cells", frame, &mut tile),
+        (Layer::Customers, Sources { dots: Some(d), .. }) => d.write(frame, &mut tile),
+        (
+            Layer::Coverage,
+            Sources {
+                findings: Some(f), ..
+            },
+        ) => f.write(frame, &mut tile),
+        _ => {}
     }
     tile
 }
@@ -171,7 +185,11 @@ fn prewarm(state: AppState, grids: Arc<GridSource>) {
                         let frame = Frame::new(z, x, y);
                         let key = TileCache::grid_key_at(generation, layer, &frame);
                         if state.tiles().get(&key).is_none() {
-                            let tile = Encoded::new(render(&grids, None, layer, &frame));
+                            let sources = Sources {
+                                grids: Some(&grids),
+                                ..Sources::default()
+                            };
+                            let tile = Encoded::new(render(sources, layer, &frame));
                             state.tiles().put(key, Arc::new(tile));
                         }
                     }
@@ -199,8 +217,38 @@ async fn dot_source(state: &AppState) -> Result<Arc<DotSource>, ApiError> {
     Ok(dots)
 }
 
+/// The findings of the current grid revision, rebuilt from the coverage
+/// analysis (cached per revision by [`crate::coverage::CoverageCache`])
+/// when the revision changed; one builder at a time.
+async fn finding_source(state: &AppState) -> Result<Arc<FindingSource>, ApiError> {
+    let revision = state.store().grid_revision().await?;
+    let cache = state.tiles();
+    let mut slot = cache.findings.lock().await;
+    if let Some(current) = slot.as_ref() {
+        if current.revision == revision {
+            return Ok(current.clone());
+        }
+    }
+    if state.store().is_empty().await? {
+        return Err(ApiError::not_found("the database holds no grid yet"));
+    }
+    let (snapshot, geometry) = state
+        .coverage_cache()
+        .analysis(state.store(), &wangge_coverage::ReportOptions::default())
+        .await
+        .map_err(|e| unavailable(format!("tiles: the coverage analysis failed: {e}")))?;
+    let built = tokio::task::spawn_blocking(move || {
+        Arc::new(FindingSource::new(snapshot.revision, &geometry))
+    })
+    .await
+    .map_err(|e| unavailable(format!("tiles: the coverage task failed: {e}")))?;
+    *slot = Some(built.clone());
+    Ok(built)
+}
+
 /// `GET /tiles/{layer}/{z}/{x}/{y}.mvt` (customers: `/tiles/customers/...`,
-/// which needs a login).
+/// which needs a login; coverage: `/tiles/coverage/...`, with the access
+/// rule of `GET /api/v1/coverage`).
 pub async fn tile(
     State(state): State<AppState>,
     Path((layer, z, x, y)): Path<(String, String, String, String)>,
@@ -208,15 +256,29 @@ pub async fn tile(
 ) -> Result<Response, ApiError> {
     let layer = Layer::parse(&layer).ok_or_else(|| {
         ApiError::not_found(format!(
-            "layer: no tile layer {layer:?} (grids, cells, customers)"
+            "layer: no tile layer {layer:?} (grids, cells, customers, coverage)"
         ))
     })?;
-    if layer == Layer::Customers {
-        return Err(ApiError::not_found(
+    // Their own routes carry their own access rules.
+    match layer {
+        Layer::Customers => Err(ApiError::not_found(
             "customer tiles are at /tiles/customers/{z}/{x}/{y}.mvt",
-        ));
+        )),
+        Layer::Coverage => Err(ApiError::not_found(
+            "coverage tiles are at /tiles/coverage/{z}/{x}/{y}.mvt",
+        )),
+        Layer::Grids | Layer::Cells => serve(&state, layer, &z, &x, &y, &headers).await,
     }
-    serve(&state, layer, &z, &x, &y, &headers).await
+}
+
+/// `GET /tiles/coverage/{z}/{x}/{y}.mvt`: gaps, overlaps, parts outside
+/// parents and invalid grids of the current grid revision.
+pub async fn coverage_tile(
+    State(state): State<AppState>,
+    Path((z, x, y)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    serve(&state, Layer::Coverage, &z, &x, &y, &headers).await
 }
 
 /// `GET /tiles/customers/{z}/{x}/{y}.mvt`.
@@ -237,19 +299,30 @@ async fn serve(
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
     let frame = parse_address(z, x, y)?;
-    let grids = grid_source(state).await?;
-    let dots = if layer == Layer::Customers {
-        Some(dot_source(state).await?)
-    } else {
-        None
-    };
     let cache = state.tiles();
-    let key = cache.key(layer, &frame);
+    let (grids, dots, findings, key) = if layer == Layer::Coverage {
+        let findings = finding_source(state).await?;
+        let key = TileCache::coverage_key(findings.revision, &frame);
+        (None, None, Some(findings), key)
+    } else {
+        let grids = grid_source(state).await?;
+        let dots = if layer == Layer::Customers {
+            Some(dot_source(state).await?)
+        } else {
+            None
+        };
+        (Some(grids), dots, None, cache.key(layer, &frame))
+    };
     let encoded = if let Some(hit) = cache.get(&key) {
         hit
     } else {
         let encoded = tokio::task::spawn_blocking(move || {
-            Arc::new(Encoded::new(render(&grids, dots.as_deref(), layer, &frame)))
+            let sources = Sources {
+                grids: grids.as_deref(),
+                dots: dots.as_deref(),
+                findings: findings.as_deref(),
+            };
+            Arc::new(Encoded::new(render(sources, layer, &frame)))
         })
         .await
         .map_err(|e| unavailable(format!("tiles: the tile task failed: {e}")))?;

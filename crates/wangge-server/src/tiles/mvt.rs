@@ -1,7 +1,7 @@
 //! A small Mapbox Vector Tile (v2.1) writer: the protobuf wire format by
 //! hand (varints, length-delimited fields), the geometry command stream,
 //! and per-layer key/value tables. Only what the map needs: points and
-//! polygons with string, integer and float properties.
+//! polygons with string, integer, float and boolean properties.
 
 use std::collections::HashMap;
 
@@ -18,6 +18,7 @@ pub enum Value {
     Str(String),
     Int(i64),
     Double(f64),
+    Bool(bool),
 }
 
 /// Hashable form of a number [`Value`] for the layer's value table
@@ -26,6 +27,7 @@ pub enum Value {
 enum NumberKey {
     Int(i64),
     Double(u64),
+    Bool(bool),
 }
 
 /// A polygon in tile units: rings with the exterior first, already
@@ -89,6 +91,7 @@ impl LayerWriter {
                     .number_index
                     .entry(NumberKey::Double(d.to_bits()))
                     .or_insert(next),
+                Value::Bool(b) => *self.number_index.entry(NumberKey::Bool(*b)).or_insert(next),
             };
             if v == next {
                 self.values.push(value);
@@ -175,6 +178,7 @@ impl LayerWriter {
                     v.extend_from_slice(&d.to_le_bytes());
                 }
                 Value::Int(i) => put_varint_field(&mut v, 6, zigzag64(*i)),
+                Value::Bool(b) => put_varint_field(&mut v, 7, u64::from(*b)),
             }
             put_bytes_field(&mut layer, 4, &v);
         }
@@ -350,6 +354,7 @@ pub mod decode {
                 let n = r.varint();
                 Value::Int(((n >> 1) as i64) ^ -((n & 1) as i64))
             }
+            0x38 => Value::Bool(r.varint() != 0),
             t => panic!("unexpected value tag {t}"),
         }
     }
@@ -419,7 +424,11 @@ mod tests {
         );
         layer.add_point(
             None,
-            vec![("count", Value::Int(-3)), ("w", Value::Double(0.5))],
+            vec![
+                ("count", Value::Int(-3)),
+                ("w", Value::Double(0.5)),
+                ("thin", Value::Bool(true)),
+            ],
             [4000, 5],
         );
         let mut tile = Vec::new();
@@ -439,6 +448,7 @@ mod tests {
         assert_eq!(l.features[1].parts, vec![vec![[4000, 5]]]);
         assert_eq!(l.features[1].prop("count"), Some(&Value::Int(-3)));
         assert_eq!(l.features[1].prop("w"), Some(&Value::Double(0.5)));
+        assert_eq!(l.features[1].prop("thin"), Some(&Value::Bool(true)));
     }
 
     #[test]
