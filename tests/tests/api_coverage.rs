@@ -226,3 +226,50 @@ async fn a_cached_analysis_follows_a_change_of_the_grid() {
     let (_, _, unchanged) = get(&app, "/api/v1/coverage?kind=gaps").await;
     assert_eq!(unchanged, after);
 }
+
+#[tokio::test]
+async fn lists_can_leave_slivers_out_and_be_paged() {
+    let (app, _store) = app().await;
+    // The 9.4 m gap is a sliver under a 20 m threshold: slivers=false drops
+    // it from the list, the summary still counts it.
+    let (_, _, r) = get(
+        &app,
+        "/api/v1/coverage?kind=gaps&gap_width_m=20&slivers=false",
+    )
+    .await;
+    assert!(r["gaps"].as_array().unwrap().is_empty(), "{r}");
+    assert_eq!(r["summary"]["levels"][3]["slivers"]["count"], 1);
+    let (_, _, r) = get(&app, "/api/v1/coverage?kind=gaps&slivers=false").await;
+    assert_eq!(r["gaps"].as_array().unwrap().len(), 1, "a 5 m threshold");
+
+    // limit and offset cut every list; the summary counts everything.
+    let (_, _, all) = get(&app, "/api/v1/coverage").await;
+    let (_, _, first) = get(&app, "/api/v1/coverage?limit=1").await;
+    assert_eq!(
+        codes(&first["ownership"]["unclaimed_cells"], "grid"),
+        ["C1"]
+    );
+    assert_eq!(first["gaps"], all["gaps"]);
+    assert_eq!(first["summary"], all["summary"]);
+    let (_, _, second) = get(&app, "/api/v1/coverage?offset=1&limit=2").await;
+    assert_eq!(
+        codes(&second["ownership"]["unclaimed_cells"], "grid"),
+        ["C2", "C3"]
+    );
+    assert!(second["gaps"].as_array().unwrap().is_empty());
+    assert!(second["overlaps"].as_array().unwrap().is_empty());
+
+    for (uri, needle) in [
+        ("/api/v1/coverage?limit=0", "limit"),
+        ("/api/v1/coverage?limit=10001", "limit"),
+        ("/api/v1/coverage?offset=-1", "offset"),
+        ("/api/v1/coverage?slivers=maybe", "slivers"),
+    ] {
+        let (status, _, body) = get(&app, uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        assert!(
+            body["message"].as_str().unwrap().contains(needle),
+            "{uri}: {body}"
+        );
+    }
+}

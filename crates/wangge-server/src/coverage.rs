@@ -11,7 +11,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use wangge_coverage::{
-    analyze_snapshot, build_report, feature_collection, CoverageError, Kind, ReportOptions,
+    analyze_snapshot, build_report, feature_collection, CoverageError, Kind, Report, ReportOptions,
     Snapshot,
 };
 use wangge_model::{GridCode, LevelNo};
@@ -88,7 +88,36 @@ impl CoverageCache {
     }
 }
 
-/// `GET /api/v1/coverage?level=&parent=&kind=&gap_width_m=&format=json|geojson`
+/// Most items a page of each list holds.
+const MAX_PAGE: i64 = 10_000;
+
+/// Keeps items `offset..offset + limit` of every list of the report (the
+/// summary still counts them all), so a map can list the first findings
+/// without downloading every geometry.
+fn page(report: &mut Report, offset: usize, limit: usize) {
+    fn cut<T>(items: &mut Vec<T>, offset: usize, limit: usize) {
+        items.drain(..offset.min(items.len()));
+        items.truncate(limit);
+    }
+    cut(&mut report.gaps, offset, limit);
+    cut(&mut report.overlaps, offset, limit);
+    cut(&mut report.outside_parent, offset, limit);
+    cut(&mut report.edge_mismatches, offset, limit);
+    cut(&mut report.invalid, offset, limit);
+    cut(&mut report.fixes, offset, limit);
+    let owned = &mut report.ownership;
+    cut(&mut owned.unclaimed_cells, offset, limit);
+    cut(&mut owned.level3_without_manager, offset, limit);
+    cut(&mut owned.grids_without_outlet, offset, limit);
+    cut(&mut owned.outlets_supporting_nothing, offset, limit);
+    cut(&mut owned.overlapping_claims, offset, limit);
+    let data = &mut report.data;
+    cut(&mut data.unplaced_by_grid, offset, limit);
+    cut(&mut data.network_blind_spots, offset, limit);
+    cut(&mut data.ports_over_90pct, offset, limit);
+}
+
+/// `GET /api/v1/coverage?level=&parent=&kind=&gap_width_m=&slivers=&offset=&limit=&format=json|geojson`
 pub async fn coverage(
     State(state): State<AppState>,
     Query(q): Query<Params>,
@@ -108,6 +137,24 @@ pub async fn coverage(
     options
         .check()
         .map_err(|e| ApiError::bad_request(format!("parameter gap_width_m: {e}")))?;
+    let slivers = match q.get("slivers").map(|v| v.trim()) {
+        None | Some("" | "true") => true,
+        Some("false") => false,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "parameter slivers={other:?}: expected true or false"
+            )))
+        }
+    };
+    let limit = params::limit(&q, MAX_PAGE)?;
+    let offset = match params::optional::<i64>(&q, "offset")? {
+        Some(n) if n < 0 => {
+            return Err(ApiError::bad_request(format!(
+                "parameter offset={n}: must not be negative"
+            )))
+        }
+        other => other.unwrap_or(0),
+    };
     let geojson = match q.get("format").map(|f| f.trim()) {
         None | Some("" | "json") => false,
         Some("geojson") => true,
@@ -125,9 +172,20 @@ pub async fn coverage(
         .analysis(state.store(), &options)
         .await
         .map_err(api_error)?;
-    let report = build_report(state.store(), &snapshot, &geometry, &options)
+    let mut report = build_report(state.store(), &snapshot, &geometry, &options)
         .await
         .map_err(api_error)?;
+    if !slivers {
+        report.gaps.retain(|g| !g.sliver);
+    }
+    if limit.is_some() || offset > 0 {
+        let limit = limit.map_or(usize::MAX, |n| n as usize);
+        page(
+            &mut report,
+            usize::try_from(offset).unwrap_or(usize::MAX),
+            limit,
+        );
+    }
     if geojson {
         let collection = feature_collection(&report).map_err(api_error)?;
         return Ok((
