@@ -36,7 +36,7 @@ const state = {
   user: null, // /api/v1/me
   claims: new Map(), // cell code -> open claim (pending or active)
   fillMode: 'category', // or 'claims'
-  lasso: null, // {codes} of the last box selection
+  lasso: null, // {codes} of the last lasso selection
   notice: null, // {text, isError} under the details
   visible: { 1: true, 2: true, 3: true, 4: true },
   selected: null, // {code, detail} or {code, error}
@@ -681,6 +681,7 @@ function renderAccount() {
   if (!el) return;
   renderGeocode();
   renderOpsAccess();
+  updateLassoControl();
   const modes = h('div', { class: 'fill-mode', role: 'radiogroup' },
     h('span', { class: 'name' }, t('fill_by')),
     ...['category', 'claims'].map((m) => h('label', {},
@@ -844,39 +845,104 @@ async function searchCustomer(q) {
 
 // ---------- coverage: gaps red, overlaps orange, a list that zooms to each ----------
 
+// The map draws the findings from vector tiles (/tiles/coverage/..., cut
+// from the analysis the server caches per grid revision; `?rev=` makes a new
+// revision new URLs), slivers included; the list reads the real gaps and the
+// overlaps (at most COVERAGE_LIST of each) from the JSON report, for
+// click-to-zoom.
+const COVERAGE_LIST = 300;
+const coverage = { seq: 0, revision: null };
+const COVERAGE_KINDS = ['gap', 'overlap'];
+
+function coverageTiles(revision) {
+  return [`${TILES}/coverage/{z}/{x}/{y}.mvt${revision == null ? '' : `?rev=${revision}`}`];
+}
+
+function addCoverageLayers(revision) {
+  map.addSource('coverage', { type: 'vector', tiles: coverageTiles(revision), maxzoom: 16 });
+  coverage.revision = revision;
+  const color = ['match', ['get', 'kind'], 'gap', '#d7191c', '#e66101'];
+  const shown = ['in', ['get', 'kind'], ['literal', COVERAGE_KINDS]];
+  const isPoint = ['==', ['geometry-type'], 'Point'];
+  const common = { source: 'coverage', 'source-layer': 'coverage' };
+  // Under a lasso being drawn.
+  const before = map.getLayer('lasso-fill') ? 'lasso-fill' : undefined;
+  map.addLayer({ id: 'coverage-fill', type: 'fill', ...common, filter: ['all', shown, ['!', isPoint]],
+    // Slivers (drawing errors) lighter than real blind spots.
+    paint: { 'fill-color': color, 'fill-opacity': ['case', ['==', ['get', 'sliver'], true], 0.35, 0.55] } }, before);
+  map.addLayer({ id: 'coverage-line', type: 'line', ...common, filter: ['all', shown, ['!', isPoint]],
+    paint: { 'line-color': color, 'line-width': 2 } }, before);
+  // Findings under a few pixels come as points, so they stay visible zoomed
+  // out; not the slivers (thousands of drawing errors would bury the map).
+  map.addLayer({ id: 'coverage-point', type: 'circle', ...common,
+    filter: ['all', shown, isPoint, ['!=', ['get', 'sliver'], true]],
+    paint: { 'circle-color': color, 'circle-radius': byZoom(8, 2.5, 14, 4), 'circle-stroke-color': '#ffffff',
+      'circle-stroke-width': 1 } }, before);
+  map.addLayer({ id: 'coverage-selected', type: 'line', ...common, filter: ['==', ['get', 'kind'], ''],
+    paint: { 'line-color': COLORS.selected, 'line-width': 3.5 } }, before);
+}
+
+function coverageItemText(kind, item) {
+  const neighbours = Array.isArray(item.neighbours) ? item.neighbours.join(' / ') : item.neighbours;
+  const where = [item.parent, neighbours || [item.a, item.b].filter(Boolean).join(' / ')].filter(Boolean).join(' · ');
+  const area = Number(item.area_m2);
+  return `${t(`kind_${kind}`)} ${where}${Number.isFinite(area) ? ` · ${fmtArea(area)}` : ''}`;
+}
+
 async function setCoverage(on) {
+  const seq = ++coverage.seq;
   const summary = document.getElementById('coverage-summary');
   const list = document.getElementById('coverage-list');
-  if (!map.getSource('coverage')) {
-    map.addSource('coverage', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
-    map.addLayer({ id: 'coverage-fill', type: 'fill', source: 'coverage',
-      paint: { 'fill-color': ['match', ['get', 'kind'], 'gap', '#d7191c', '#e66101'], 'fill-opacity': 0.55 } });
-    map.addLayer({ id: 'coverage-line', type: 'line', source: 'coverage',
-      paint: { 'line-color': ['match', ['get', 'kind'], 'gap', '#d7191c', '#e66101'], 'line-width': 2 } });
+  const layers = ['coverage-fill', 'coverage-line', 'coverage-point', 'coverage-selected'];
+  if (map.getSource('coverage')) {
+    for (const id of layers) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
   }
-  for (const id of ['coverage-fill', 'coverage-line']) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
   if (!on) { list.replaceChildren(); summary.textContent = ''; return; }
   try {
-    const fc = await fetchJson(`${API}/coverage?kind=gaps,overlaps&format=geojson`);
-    // Real gaps before slivers, then the largest first.
-    const rank = (p) => (p.kind === 'gap' && p.sliver !== true ? 0 : p.kind === 'overlap' ? 1 : 2);
-    const features = (fc.features || [])
-      .filter((f) => f.geometry && (f.properties.kind === 'gap' || f.properties.kind === 'overlap'))
-      .sort((a, b) => rank(a.properties) - rank(b.properties) || (b.properties.area_m2 || 0) - (a.properties.area_m2 || 0));
-    map.getSource('coverage').setData({ type: 'FeatureCollection', features });
-    const gaps = features.filter((f) => f.properties.kind === 'gap').length;
-    summary.textContent = t('coverage_summary').replace('{gaps}', fmtInt(gaps)).replace('{overlaps}', fmtInt(features.length - gaps));
-    list.replaceChildren(...features.slice(0, 300).map((f, i) => {
-      const p = f.properties;
-      const where = [p.parent, p.neighbours || [p.a, p.b].filter(Boolean).join(' / ')].filter(Boolean).join(' · ');
-      const area = Number(p.area_m2);
-      return h('li', { class: p.kind },
-        h('button', { type: 'button', class: 'link', 'data-coverage-item': i,
-          onclick: () => { const b = bboxOf([f]); if (b) map.fitBounds(b, { padding: fitPadding(), maxZoom: 17 }); } },
-          `${t(`kind_${p.kind}`)} ${where}${Number.isFinite(area) ? ` · ${fmtArea(area)}` : ''}`));
-    }));
+    const report = await fetchJson(`${API}/coverage?kind=gaps,overlaps&slivers=false&limit=${COVERAGE_LIST}`);
+    if (seq !== coverage.seq) return;
+    const revision = report.summary?.revision ?? null;
+    if (!map.getSource('coverage')) addCoverageLayers(revision);
+    else if (revision !== coverage.revision) {
+      // The grid changed since the tiles were loaded: new URLs, fresh tiles.
+      map.getSource('coverage').setTiles(coverageTiles(revision));
+      coverage.revision = revision;
+    }
+    for (const id of layers) map.setLayoutProperty(id, 'visibility', 'visible');
+    map.setFilter('coverage-selected', ['==', ['get', 'kind'], '']);
+    const levels = report.summary?.levels || [];
+    const total = (key) => levels.reduce((n, l) => n + (l[key]?.count || 0), 0);
+    const items = [
+      ...(report.gaps || []).map((g) => ({ kind: 'gap', data: g })),
+      ...(report.overlaps || []).map((o) => ({ kind: 'overlap', data: o })),
+    ].filter((x) => x.data.geometry);
+    // Gaps before overlaps, then the largest first.
+    const rank = (x) => (x.kind === 'gap' ? 0 : 1);
+    items.sort((a, b) => rank(a) - rank(b) || (b.data.area_m2 || 0) - (a.data.area_m2 || 0));
+    const gaps = total('gaps');
+    const overlaps = total('overlaps');
+    const slivers = total('slivers');
+    const cut = gaps - slivers > (report.gaps || []).length || overlaps > (report.overlaps || []).length;
+    summary.textContent = t('coverage_summary').replace('{gaps}', fmtInt(gaps)).replace('{overlaps}', fmtInt(overlaps))
+      + (slivers ? t('coverage_slivers').replace('{n}', fmtInt(slivers)) : '')
+      + (cut ? t('coverage_listed').replace('{n}', fmtInt(COVERAGE_LIST)) : '');
+    // A listed finding is found in the tiles by what both carry: kind,
+    // level and parent, and the pair (overlaps) or the rounded area (gaps).
+    const match = (x) => ['all', ['==', ['get', 'kind'], x.kind], ['==', ['get', 'level'], x.data.level],
+      ['==', ['get', 'parent'], x.data.parent || ''],
+      ...(x.kind === 'overlap' ? [['==', ['get', 'a'], x.data.a], ['==', ['get', 'b'], x.data.b]]
+        : [['==', ['get', 'area_m2'], Math.round(x.data.area_m2)]])];
+    list.replaceChildren(...items.map((x, i) => h('li', { class: x.kind },
+      h('button', { type: 'button', class: 'link', 'data-coverage-item': i, 'data-kind': x.kind,
+        'data-parent': x.data.parent || '', 'data-area': Math.round(x.data.area_m2),
+        onclick: () => {
+          map.setFilter('coverage-selected', match(x));
+          const b = bboxOf([{ geometry: x.data.geometry }]);
+          if (b) map.fitBounds(b, { padding: fitPadding(), maxZoom: 17 });
+        } },
+      coverageItemText(x.kind, x.data)))));
   } catch (err) {
-    summary.textContent = t('coverage_unavailable') + err.message;
+    if (seq === coverage.seq) summary.textContent = t('coverage_unavailable') + err.message;
   }
 }
 
@@ -992,55 +1058,209 @@ function renderOpsAccess() {
   }
 }
 
-// ---------- lasso: shift-drag a box over cells, claim them in one step ----------
+// ---------- lasso: draw a free-hand polygon over cells, claim them in one step ----------
+
+// Shift + drag with the mouse draws the lasso; on touch screens the lasso
+// button (top left, for grid managers) turns lasso mode on, and one finger
+// then draws instead of panning (two fingers still zoom). A cell is taken
+// when its centre lies inside the lasso: the area-weighted centroid of the
+// cell as drawn on the map (the pieces of every tile in view, in lon/lat),
+// tested against the lasso ring by the even-odd rule. Cells only grazed by
+// the lasso's edge are left out; cells with an open claim are not listed.
+
+const lasso = { mode: false, drawing: null, swallowClick: false, control: null, frame: 0 };
+const NO_FEATURES = { type: 'FeatureCollection', features: [] };
+
+/** Even-odd test of a point against a ring of [lon, lat]. */
+function insideRing(pt, ring) {
+  let inside = false;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i, i += 1) {
+    const [xi, yi] = ring[i];
+    const [xj, yj] = ring[j];
+    if ((yi > pt[1]) !== (yj > pt[1]) && pt[0] < ((xj - xi) * (pt[1] - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
+
+/** Area-weighted centroid of (pieces of) polygons; holes count negative. */
+function centroidOf(geometries) {
+  let area = 0; let cx = 0; let cy = 0;
+  for (const g of geometries) {
+    const polygons = g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : [];
+    for (const ring of polygons.flat()) {
+      for (let i = 0, j = ring.length - 1; i < ring.length; j = i, i += 1) {
+        const f = ring[j][0] * ring[i][1] - ring[i][0] * ring[j][1];
+        area += f;
+        cx += (ring[j][0] + ring[i][0]) * f;
+        cy += (ring[j][1] + ring[i][1]) * f;
+      }
+    }
+  }
+  return Math.abs(area) > 1e-18 ? [cx / (3 * area), cy / (3 * area)] : null;
+}
+
+/** The drawn cells whose centre lies inside the ring ([lon, lat] points),
+ * by code; and how many of them already have an open claim. */
+function cellsInLasso(ring) {
+  if (map.getLayoutProperty('cells-fill', 'visibility') === 'none') return { cells: [], claimed: 0 };
+  const px = ring.map((p) => map.project(p));
+  const xs = px.map((p) => p.x); const ys = px.map((p) => p.y);
+  const box = [[Math.min(...xs), Math.min(...ys)], [Math.max(...xs), Math.max(...ys)]];
+  const candidates = [...new Set(map.queryRenderedFeatures(box, { layers: ['cells-fill'] }).map((f) => f.properties.code))];
+  if (!candidates.length) return { cells: [], claimed: 0 };
+  // Every piece of the candidates in view (a cell crossing tiles comes in pieces).
+  const pieces = new Map();
+  for (const f of map.queryRenderedFeatures({ layers: ['cells-fill'], filter: ['in', ['get', 'code'], ['literal', candidates]] })) {
+    const code = f.properties.code;
+    if (!pieces.has(code)) pieces.set(code, { code, name: f.properties.name || '', geometries: [] });
+    pieces.get(code).geometries.push(f.geometry);
+  }
+  const inside = [...pieces.values()].filter((c) => {
+    const at = centroidOf(c.geometries);
+    return at && insideRing(at, ring);
+  }).map(({ code, name }) => ({ code, name })).sort((a, b) => a.code.localeCompare(b.code));
+  const cells = inside.filter((c) => !state.claims.has(c.code));
+  return { cells, claimed: inside.length - cells.length };
+}
+
+function drawLasso(points, closed) {
+  const source = map.getSource('lasso');
+  if (!source) return;
+  if (!points || points.length < 2) { source.setData(NO_FEATURES); return; }
+  const features = [{ type: 'Feature', properties: {}, geometry: { type: 'LineString', coordinates: closed ? [...points, points[0]] : points } }];
+  if (points.length > 2) {
+    features.push({ type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [[...points, points[0]]] } });
+  }
+  source.setData({ type: 'FeatureCollection', features });
+}
+
+function setLassoMode(on) {
+  lasso.mode = on;
+  map.getCanvasContainer().classList.toggle('lasso-mode', on);
+  if (on) map.dragPan.disable(); else if (!lasso.drawing) map.dragPan.enable();
+  const button = lasso.control?.querySelector('button');
+  if (button) {
+    button.setAttribute('aria-pressed', String(on));
+    button.classList.toggle('active', on);
+  }
+}
+
+/** The lasso button shows for grid managers (touch screens have no Shift). */
+function updateLassoControl() {
+  if (!lasso.control) return;
+  const show = state.user?.role === 'grid_manager';
+  lasso.control.hidden = !show;
+  if (!show && lasso.mode) setLassoMode(false);
+}
 
 function setupLasso() {
   map.boxZoom.disable();
-  const canvas = map.getCanvasContainer();
-  let start = null;
-  let box = null;
-  const pos = (e) => { const r = canvas.getBoundingClientRect(); return [e.clientX - r.left, e.clientY - r.top]; };
-  canvas.addEventListener('mousedown', (e) => {
-    if (!e.shiftKey || e.button !== 0 || !state.token) return;
+  const container = map.getCanvasContainer();
+  map.addSource('lasso', { type: 'geojson', data: NO_FEATURES });
+  map.addLayer({ id: 'lasso-fill', type: 'fill', source: 'lasso', filter: ['==', ['geometry-type'], 'Polygon'],
+    paint: { 'fill-color': '#1f6feb', 'fill-opacity': 0.12 } });
+  map.addLayer({ id: 'lasso-line', type: 'line', source: 'lasso', filter: ['==', ['geometry-type'], 'LineString'],
+    layout: { 'line-join': 'round', 'line-cap': 'round' },
+    paint: { 'line-color': '#1f6feb', 'line-width': 2.5, 'line-dasharray': [2, 1.5] } });
+  map.addControl({
+    onAdd() {
+      lasso.control = h('div', { class: 'maplibregl-ctrl maplibregl-ctrl-group lasso-control' },
+        h('button', { type: 'button', id: 'lasso-toggle', class: 'lasso-toggle', 'aria-pressed': 'false',
+          'data-i18n-label': 'lasso_button', 'aria-label': t('lasso_button'), title: t('lasso_button'),
+          onclick: () => setLassoMode(!lasso.mode) }, h('span', { class: 'lasso-icon', 'aria-hidden': 'true' })));
+      return lasso.control;
+    },
+    onRemove() { lasso.control?.remove(); },
+  }, 'top-left');
+  updateLassoControl();
+
+  const pos = (e) => { const r = container.getBoundingClientRect(); return [e.clientX - r.left, e.clientY - r.top]; };
+  const redraw = () => {
+    if (lasso.frame) return;
+    lasso.frame = requestAnimationFrame(() => { lasso.frame = 0; drawLasso(lasso.drawing?.points, false); });
+  };
+  const stop = () => {
+    lasso.drawing = null;
+    if (!lasso.mode) map.dragPan.enable();
+  };
+  container.addEventListener('pointerdown', (e) => {
+    if (lasso.drawing) {
+      // A second finger: it is a pinch, not a lasso.
+      if (e.pointerId !== lasso.drawing.id) { stop(); drawLasso(null); }
+      return;
+    }
+    const mouse = e.pointerType === 'mouse';
+    const wanted = mouse ? e.button === 0 && (e.shiftKey || lasso.mode) : lasso.mode && e.isPrimary;
+    if (!wanted || !state.token) return;
+    // No mousedown follows, so the map neither pans nor starts a box zoom.
     e.preventDefault();
     e.stopPropagation();
     map.dragPan.disable();
-    start = pos(e);
-    box = h('div', { class: 'lasso-box' });
-    canvas.append(box);
+    try { container.setPointerCapture(e.pointerId); } catch { /* moves outside are lost */ }
+    const p = pos(e);
+    lasso.drawing = { id: e.pointerId, last: p, points: [map.unproject(p).toArray()] };
+    drawLasso(null);
   }, true);
-  window.addEventListener('mousemove', (e) => {
-    if (!start) return;
+  container.addEventListener('pointermove', (e) => {
+    const d = lasso.drawing;
+    if (!d || e.pointerId !== d.id) return;
     const p = pos(e);
-    Object.assign(box.style, { left: `${Math.min(p[0], start[0])}px`, top: `${Math.min(p[1], start[1])}px`,
-      width: `${Math.abs(p[0] - start[0])}px`, height: `${Math.abs(p[1] - start[1])}px` });
+    if (Math.hypot(p[0] - d.last[0], p[1] - d.last[1]) < 3) return;
+    d.last = p;
+    d.points.push(map.unproject(p).toArray());
+    redraw();
   });
-  window.addEventListener('mouseup', (e) => {
-    if (!start) return;
-    const p = pos(e);
-    const from = start;
-    start = null;
-    box.remove();
-    map.dragPan.enable();
-    if (Math.abs(p[0] - from[0]) < 4 || Math.abs(p[1] - from[1]) < 4) return;
-    const hits = map.queryRenderedFeatures([[Math.min(p[0], from[0]), Math.min(p[1], from[1])],
-      [Math.max(p[0], from[0]), Math.max(p[1], from[1])]], { layers: ['cells-fill'] });
-    const codes = [...new Set(hits.map((f) => f.properties.code))].filter((c) => !state.claims.has(c));
-    showLasso(codes);
+  const end = (e) => {
+    const d = lasso.drawing;
+    if (!d || e.pointerId !== d.id) return;
+    stop();
+    if (e.type !== 'pointerup' || d.points.length < 3) { drawLasso(null); return; }
+    // Too small to be meant (a shift-click): nothing.
+    const px = d.points.map((q) => map.project(q));
+    let area2 = 0;
+    for (let i = 0, j = px.length - 1; i < px.length; j = i, i += 1) area2 += px[j].x * px[i].y - px[i].x * px[j].y;
+    if (Math.abs(area2) / 2 < 64) { drawLasso(null); return; }
+    // The click that ends the drag must not select the cell under it.
+    lasso.swallowClick = true;
+    setTimeout(() => { lasso.swallowClick = false; }, 0);
+    drawLasso(d.points, true);
+    const { cells, claimed } = cellsInLasso(d.points);
+    showLasso(cells, { claimed });
+  };
+  container.addEventListener('pointerup', end);
+  container.addEventListener('pointercancel', end);
+  window.addEventListener('click', (e) => {
+    if (lasso.swallowClick) { lasso.swallowClick = false; e.stopPropagation(); e.preventDefault(); }
+  }, true);
+  window.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && lasso.drawing) { stop(); drawLasso(null); }
   });
+  // A click elsewhere ends the selection: the drawn lasso goes with it.
+  map.on('click', () => { if (!lasso.drawing) drawLasso(null); });
 }
 
-function showLasso(codes) {
+/** The confirm step: the cells inside the lasso, and one button claiming
+ * them all (one batch: all or nothing; after a refusal, the rest). */
+function showLasso(cells, { claimed = 0, notice = null } = {}) {
   state.selectSeq += 1;
   state.selected = null;
+  const codes = cells.map((c) => c.code);
   state.lasso = { codes };
   const el = document.getElementById('details-body');
   document.getElementById('details').classList.add('has-selection');
-  const msg = h('p', { class: 'notice' });
-  el.replaceChildren(
-    h('p', { id: 'lasso-count' }, t('lasso_selected').replace('{n}', fmtInt(codes.length))),
+  const msg = h('p', { class: notice ? `${notice.cls} notice` : 'notice' }, notice?.text || '');
+  const shown = 200;
+  const rest = h('div', { class: 'actions' });
+  fill(el,
+    h('p', { id: 'lasso-count' }, t('lasso_selected').replace('{n}', fmtInt(codes.length))
+      + (claimed ? t('lasso_skipped').replace('{n}', fmtInt(claimed)) : '')),
+    codes.length ? h('ul', { id: 'lasso-list', class: 'lasso-list' },
+      cells.slice(0, shown).map((c) => h('li', { 'data-code': c.code }, h('span', { class: 'cell-code' }, c.code), ` ${c.name}`)),
+      cells.length > shown ? h('li', { class: 'more' }, `… +${fmtInt(cells.length - shown)}`) : null) : null,
     h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', id: 'claim-all', disabled: codes.length === 0,
-      onclick: async () => {
+      onclick: async (e) => {
+        const button = e.currentTarget;
+        button.disabled = true;
         try {
           const r = await postJson(`${API}/claims/batch`, { cells: codes, action: 'claim' });
           const results = r.results || r.cells || r.claims || [];
@@ -1048,13 +1268,23 @@ function showLasso(codes) {
           if (!results.length) await loadClaims();
           msg.className = 'ok notice';
           msg.textContent = t('batch_done').replace('{n}', fmtInt(codes.length));
+          drawLasso(null);
         } catch (err) {
           msg.className = 'error notice';
           msg.textContent = refusalText(err);
+          button.disabled = false;
+          // All or nothing: offer the cells that were not refused.
+          const refused = new Set((err.body?.refusals || []).map((x) => x.cell));
+          const others = cells.filter((c) => !refused.has(c.code));
+          if (refused.size && others.length) {
+            rest.replaceChildren(h('button', { type: 'button', id: 'claim-rest',
+              onclick: () => showLasso(others, { claimed, notice: { cls: 'error', text: msg.textContent } }) },
+            t('lasso_rest').replace('{n}', fmtInt(others.length))));
+          }
         }
         renderAccount();
       } }, t('claim_all'))),
-    msg);
+    msg, rest);
   if (isPhone()) setPanelOpen(true);
 }
 
