@@ -8,6 +8,7 @@
 //! `Variant`, none at all `Short`. A base followed by 路/街/大道 or by a place
 //! word (小区, 大学) is a road or a place, not a division (北京路 in 十堰).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -220,6 +221,17 @@ impl Scan {
     }
 }
 
+/// Strong readings at one position as (candidate, end).
+type Readings = Vec<(Cand, usize)>;
+/// Bases starting at one position as (pattern, end), shortest first.
+type Bases = Vec<(u32, usize)>;
+
+thread_local! {
+    /// The matcher's per-position buffers, reused from one text to the next
+    /// on a thread.
+    static WALK: RefCell<(Readings, Bases)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
 /// The generic suffix after one base, computed once per level.
 #[derive(Default)]
 struct SuffixCache {
@@ -407,12 +419,29 @@ impl Matcher {
 
     /// The mentions and candidates of [`Matcher::scan`].
     fn find_readings(&self, text: &str, scan: &mut Scan) {
+        WALK.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut w) => {
+                let (strong, bases) = &mut *w;
+                self.find_readings_with(text, scan, strong, bases);
+            }
+            // Not reentrant, but never panic for a buffer.
+            Err(_) => self.find_readings_with(text, scan, &mut Vec::new(), &mut Vec::new()),
+        });
+    }
+
+    /// [`Matcher::find_readings`] with its two buffers: the strong
+    /// readings at a position and the bases starting there, shortest first,
+    /// as (pattern, end).
+    fn find_readings_with(
+        &self,
+        text: &str,
+        scan: &mut Scan,
+        strong: &mut Readings,
+        bases: &mut Bases,
+    ) {
         let mut structure_start = first_number(text).unwrap_or(text.len());
         // End of the furthest strong reading: roads inside it are not roads.
         let mut covered_until = 0;
-        let mut strong: Vec<(Cand, usize)> = Vec::with_capacity(32);
-        // Bases starting here, shortest first: (pattern, end).
-        let mut bases: Vec<(u32, usize)> = Vec::with_capacity(8);
         // The characters with the byte offset after each, decoded once (the
         // walk from each position reads the next few again); on the stack
         // unless the text is long.
@@ -438,12 +467,12 @@ impl Matcher {
         for k in 0..chars.len() {
             let s = if k == 0 { 0 } else { chars[k - 1].1 as usize };
             bases.clear();
-            self.trie.prefixes_of_chars(&chars[k..], &mut bases);
+            self.trie.prefixes_of_chars(&chars[k..], bases);
             if bases.is_empty() {
                 continue;
             }
             let mut short_pattern = None;
-            if let Some(end) = self.strong_readings(text, &bases, &mut strong) {
+            if let Some(end) = self.strong_readings(text, bases, strong) {
                 // A complete name with no suffix (城南, a town so named) is also
                 // the short form of others (城南街道 …).
                 let bare = bases.iter().find(|&&(_, e)| e == end).map(|&(p, _)| p);

@@ -9,6 +9,7 @@
 //! their mentions are (茅箭区 is one county, 城关镇 is 88 towns), then depth.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 
 use serde::{Deserialize, Serialize};
 
@@ -192,21 +193,22 @@ pub(crate) fn resolve(gaz: &Gazetteer, parsed: &ParsedAddress, hints: &Hints) ->
 /// (then weight, best first) for lookups along chains, with a filter of the
 /// nodes present: most ancestors of a candidate are not mentioned, and the
 /// filter answers those without a binary search.
-struct NodeIndex {
-    entries: Vec<(NodeId, u8, f32)>,
+struct NodeIndex<'a> {
+    entries: &'a [(NodeId, u8, f32)],
     bloom: [u64; 4],
 }
 
-impl NodeIndex {
+impl<'a> NodeIndex<'a> {
     fn bit(n: NodeId) -> (usize, u64) {
         let h = n.wrapping_mul(0x9E37_79B1) >> 24;
         ((h >> 6) as usize & 3, 1 << (h & 63))
     }
 
-    fn new(mut entries: Vec<(NodeId, u8, f32)>) -> NodeIndex {
+    fn new(entries: &'a mut [(NodeId, u8, f32)]) -> NodeIndex<'a> {
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.2.total_cmp(&a.2)));
+        let entries: &'a [(NodeId, u8, f32)] = entries;
         let mut bloom = [0u64; 4];
-        for e in &entries {
+        for e in entries {
             let (w, b) = Self::bit(e.0);
             bloom[w] |= b;
         }
@@ -225,14 +227,46 @@ impl NodeIndex {
     }
 }
 
+/// Buffers one thread reuses from one resolution to the next: two
+/// allocations fewer per address.
+struct Scratch {
+    entries: Vec<(NodeId, u8, f32)>,
+    scored: Vec<Scored>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = const {
+        RefCell::new(Scratch {
+            entries: Vec::new(),
+            scored: Vec::new(),
+        })
+    };
+}
+
 fn resolve_scan(gaz: &Gazetteer, scan: &Scan, hints: &Hints) -> Resolution {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut s) => {
+            let Scratch { entries, scored } = &mut *s;
+            resolve_with(gaz, scan, hints, entries, scored)
+        }
+        // Not reentrant, but never panic for a buffer.
+        Err(_) => resolve_with(gaz, scan, hints, &mut Vec::new(), &mut Vec::new()),
+    })
+}
+
+fn resolve_with(
+    gaz: &Gazetteer,
+    scan: &Scan,
+    hints: &Hints,
+    entries: &mut Vec<(NodeId, u8, f32)>,
+    scored: &mut Vec<Scored>,
+) -> Resolution {
     let tree = &gaz.tree;
     let mentions = &scan.mentions[..scan.mentions.len().min(MAX_MENTIONS)];
     if mentions.is_empty() {
         return Resolution::failed("未识别到任何行政区划名称 / no division name found");
     }
-    let total: usize = mentions.iter().map(|m| m.cands.len()).sum();
-    let mut entries: Vec<(NodeId, u8, f32)> = Vec::with_capacity(total);
+    entries.clear();
     for (mi, m) in mentions.iter().enumerate() {
         for c in scan.cands_of(m) {
             let w = c.kind.weight(c.level);
@@ -253,9 +287,9 @@ fn resolve_scan(gaz: &Gazetteer, scan: &Scan, hints: &Hints) -> Resolution {
         }
     }
 
-    let mut scored: Vec<Scored> = Vec::with_capacity(index.entries.len());
+    scored.clear();
     let mut prev = NodeId::MAX;
-    for &(node, mi, w) in &index.entries {
+    for &(node, mi, w) in index.entries {
         if node == prev {
             continue;
         }
@@ -317,7 +351,7 @@ fn resolve_scan(gaz: &Gazetteer, scan: &Scan, hints: &Hints) -> Resolution {
     }
     // The best (total, score) off the best chain; the first of equal totals.
     let mut runner_up = (f32::MIN, f32::MIN);
-    for r in &scored {
+    for r in scored.iter() {
         if r.total() > runner_up.0 && !on_best_chain(r.node) {
             runner_up = (r.total(), r.score);
         }
