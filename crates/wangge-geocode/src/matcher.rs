@@ -61,17 +61,17 @@ struct Entry {
     /// The node's level, kept here: looking it up in the tree per entry was
     /// a cache miss on every candidate of every base.
     level: Level,
+    /// The previous entry of the same base has the same class, remainder,
+    /// age and level: all [`Matcher::read_suffix`] looks at besides the
+    /// text, so it reads the text the same way (88 towns named 城关 are read
+    /// once).
+    alike_prev: bool,
 }
 
 impl Entry {
-    /// (class, remainder, old, level) in one number: what
-    /// [`Matcher::read_suffix`] reads of an entry besides the text.
-    #[inline]
-    fn reading_key(self) -> u32 {
-        u32::from(self.class)
-            | u32::from(self.remainder) << 8
-            | u32::from(self.old) << 24
-            | (self.level as u32) << 25
+    fn reads_like(&self, other: &Entry) -> bool {
+        (self.class, self.remainder, self.old, self.level)
+            == (other.class, other.remainder, other.old, other.level)
     }
 }
 
@@ -296,6 +296,7 @@ impl Matcher {
                 remainder,
                 old: false,
                 level: tree.levels[id as usize],
+                alike_prev: false,
             };
             pairs.push((pattern, entry));
         }
@@ -311,6 +312,7 @@ impl Matcher {
                 remainder: 0,
                 old: true,
                 level: tree.levels[node as usize],
+                alike_prev: false,
             };
             pairs.push((trie.insert(r.old_name), entry));
             // The old base too (襄樊 for 襄樊市), unless it is a current base.
@@ -323,11 +325,17 @@ impl Matcher {
                     remainder,
                     old: true,
                     level: tree.levels[node as usize],
+                    alike_prev: false,
                 };
                 pairs.push((trie.insert(&base), entry));
             }
         }
         pairs.sort_unstable_by_key(|(p, e)| (*p, e.node));
+        for i in 1..pairs.len() {
+            let (prev_pattern, prev) = pairs[i - 1];
+            let (pattern, e) = &mut pairs[i];
+            e.alike_prev = *pattern == prev_pattern && e.reads_like(&prev);
+        }
 
         let mut starts = Vec::with_capacity(trie.len() + 1);
         let mut entries = Vec::with_capacity(pairs.len());
@@ -553,18 +561,11 @@ impl Matcher {
         for &(p, base_end) in bases {
             let mut generic = SuffixCache::default();
             let rest = &text[base_end..];
-            // Entries alike in all `read_suffix` looks at read the text the
-            // same way: a base's entries (88 towns named 城关) are read once.
-            let mut memo = (u32::MAX, None);
+            let mut reading = None;
             for &entry in self.entries_of(p) {
-                let alike = entry.reading_key();
-                let reading = if alike == memo.0 {
-                    memo.1
-                } else {
-                    let r = self.read_suffix(entry, rest, &mut generic);
-                    memo = (alike, r);
-                    r
-                };
+                if !entry.alike_prev {
+                    reading = self.read_suffix(entry, rest, &mut generic);
+                }
                 if let Some((kind, len)) = reading {
                     let cand = Cand {
                         node: entry.node,
@@ -586,9 +587,10 @@ impl Matcher {
         self.trie.prefixes_of(&text[pos..]).any(|(p, len)| {
             let rest = &text[pos + len..];
             let mut generic = SuffixCache::default();
+            // An entry read like the one before gives its (failed) reading.
             self.entries_of(p)
                 .iter()
-                .any(|&e| self.read_suffix(e, rest, &mut generic).is_some())
+                .any(|&e| !e.alike_prev && self.read_suffix(e, rest, &mut generic).is_some())
         })
     }
 
