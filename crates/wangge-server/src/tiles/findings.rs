@@ -86,13 +86,13 @@ fn box_of(polygons: &[Vec<Vec<[f64; 2]>>]) -> Option<[f64; 4]> {
 }
 
 fn middle(b: [f64; 4]) -> [f64; 2] {
-    [(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0]
+    [f64::midpoint(b[0], b[2]), f64::midpoint(b[1], b[3])]
 }
 
 fn code_list<'a>(codes: impl IntoIterator<Item = &'a wangge_model::GridCode>) -> String {
     codes
         .into_iter()
-        .map(|c| c.as_str())
+        .map(wangge_model::GridCode::as_str)
         .collect::<Vec<_>>()
         .join(";")
 }
