@@ -290,6 +290,84 @@ async fn a_geocode_job_runs_reports_and_gives_its_result() {
     assert_eq!(a.status, StatusCode::CONFLICT);
 }
 
+/// The failures file of a done job: the failed and ambiguous rows as read
+/// (quotes and commas kept) plus `status,reason`, like `wangge geocode`
+/// writes it, ready to fix and submit again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_done_job_gives_its_failed_and_ambiguous_rows_to_fix() {
+    let (app, token) = app().await;
+    let csv = "客户,地址,备注\n\
+               甲,湖北十堰茅箭区武当路街道北京路12号3栋,\"装机, 二楼\"\n\
+               乙,鼓楼区,\"说 \"\"急\"\"\"\n\
+               丙,郧县城关镇,\n\
+               丁,\"不知道, 哪里\",无\n";
+    let (status, body) = upload(&app, "/api/v1/geocode/jobs", &token, csv.into()).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let id = body["id"].as_str().unwrap().to_owned();
+    let done = wait_for(&app, &token, &id).await;
+    assert_eq!(done["state"], "done", "{done}");
+    assert_eq!(
+        done["failures_url"],
+        format!("/api/v1/geocode/jobs/{id}/failures")
+    );
+    assert_eq!(done["failure_rows"], 2, "{done}");
+    let a = call(
+        &app,
+        Method::GET,
+        done["failures_url"].as_str().unwrap(),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.headers["content-type"], "text/csv; charset=utf-8");
+    assert!(a.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains(&format!("geocode-{id}.failures.csv")));
+    let mut reader = csv::Reader::from_reader(a.text.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap(),
+        vec!["客户", "地址", "备注", "status", "reason"]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2, "{}", a.text);
+    assert_eq!(
+        rows[0].iter().take(3).collect::<Vec<_>>(),
+        ["乙", "鼓楼区", "说 \"急\""]
+    );
+    assert_eq!(&rows[0][3], "ambiguous");
+    assert_eq!(
+        rows[1].iter().take(3).collect::<Vec<_>>(),
+        ["丁", "不知道, 哪里", "无"]
+    );
+    assert_eq!(&rows[1][3], "failed");
+    assert!(!rows[1][4].is_empty(), "a failed row says why");
+    // The whole file, never a part of it: no temporary file is left.
+    let dir = std::env::temp_dir().join("wangge-geocode-jobs");
+    assert!(dir.join(format!("{id}.failures.csv")).exists());
+    assert!(!dir.join(format!("{id}.failures.csv.tmp")).exists());
+    // The same access as the result: signed in, any job by id.
+    let a = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/geocode/jobs/{id}/failures"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    let a = call(
+        &app,
+        Method::GET,
+        "/api/v1/geocode/jobs/nosuch/failures",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_job_leaves_no_result() {
     let (app, token) = app().await;
@@ -317,6 +395,16 @@ async fn a_cancelled_job_leaves_no_result() {
         &app,
         Method::GET,
         &format!("/api/v1/geocode/jobs/{id}/result"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CONFLICT);
+    assert!(after["failures_url"].is_null());
+    let a = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/geocode/jobs/{id}/failures"),
         Some(&token),
         None,
     )

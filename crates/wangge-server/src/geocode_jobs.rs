@@ -3,7 +3,10 @@
 //!
 //! The upload is saved next to the other job files, the job row records how
 //! far it got, and the result is written to `ID.result.csv.tmp` and renamed
-//! only when complete, so a result is never half-written. A job that was
+//! only when complete, so a result is never half-written. The rows that
+//! failed or are ambiguous go, as read plus `status,reason` (the CLI's
+//! failures file), to `ID.failures.csv.tmp`, renamed the same way before the
+//! job is marked done: a done job has both files whole. A job that was
 //! running when the server stopped is reported `interrupted` (its worker is
 //! gone): the clerk submits it again.
 
@@ -235,6 +238,8 @@ fn run_job(
     let input = PathBuf::from(&job.input_path);
     let final_path = input.with_file_name(format!("{}.result.csv", job.public_id));
     let tmp = input.with_file_name(format!("{}.result.csv.tmp", job.public_id));
+    let failures_path = failures_file(&input, &job.public_id);
+    let failures_tmp = input.with_file_name(format!("{}.failures.csv.tmp", job.public_id));
     let bytes = std::fs::read(&input).map_err(|e| format!("reading the upload: {e}"))?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let mut reader = csv::ReaderBuilder::new()
@@ -243,6 +248,9 @@ fn run_job(
         .from_reader(bytes);
     let file = std::fs::File::create(&tmp).map_err(|e| format!("creating the result: {e}"))?;
     let mut writer = csv::Writer::from_writer(std::io::BufWriter::new(file));
+    let file =
+        std::fs::File::create(&failures_tmp).map_err(|e| format!("creating the failures: {e}"))?;
+    let mut failures = csv::Writer::from_writer(std::io::BufWriter::new(file));
     let mut rec = csv::ByteRecord::new();
     let mut first = true;
     while reader
@@ -252,6 +260,12 @@ fn run_job(
         let mut out: csv::ByteRecord = rec.iter().map(|f| decode(f).into_bytes()).collect();
         if first {
             first = false;
+            let mut fail_header = out.clone();
+            fail_header.push_field(b"status");
+            fail_header.push_field(b"reason");
+            failures
+                .write_byte_record(&fail_header)
+                .map_err(|e| e.to_string())?;
             for name in ADDED.split(',') {
                 out.push_field(name.as_bytes());
             }
@@ -260,11 +274,19 @@ fn run_job(
         }
         if cancel.load(Ordering::Relaxed) {
             drop(writer);
+            drop(failures);
             let _ = std::fs::remove_file(&tmp);
+            let _ = std::fs::remove_file(&failures_tmp);
             job.state = "cancelled".into();
             return Ok(());
         }
         let r = geocoder.geocode(&decode(rec.get(col).unwrap_or_default()), hints);
+        if matches!(r.status, Status::Failed | Status::Ambiguous) {
+            let mut f = out.clone();
+            f.push_field(r.status.as_str().as_bytes());
+            f.push_field(r.reason.as_bytes());
+            failures.write_byte_record(&f).map_err(|e| e.to_string())?;
+        }
         let code = |c: Option<DivisionCode>| c.map(|c| c.to_string()).unwrap_or_default();
         let fields = [
             r.lon.map(|x| format!("{x:.6}")).unwrap_or_default(),
@@ -299,6 +321,11 @@ fn run_job(
     }
     writer.flush().map_err(|e| e.to_string())?;
     drop(writer);
+    failures.flush().map_err(|e| e.to_string())?;
+    drop(failures);
+    // Failures first: once the result is there, the job is all but done.
+    std::fs::rename(&failures_tmp, &failures_path)
+        .map_err(|e| format!("saving the failures: {e}"))?;
     std::fs::rename(&tmp, &final_path).map_err(|e| format!("saving the result: {e}"))?;
     job.result_path = Some(final_path.display().to_string());
     job.state = "done".into();
@@ -317,11 +344,10 @@ async fn load(state: &AppState, id: &str) -> Result<GeocodeJobRecord, ApiError> 
         job.error = Some("the server restarted while the job ran; submit the file again".into());
         job.updated_at = now_ms();
         state.store().update_geocode_job(&job).await?;
-        if let Some(tmp) = Path::new(&job.input_path)
-            .parent()
-            .map(|d| d.join(format!("{id}.result.csv.tmp")))
-        {
-            let _ = std::fs::remove_file(tmp);
+        if let Some(dir) = Path::new(&job.input_path).parent() {
+            for tmp in ["result", "failures"] {
+                let _ = std::fs::remove_file(dir.join(format!("{id}.{tmp}.csv.tmp")));
+            }
         }
     }
     Ok(job)
@@ -345,6 +371,9 @@ fn describe(job: &GeocodeJobRecord) -> Value {
         },
         "error": job.error,
         "result_url": (job.state == "done").then(|| format!("/api/v1/geocode/jobs/{}/result", job.public_id)),
+        "failures_url": (job.state == "done").then(|| format!("/api/v1/geocode/jobs/{}/failures", job.public_id)),
+        // The rows in the failures file: ambiguous and failed.
+        "failure_rows": job.counts[2] + job.counts[3],
     })
 }
 
@@ -377,6 +406,11 @@ pub async fn cancel(
     Ok(Json(describe(&job)))
 }
 
+/// Where the failures of the job with this upload go once complete.
+fn failures_file(input: &Path, id: &str) -> PathBuf {
+    input.with_file_name(format!("{id}.failures.csv"))
+}
+
 /// `GET /api/v1/geocode/jobs/{id}/result`: the CSV, once done.
 pub async fn result(
     State(state): State<AppState>,
@@ -390,15 +424,45 @@ pub async fn result(
         )));
     };
     let bytes = std::fs::read(path).map_err(|e| internal(&e))?;
-    Ok((
+    Ok(csv_download(bytes, &format!("geocode-{id}.csv")))
+}
+
+/// `GET /api/v1/geocode/jobs/{id}/failures`: the failed and ambiguous rows
+/// of a done job, as read plus `status,reason` (header only when none).
+pub async fn failures(
+    State(state): State<AppState>,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Response, ApiError> {
+    let job = load(&state, &id).await?;
+    if job.state != "done" {
+        return Err(conflict(format!(
+            "job {id} is {}: no failures file yet",
+            job.state
+        )));
+    }
+    let path = failures_file(Path::new(&job.input_path), &id);
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ApiError::not_found(format!(
+                "job {id} has no failures file (it ran before the server kept one, or the file was removed); submit the file again"
+            )))
+        }
+        Err(e) => return Err(internal(&e)),
+    };
+    Ok(csv_download(bytes, &format!("geocode-{id}.failures.csv")))
+}
+
+fn csv_download(bytes: Vec<u8>, filename: &str) -> Response {
+    (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"geocode-{id}.csv\""),
+                format!("attachment; filename=\"{filename}\""),
             ),
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }

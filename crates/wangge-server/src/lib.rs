@@ -150,6 +150,7 @@ pub fn router(state: AppState) -> Router {
         .route("/geocode/jobs/{id}", get(geocode_jobs::status))
         .route("/geocode/jobs/{id}/cancel", post(geocode_jobs::cancel))
         .route("/geocode/jobs/{id}/result", get(geocode_jobs::result))
+        .route("/geocode/jobs/{id}/failures", get(geocode_jobs::failures))
         .route("/assignment", get(placement::assignment))
         .route("/cells/{code}/customers", get(placement::cell_customers))
         .route("/cells/{code}/resources", get(placement::cell_resources))

@@ -276,7 +276,7 @@ pub const ROUTES: &[RouteDoc] = &[
         "/api/v1/geocode/jobs/{id}",
         Access::Signed,
         "geocode",
-        "A job: state (running, done, failed, cancelled, interrupted), percent_done, rows, counts per status, result_url when done.",
+        "A job: state (running, done, failed, cancelled, interrupted), percent_done, rows, counts per status, failure_rows; result_url and failures_url when done.",
     ),
     route(
         "post",
@@ -292,6 +292,16 @@ pub const ROUTES: &[RouteDoc] = &[
             Access::Signed,
             "geocode",
             "The result CSV of a done job: the input columns plus lon,lat,precision,confidence, the five codes, status, reason (409 before).",
+        ),
+        "Csv",
+    ),
+    answers(
+        route(
+            "get",
+            "/api/v1/geocode/jobs/{id}/failures",
+            Access::Signed,
+            "geocode",
+            "The failures CSV of a done job, to fix and submit again: the rows whose status is failed or ambiguous, as read plus status, reason (as `wangge geocode` writes it; 409 before).",
         ),
         "Csv",
     ),
