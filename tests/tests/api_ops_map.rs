@@ -201,6 +201,58 @@ async fn h3_hexagons_count_customers_and_unplaced_ones() {
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
+/// The heat maps are cached per data state: a repeated request gives the
+/// same answer, and an import or a placement run (here straight into the
+/// store, as the CLI does) shows in the next one.
+#[tokio::test]
+async fn h3_answers_follow_imports_and_placements() {
+    let app = app(BackendKind::SqliteFile).await;
+    let store = app.test_store.store.clone();
+    let (_, first) = get_as(&app, &app.ops, "/api/v1/h3?res=9").await;
+    assert_eq!(counts(&first)[0], 10, "ten at one spot");
+    let (_, again) = get_as(&app, &app.ops, "/api/v1/h3?res=9").await;
+    assert_eq!(again, first);
+    let (_, unplaced) = get_as(&app, &app.ops, "/api/v1/h3?res=7&kind=unplaced").await;
+    assert_eq!(unplaced["points"], 2);
+
+    // K00 moves from the spot into the gap east of C2: same count, same
+    // ids, only its coordinates and stamp change. (The wait only makes
+    // sure the stamp is another millisecond.)
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let t = Territory {
+        code: "T".parse().unwrap(),
+        name: "t".into(),
+    };
+    store
+        .upsert_customers(
+            &t,
+            &[customer("K00", "便利店00", Some((110.1503, 32.1001)))],
+        )
+        .await
+        .unwrap();
+    let (_, moved) = get_as(&app, &app.ops, "/api/v1/h3?res=9").await;
+    assert_eq!(counts(&moved)[0], 9, "{moved}");
+    assert_eq!(moved["points"], 22);
+    // Not placed again yet: still the two unplaced ones.
+    let (_, unplaced) = get_as(&app, &app.ops, "/api/v1/h3?res=7&kind=unplaced").await;
+    assert_eq!(unplaced["points"], 2);
+    // The placement run puts K00 in the gap: three now.
+    let index = load_index(&store).await.unwrap();
+    assign_all(&store, &index, &AssignOptions::default())
+        .await
+        .unwrap();
+    let (_, unplaced) = get_as(&app, &app.ops, "/api/v1/h3?res=7&kind=unplaced").await;
+    assert_eq!(unplaced["points"], 3, "{unplaced}");
+    // A new customer counts at once too.
+    store
+        .upsert_customers(&t, &[customer("NEW", "新店", Some((110.05, 32.1)))])
+        .await
+        .unwrap();
+    let (_, added) = get_as(&app, &app.ops, "/api/v1/h3?res=9").await;
+    assert_eq!(counts(&added)[0], 10, "{added}");
+    assert_eq!(added["points"], 23);
+}
+
 #[tokio::test]
 async fn customers_are_found_by_code_or_name() {
     // The LIKE with its escape on every backend (PostgreSQL when configured).

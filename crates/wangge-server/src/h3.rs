@@ -1,15 +1,27 @@
 //! H3 hexagon heat map of customers: all of them (density) or the unplaced
 //! ones that have a location (in a gap or outside every cell), counted per
 //! hexagon on the server with h3o and sent as GeoJSON.
+//!
+//! Reading every customer and hexing it takes seconds at the full scale, so
+//! the answers are cached per (data state, res, kind), the data state being
+//! the grid revision plus [`wangge_store::CustomerFingerprint`]: kept by
+//! the database itself (customer `updated_at` stamps, the unplaced rows of
+//! `placements`), so an import or a placement run by the CLI or another
+//! server shows at once, with no counter to forget to bump. Checking it
+//! costs one scan of the customer table with no conversion or hexing and
+//! one walk of the small unplaced index, instead of reading every point.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 
+use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::Json;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use h3o::{CellIndex, LatLng, Resolution};
 use serde_json::{json, Value};
 use wangge_model::PlacementStatus;
-use wangge_store::EntityKind;
+use wangge_store::{CustomerFingerprint, EntityKind};
 
 use crate::params::{self, Params};
 use crate::{ApiError, AppState};
@@ -21,6 +33,46 @@ const MAX_RES: u8 = 9;
 const DEFAULT_RES: u8 = 7;
 /// Rows per store page when reading the unplaced customers.
 const PAGE_ROWS: i64 = 10_000;
+/// Answers kept at most: every resolution of both kinds.
+const CACHED_MAPS: usize = 2 * (MAX_RES - MIN_RES + 1) as usize;
+
+/// What an answer depends on: the data (grid revision, customers and the
+/// unplaced ones) and the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct HexKey {
+    grid_revision: i64,
+    data: CustomerFingerprint,
+    res: u8,
+    kind: HexKind,
+}
+
+/// Serialized answers by [`HexKey`].
+#[derive(Default)]
+pub struct HexCache {
+    entries: Mutex<Vec<(HexKey, Bytes)>>,
+}
+
+impl HexCache {
+    fn get(&self, key: &HexKey) -> Option<Bytes> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, b)| b.clone())
+    }
+
+    fn put(&self, key: HexKey, body: Bytes) {
+        if let Ok(mut entries) = self.entries.lock() {
+            // Answers for other data are dead; a bounded number of the rest.
+            entries.retain(|(k, _)| k.data == key.data && k.grid_revision == key.grid_revision);
+            entries.retain(|(k, _)| k != &key);
+            if entries.len() >= CACHED_MAPS {
+                entries.remove(0);
+            }
+            entries.push((key, body));
+        }
+    }
+}
 
 /// What the hexagons count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,7 +130,7 @@ impl HexCounts {
 pub async fn hexagons(
     State(state): State<AppState>,
     Query(q): Query<Params>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let res_no = params::optional::<u8>(&q, "res")?.unwrap_or(DEFAULT_RES);
     if !(MIN_RES..=MAX_RES).contains(&res_no) {
         return Err(ApiError::bad_request(format!(
@@ -92,6 +144,30 @@ pub async fn hexagons(
             .as_deref()
             .unwrap_or("customers"),
     )?;
+    // Read before the data: a write in between makes the key older than
+    // the answer, never newer (the next request computes again).
+    let key = HexKey {
+        grid_revision: state.store().grid_revision().await?,
+        data: state.store().customer_fingerprint().await?,
+        res: res_no,
+        kind,
+    };
+    let body = if let Some(body) = state.h3_cache().get(&key) {
+        body
+    } else {
+        let body = Bytes::from(compute(&state, kind, res, res_no).await?.to_string());
+        state.h3_cache().put(key, body.clone());
+        body
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+async fn compute(
+    state: &AppState,
+    kind: HexKind,
+    res: Resolution,
+    res_no: u8,
+) -> Result<Value, ApiError> {
     let mut counts = HexCounts::default();
     match kind {
         HexKind::Customers => {
@@ -120,7 +196,7 @@ pub async fn hexagons(
             }
         }
     }
-    Ok(Json(to_geojson(&counts, kind, res_no)))
+    Ok(to_geojson(&counts, kind, res_no))
 }
 
 fn to_geojson(counts: &HexCounts, kind: HexKind, res: u8) -> Value {
@@ -173,6 +249,57 @@ mod tests {
         assert_eq!(ring.as_array().unwrap().len(), 7, "six corners, closed");
         assert_eq!(ring[0], ring[6]);
         assert_eq!(fc["features"][0]["properties"]["count"], 2);
+    }
+
+    #[test]
+    fn answers_are_kept_per_data_state_res_and_kind() {
+        let cache = HexCache::default();
+        let data = CustomerFingerprint {
+            customers: [3, 3, 100],
+            unplaced: [1, 7],
+        };
+        let key = HexKey {
+            grid_revision: 1,
+            data,
+            res: 7,
+            kind: HexKind::Customers,
+        };
+        assert!(cache.get(&key).is_none());
+        cache.put(key, Bytes::from_static(b"a"));
+        cache.put(
+            HexKey {
+                kind: HexKind::Unplaced,
+                ..key
+            },
+            Bytes::from_static(b"u"),
+        );
+        assert_eq!(cache.get(&key).as_deref(), Some(&b"a"[..]));
+        assert!(cache.get(&HexKey { res: 8, ..key }).is_none());
+        // Another data state: a miss, and what was kept for the old one goes.
+        let newer = HexKey {
+            data: CustomerFingerprint {
+                customers: [3, 3, 101],
+                ..data
+            },
+            ..key
+        };
+        assert!(cache.get(&newer).is_none());
+        assert!(cache
+            .get(&HexKey {
+                grid_revision: 2,
+                ..key
+            })
+            .is_none());
+        cache.put(newer, Bytes::from_static(b"b"));
+        assert!(cache.get(&key).is_none());
+        assert_eq!(cache.entries.lock().unwrap().len(), 1);
+        // Bounded.
+        for res in MIN_RES..=MAX_RES {
+            for kind in [HexKind::Customers, HexKind::Unplaced] {
+                cache.put(HexKey { res, kind, ..newer }, Bytes::from_static(b"x"));
+            }
+        }
+        assert_eq!(cache.entries.lock().unwrap().len(), CACHED_MAPS);
     }
 
     #[test]

@@ -48,6 +48,8 @@ struct Inner {
     jobs: geocode_jobs::JobRegistry,
     /// Coverage analyses per grid revision.
     coverage: coverage::CoverageCache,
+    /// H3 heat maps per data state, resolution and kind.
+    h3: h3::HexCache,
 }
 
 impl AppState {
@@ -72,6 +74,7 @@ impl AppState {
                 geocoder: geocode::GeocoderCache::default(),
                 jobs: geocode_jobs::JobRegistry::default(),
                 coverage: coverage::CoverageCache::default(),
+                h3: h3::HexCache::default(),
             }),
         }
     }
@@ -104,6 +107,10 @@ impl AppState {
 
     pub(crate) fn coverage_cache(&self) -> &coverage::CoverageCache {
         &self.inner.coverage
+    }
+
+    pub(crate) fn h3_cache(&self) -> &h3::HexCache {
+        &self.inner.h3
     }
 
     pub fn store(&self) -> &Store {
