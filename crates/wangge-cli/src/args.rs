@@ -72,6 +72,27 @@ pub struct ServeArgs {
     /// Seed the demo territory first when the database is empty.
     #[arg(long)]
     pub demo: bool,
+    /// A raster base map under the grid: a tile URL template with {z}, {x} and {y},
+    /// e.g. http://tiles.intranet/{z}/{x}/{y}.png (without it the grid itself is the base).
+    #[arg(long, env = "WANGGE_BASEMAP_URL", value_name = "URL", value_parser = basemap_url)]
+    pub basemap_url: Option<String>,
+    /// The base map's attribution, shown on the map (with --basemap-url).
+    #[arg(
+        long,
+        env = "WANGGE_BASEMAP_ATTRIBUTION",
+        value_name = "TEXT",
+        requires = "basemap_url"
+    )]
+    pub basemap_attribution: Option<String>,
+}
+
+/// `--basemap-url`: checked when the server starts, not when a tile fails.
+/// Empty (`WANGGE_BASEMAP_URL=` in a service file) means none.
+fn basemap_url(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Ok(String::new());
+    }
+    wangge_server::config::check_tile_url(text)
 }
 
 #[derive(Debug, Args)]

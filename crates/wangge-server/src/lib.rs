@@ -5,6 +5,7 @@ mod api_error;
 mod assets;
 pub mod auth;
 mod claims;
+pub mod config;
 mod coverage;
 pub mod geocode;
 mod geocode_jobs;
@@ -50,6 +51,8 @@ struct Inner {
     coverage: coverage::CoverageCache,
     /// H3 heat maps per data state, resolution and kind.
     h3: h3::HexCache,
+    /// What the map page reads of the settings (`GET /api/v1/config`).
+    client: RwLock<config::ClientConfig>,
 }
 
 impl AppState {
@@ -75,8 +78,26 @@ impl AppState {
                 jobs: geocode_jobs::JobRegistry::default(),
                 coverage: coverage::CoverageCache::default(),
                 h3: h3::HexCache::default(),
+                client: RwLock::default(),
             }),
         }
+    }
+
+    /// With the settings the map page reads (the base map).
+    #[must_use]
+    pub fn with_client_config(self, config: config::ClientConfig) -> Self {
+        if let Ok(mut guard) = self.inner.client.write() {
+            *guard = config;
+        }
+        self
+    }
+
+    pub(crate) fn client_config(&self) -> config::ClientConfig {
+        self.inner
+            .client
+            .read()
+            .map(|c| c.clone())
+            .unwrap_or_default()
     }
 
     pub(crate) fn auth(&self) -> &auth::AuthState {
@@ -158,6 +179,7 @@ pub fn router(state: AppState) -> Router {
         .route("/geocode/jobs/{id}/cancel", post(geocode_jobs::cancel))
         .route("/geocode/jobs/{id}/result", get(geocode_jobs::result))
         .route("/geocode/jobs/{id}/failures", get(geocode_jobs::failures))
+        .route("/config", get(config::config))
         .route("/assignment", get(placement::assignment))
         .route("/cells/{code}/customers", get(placement::cell_customers))
         .route("/cells/{code}/resources", get(placement::cell_resources))

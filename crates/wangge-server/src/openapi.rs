@@ -295,6 +295,13 @@ pub const ROUTES: &[RouteDoc] = &[
         ),
         "Csv",
     ),
+    route(
+        "get",
+        "/api/v1/config",
+        Access::Open,
+        "map",
+        "What the map page needs of the server's settings: {\"basemap\": {\"url\", \"attribution\"} | null}, the raster base map of `wangge serve --basemap-url` (a tile URL template with {z}, {x}, {y}).",
+    ),
     answers(
         route(
             "get",

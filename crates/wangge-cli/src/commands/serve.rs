@@ -1,5 +1,6 @@
 use anyhow::Context;
 use wangge_demo::DemoConfig;
+use wangge_server::config::{Basemap, ClientConfig};
 use wangge_server::{router, AppState};
 use wangge_store::Store;
 
@@ -10,7 +11,17 @@ pub async fn run(store: &Store, db_url: &str, args: ServeArgs) -> anyhow::Result
         tracing::info!("database is empty: seeding the demo territory");
         super::demo::seed_and_place(store, DemoConfig::default()).await?;
     }
-    let state = AppState::new(store.clone());
+    let basemap = args
+        .basemap_url
+        .as_deref()
+        .filter(|url| !url.is_empty())
+        .map(|url| Basemap::new(url, args.basemap_attribution.as_deref()))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--basemap-url: {e}"))?;
+    if let Some(b) = &basemap {
+        tracing::info!(url = %b.url, "raster base map");
+    }
+    let state = AppState::new(store.clone()).with_client_config(ClientConfig { basemap });
     state
         .reload_index()
         .await
