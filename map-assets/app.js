@@ -609,6 +609,7 @@ function claimBlock(code, sel) {
   const history = (extras.history || []).slice(-5).reverse();
   return h('div', { class: 'claim-block' },
     h('dl', {}, rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+    extras.cellDataDenied ? h('p', { class: 'hint', id: 'cell-data-denied' }, t('cell_data_denied')) : null,
     buttons.length ? h('div', { class: 'actions' }, buttons) : null,
     extras.history ? h('div', { class: 'history' },
       h('h4', {}, t('history')),
@@ -623,13 +624,16 @@ async function loadCellExtras(code, seq) {
   const enc = encodeURIComponent(code);
   const count = (r) => r?.total ?? r?.count ?? (Array.isArray(r?.items) ? r.items.length
     : Array.isArray(r?.features) ? r.features.length : undefined);
+  // Asked only when the server would answer (no 403 for a manager's neighbour cell).
+  const cellData = mayReadCell(code, state.selected?.detail?.chain);
   const [customers, resources, history] = await Promise.all([
-    fetchJson(`${API}/cells/${enc}/customers?limit=1`).catch(() => null),
-    fetchJson(`${API}/cells/${enc}/resources?limit=1`).catch(() => null),
+    cellData ? fetchJson(`${API}/cells/${enc}/customers?limit=1`).catch(() => null) : null,
+    cellData ? fetchJson(`${API}/cells/${enc}/resources?limit=1`).catch(() => null) : null,
     fetchJson(`${API}/cells/${enc}/history`).catch(() => null),
   ]);
   if (seq !== state.selectSeq || !state.selected) return;
-  state.selected.extras = { customers: count(customers), resources: count(resources), history: history?.history };
+  state.selected.extras = { customers: count(customers), resources: count(resources), history: history?.history,
+    cellDataDenied: !cellData };
   renderDetails();
 }
 
@@ -721,15 +725,154 @@ function renderAccount() {
 
 // ---------- clerks: upload a CSV, pick the address column, follow the job ----------
 
-const geocodeJob = { bytes: null, timer: null, last: null };
+const geocodeJob = { bytes: null, timer: null, last: null, column: '', points: null, urls: [], popup: null };
+// Point colours by geocoding status; failed rows have no point. Drawn
+// with a dark ring on a white halo so they stand out on any cell colour.
+const GEOCODE_STATUSES = [
+  { key: 'matched', color: '#00c060' },
+  { key: 'partial', color: '#ffae00' },
+  { key: 'ambiguous', color: '#e0007a' },
+  { key: 'failed', color: null },
+];
+const GEOCODE_LAYERS = ['geocode-halo', 'geocode-points'];
 
 function decodeCsv(bytes) {
   try { return new TextDecoder('utf-8', { fatal: true }).decode(bytes); } catch { return new TextDecoder('gbk').decode(bytes); }
 }
 
+// CSV as the server writes it (RFC 4180): a quoted field may hold commas,
+// line breaks and doubled quotes. A stray quote inside an unquoted field is
+// kept as it is.
+function parseCsv(text) {
+  const rows = [];
+  const re = /(?:"((?:[^"]|"")*)"|([^,\r\n]*))(,|\r\n|\n|\r|$)/y;
+  let row = [];
+  while (re.lastIndex < text.length) {
+    const m = re.exec(text);
+    row.push(m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]);
+    if (m[3] !== ',') {
+      rows.push(row);
+      row = [];
+      if (m[3] === '') break;
+    } else if (re.lastIndex === text.length) {
+      row.push(''); // a last empty field after a final comma
+    }
+  }
+  if (row.length) rows.push(row);
+  return rows;
+}
+
+// The result CSV as points: every row with coordinates that did not fail,
+// and the counts per status.
+function resultPoints(text, column) {
+  const rows = parseCsv(text.replace(/^\uFEFF/, ''));
+  const header = (rows.shift() || []).map((c) => c.trim());
+  // The added columns come last (an input may have a lon column of its own).
+  const at = (name) => header.lastIndexOf(name);
+  const col = { lon: at('lon'), lat: at('lat'), precision: at('precision'), confidence: at('confidence'),
+    status: at('status'), reason: at('reason') };
+  const norm = (c) => c.trim().toLowerCase();
+  const address = header.findIndex((c) => norm(c) === norm(column));
+  const counts = Object.fromEntries(GEOCODE_STATUSES.map((s) => [s.key, 0]));
+  const features = [];
+  rows.forEach((r, i) => {
+    if (r.length === 1 && r[0] === '') return; // a blank line
+    const status = r[col.status];
+    if (status in counts) counts[status] += 1;
+    const lon = Number.parseFloat(r[col.lon]);
+    const lat = Number.parseFloat(r[col.lat]);
+    if (status === 'failed' || !Number.isFinite(lon) || !Number.isFinite(lat)) return;
+    features.push({ type: 'Feature', geometry: { type: 'Point', coordinates: [lon, lat] },
+      properties: { row: i + 2, status, address: address >= 0 ? r[address] : '', precision: r[col.precision] || '',
+        confidence: r[col.confidence] || '', reason: r[col.reason] || '' } });
+  });
+  return { counts, features };
+}
+
+function geocodeColorExpr() {
+  return ['match', ['get', 'status'],
+    ...GEOCODE_STATUSES.filter((s) => s.color).flatMap((s) => [s.key, s.color]), '#888888'];
+}
+
+function applyGeocodeVisibility() {
+  if (!map.getLayer('geocode-points')) return;
+  const on = document.getElementById('geocode-layer-toggle').checked
+    && !document.getElementById('geocode').hidden && Boolean(geocodeJob.points);
+  for (const id of GEOCODE_LAYERS) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+  if (!on) geocodeJob.popup?.remove();
+}
+
+// Draws the geocoded rows over the grid and zooms to them.
+function showGeocodeResults() {
+  const data = { type: 'FeatureCollection', features: geocodeJob.points?.features || [] };
+  if (!map.getSource('geocode-results')) {
+    map.addSource('geocode-results', { type: 'geojson', data });
+    map.addLayer({ id: 'geocode-halo', type: 'circle', source: 'geocode-results',
+      paint: { 'circle-color': '#ffffff', 'circle-radius': byZoom(8, 9, 14, 13), 'circle-opacity': 0.9 } });
+    map.addLayer({ id: 'geocode-points', type: 'circle', source: 'geocode-results',
+      paint: { 'circle-color': geocodeColorExpr(), 'circle-radius': byZoom(8, 5, 14, 8),
+        'circle-stroke-color': '#1b1f24', 'circle-stroke-width': 2 } });
+  } else {
+    map.getSource('geocode-results').setData(data);
+  }
+  applyGeocodeVisibility();
+  const b = bboxOf(data.features);
+  if (b) map.fitBounds(b, { padding: fitPadding(), maxZoom: 15 });
+}
+
+// The geocoded point under a click, if the layer is shown (a few pixels of slack).
+function geocodePointAt(point) {
+  if (!map.getLayer('geocode-points') || map.getLayoutProperty('geocode-points', 'visibility') === 'none') return null;
+  const box = [[point.x - 4, point.y - 4], [point.x + 4, point.y + 4]];
+  return map.queryRenderedFeatures(box, { layers: ['geocode-points'] })[0] || null;
+}
+
+function showGeocodePopup(f) {
+  const p = f.properties;
+  const rows = [
+    [t('geocode_row'), String(p.row)],
+    [t('geocode_address'), p.address || '–'],
+    [t('geocode_status'), t(`gstatus_${p.status}`)],
+    [t('geocode_precision'), p.precision || '–'],
+    [t('geocode_confidence'), p.confidence || '–'],
+    [t('geocode_reason'), p.reason || '–'],
+  ];
+  geocodeJob.popup?.remove();
+  geocodeJob.popup = new maplibregl.Popup({ maxWidth: '320px' })
+    .setLngLat(f.geometry.coordinates)
+    .setDOMContent(h('div', { class: 'geocode-popup', 'data-status': p.status },
+      h('dl', {}, rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]))))
+    .addTo(map);
+}
+
+function clearGeocodeResults() {
+  for (const url of geocodeJob.urls) URL.revokeObjectURL(url);
+  geocodeJob.urls = [];
+  geocodeJob.points = null;
+  geocodeJob.popup?.remove();
+  if (map.getSource('geocode-results')) {
+    map.getSource('geocode-results').setData({ type: 'FeatureCollection', features: [] });
+  }
+  for (const id of ['geocode-download', 'geocode-failures']) document.getElementById(id).hidden = true;
+  renderGeocode();
+}
+
 function renderGeocode() {
   const section = document.getElementById('geocode');
   section.hidden = !['clerk', 'ops', 'admin'].includes(state.user?.role);
+  const pts = geocodeJob.points;
+  document.getElementById('geocode-map').hidden = !pts;
+  if (pts) {
+    document.getElementById('geocode-legend').replaceChildren(
+      ...GEOCODE_STATUSES.map((s) => h('li', { class: 'row', 'data-status': s.key },
+        h('span', { class: 'legend-key' },
+          h('span', { class: s.color ? 'dot' : 'dot none', style: s.color ? `background:${s.color}` : null }),
+          h('span', { class: 'name' }, t(`gstatus_${s.key}`))),
+        h('span', { class: 'count' }, fmtInt(pts.counts[s.key])))),
+      h('li', { class: 'hint', id: 'geocode-points-count' }, t('geocode_points').replace('{n}', fmtInt(pts.features.length))));
+  }
+  // The first call comes before the map exists.
+  if (window.wanggeMap) applyGeocodeVisibility();
   const j = geocodeJob.last;
   if (!j) return;
   document.getElementById('geocode-status').textContent = t('geocode_progress')
@@ -737,6 +880,8 @@ function renderGeocode() {
     .replace('{matched}', fmtInt(j.counts?.matched)).replace('{partial}', fmtInt(j.counts?.partial))
     .replace('{ambiguous}', fmtInt(j.counts?.ambiguous)).replace('{failed}', fmtInt(j.counts?.failed))
     + (j.error ? ` · ${j.error}` : '');
+  const failures = j.failure_rows ?? (Number(j.counts?.ambiguous) || 0) + (Number(j.counts?.failed) || 0);
+  document.getElementById('geocode-failures').textContent = t('geocode_failures').replace('{n}', fmtInt(failures));
 }
 
 async function onGeocodeFile(e) {
@@ -744,18 +889,45 @@ async function onGeocodeFile(e) {
   const select = document.getElementById('geocode-column');
   geocodeJob.bytes = file ? new Uint8Array(await file.arrayBuffer()) : null;
   const header = geocodeJob.bytes ? decodeCsv(geocodeJob.bytes).replace(/^\uFEFF/, '').split(/\r?\n/)[0] : '';
-  const columns = header ? header.split(',').map((c) => c.trim().replace(/^"|"$/g, '')) : [];
+  const columns = header ? (parseCsv(header)[0] || []).map((c) => c.trim()) : [];
   select.replaceChildren(...columns.map((c) => h('option', { value: c, selected: /地址|address/i.test(c) }, c)));
   document.getElementById('geocode-submit').disabled = !columns.length;
+}
+
+// A job file (result or failures) with the user's token, as a blob.
+async function jobFile(id, which) {
+  const res = await fetch(`${API}/geocode/jobs/${encodeURIComponent(id)}/${which}`,
+    { headers: { Authorization: `Bearer ${state.token}` } });
+  if (!res.ok) throw new Error(`${res.status}`);
+  return res.blob();
+}
+
+function setDownload(link, blob, name) {
+  const url = URL.createObjectURL(blob);
+  geocodeJob.urls.push(url);
+  link.href = url;
+  link.download = name;
+  link.hidden = false;
+}
+
+// A done job: both downloads, and its rows on the map.
+async function showJobFiles(id) {
+  const [result, failures] = await Promise.all([jobFile(id, 'result'), jobFile(id, 'failures')]);
+  setDownload(document.getElementById('geocode-download'), result, `geocode-${id}.csv`);
+  setDownload(document.getElementById('geocode-failures'), failures, `geocode-${id}.failures.csv`);
+  geocodeJob.points = resultPoints(await result.text(), geocodeJob.column);
+  renderGeocode();
+  showGeocodeResults();
 }
 
 async function submitGeocode() {
   const status = document.getElementById('geocode-status');
   const progress = document.getElementById('geocode-progress');
-  const link = document.getElementById('geocode-download');
-  link.hidden = true;
   clearTimeout(geocodeJob.timer);
+  geocodeJob.last = null;
+  clearGeocodeResults();
   const column = document.getElementById('geocode-column').value;
+  geocodeJob.column = column;
   try {
     const res = await fetch(`${API}/geocode/jobs?column=${encodeURIComponent(column)}`, {
       method: 'POST', body: geocodeJob.bytes,
@@ -770,14 +942,7 @@ async function submitGeocode() {
         progress.value = Number(j.percent_done) || 0;
         renderGeocode();
         if (j.state === 'running') { geocodeJob.timer = setTimeout(poll, 500); return; }
-        if (j.state === 'done') {
-          const csv = await fetch(`${API}/geocode/jobs/${encodeURIComponent(body.id)}/result`,
-            { headers: { Authorization: `Bearer ${state.token}` } });
-          if (!csv.ok) throw new Error(`${csv.status}`);
-          link.href = URL.createObjectURL(await csv.blob());
-          link.download = `geocode-${body.id}.csv`;
-          link.hidden = false;
-        }
+        if (j.state === 'done') await showJobFiles(body.id);
       } catch (err) {
         status.textContent = t('load_failed') + err.message;
       }
@@ -786,6 +951,27 @@ async function submitGeocode() {
   } catch (err) {
     status.textContent = t('load_failed') + err.message;
   }
+}
+
+// ---------- base map: a raster tile service under the grid, when the server has one ----------
+
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+}
+
+// `wangge serve --basemap-url`: without one nothing changes (the grid is the base).
+async function loadBasemap() {
+  let config;
+  try {
+    config = await fetchJson(`${API}/config`);
+  } catch {
+    return; // a server without the route: no base map
+  }
+  const b = config?.basemap;
+  if (!b?.url || map.getSource('basemap')) return;
+  map.addSource('basemap', { type: 'raster', tiles: [b.url], tileSize: 256,
+    attribution: b.attribution ? escapeHtml(b.attribution) : undefined });
+  map.addLayer({ id: 'basemap', type: 'raster', source: 'basemap' }, 'cells-fill');
 }
 
 // ---------- search: a grid code, else an address through the geocoder ----------
@@ -821,7 +1007,7 @@ async function search(text) {
 
 // A customer by code or name (company-wide roles); true when one was shown.
 async function searchCustomer(q) {
-  if (!['admin', 'ops', 'clerk', 'viewer'].includes(state.user?.role)) return false;
+  if (!mayReadCompanyWide()) return false;
   let found;
   try {
     found = await fetchJson(`${API}/customers/search?q=${encodeURIComponent(q)}&limit=1`);
@@ -1048,14 +1234,38 @@ async function setH3(on) {
   }
 }
 
+// Customers company-wide (the H3 heat map, customer search): the server's
+// read_unplaced action, which only company-wide roles have.
+function mayReadCompanyWide() {
+  const may = state.user?.may;
+  if (may) return may.read_unplaced === 'yes';
+  return ['admin', 'ops', 'clerk', 'viewer'].includes(state.user?.role);
+}
+
+// A cell's customers and resources (read_cell_data): company-wide roles, a
+// cell in the user's scope, or a grid manager's own (pending or active) claim.
+function mayReadCell(code, chain) {
+  if (!state.user) return false;
+  if (mayReadCompanyWide()) return true;
+  const scopes = new Set(state.user.scopes || []);
+  if (scopes.has(code) || (chain || []).some((a) => scopes.has(a.code))) return true;
+  return state.user.role === 'grid_manager' && state.claims.get(code)?.manager?.id === state.user.id;
+}
+
 function renderOpsAccess() {
   // The heat map reads every customer: company-wide roles only (as the server rules).
-  const allowed = ['admin', 'ops', 'clerk', 'viewer'].includes(state.user?.role);
+  const allowed = mayReadCompanyWide();
   document.getElementById('h3-box').hidden = !allowed;
   if (!allowed && document.getElementById('h3-toggle').checked) {
     document.getElementById('h3-toggle').checked = false;
     setH3(false);
   }
+  // Logged in without them: say why they are not there.
+  const limited = Boolean(state.user) && !allowed;
+  const why = document.getElementById('ops-denied');
+  why.hidden = !limited;
+  why.textContent = limited ? t('ops_denied') : '';
+  document.getElementById('search-input').placeholder = t(limited ? 'search_placeholder_limited' : 'search_placeholder');
 }
 
 // ---------- lasso: draw a free-hand polygon over cells, claim them in one step ----------
@@ -1317,6 +1527,8 @@ async function select(code, level, feature, zoomTo = false) {
 }
 
 function onMapClick(e) {
+  const point = geocodePointAt(e.point);
+  if (point) { showGeocodePopup(point); return; }
   const order = ['cells-fill', 'grids-hit-3', 'grids-hit-2', 'grids-hit-1']
     .filter((id) => map.getLayoutProperty(id, 'visibility') !== 'none');
   const hits = map.queryRenderedFeatures(e.point, { layers: order });
@@ -1342,6 +1554,7 @@ document.getElementById('search').addEventListener('submit', (e) => {
 });
 document.getElementById('geocode-file').addEventListener('change', (e) => { onGeocodeFile(e); });
 document.getElementById('geocode-submit').addEventListener('click', () => { submitGeocode(); });
+document.getElementById('geocode-layer-toggle').addEventListener('change', () => applyGeocodeVisibility());
 document.getElementById('coverage-toggle').addEventListener('change', (e) => {
   setCoverage(e.target.checked).catch((err) => setStatus(t('load_failed') + err.message, true));
 });
@@ -1385,6 +1598,7 @@ function debounce(fn, ms) {
 async function start() {
   await new Promise((resolve) => { if (map.loaded()) resolve(); else map.once('load', resolve); });
   addLayers();
+  loadBasemap();
   labels = new LabelLayer(map, maplibregl);
   setStatus(t('loading'));
   const stats = loadStats();
