@@ -55,7 +55,9 @@ impl From<StoreError> for ApiError {
             | StoreError::UnexpectedParent { .. }
             | StoreError::CellTypeRequired { .. }
             | StoreError::CellTypeNotAllowed { .. }
-            | StoreError::UnknownCellType { .. } => ApiError {
+            | StoreError::UnknownCellType { .. }
+            | StoreError::InvalidField { .. }
+            | StoreError::UnknownReference { .. } => ApiError {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 error: "unprocessable",
                 message: e.to_string(),

@@ -539,6 +539,8 @@ pub fn action_name(action: Action) -> &'static str {
         Action::Unlock => "unlock",
         Action::EditRules => "edit_rules",
         Action::ManageUsers => "manage_users",
+        Action::EditGrid => "edit_grid",
+        Action::FixCoverage => "fix_coverage",
     }
 }
 

@@ -197,7 +197,7 @@ pub async fn coverage(
     Ok(Json(report).into_response())
 }
 
-fn api_error(e: CoverageError) -> ApiError {
+pub(crate) fn api_error(e: CoverageError) -> ApiError {
     match e {
         CoverageError::Store(e) => e.into(),
         CoverageError::BadOption(message) if message.starts_with("unknown report kind") => {

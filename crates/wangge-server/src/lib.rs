@@ -9,6 +9,7 @@ pub mod config;
 mod coverage;
 pub mod geocode;
 mod geocode_jobs;
+mod grid_edit;
 mod grids;
 mod h3;
 pub mod openapi;
@@ -161,7 +162,18 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/grids", get(grids::list_grids))
-        .route("/grids/{code}", get(grids::grid_detail))
+        .route(
+            "/grids/{code}",
+            get(grids::grid_detail).patch(grid_edit::edit_attributes),
+        )
+        // Whole territories' GeoJSON: up to 256 MiB.
+        .route(
+            "/grids/import",
+            post(grid_edit::import).layer(axum::extract::DefaultBodyLimit::max(256 << 20)),
+        )
+        .route("/cells/merge", post(grid_edit::merge_cells))
+        .route("/cells/{code}/split", post(grid_edit::split))
+        .route("/coverage/fixes", post(grid_edit::apply_fixes))
         .route("/cells", get(grids::list_cells))
         .route("/cells/{code}", get(grids::grid_detail))
         .route("/cell-types", get(grids::cell_types))

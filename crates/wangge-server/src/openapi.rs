@@ -192,6 +192,83 @@ pub const ROUTES: &[RouteDoc] = &[
         ),
         "GridDetail",
     ),
+    answers(
+        with_body(
+            route(
+                "patch",
+                "/api/v1/grids/{code}",
+                Access::Act(Action::EditGrid),
+                "grid editing",
+                "Rename a grid or set a cell's type (a code, a Chinese or an English name); tiles and the coverage report follow at once.",
+            ),
+            "GridEdit",
+        ),
+        "Object",
+    ),
+    answers(
+        with_query(
+            with_body(
+                route(
+                    "post",
+                    "/api/v1/grids/import",
+                    Access::Act(Action::EditGrid),
+                    "grid editing",
+                    "Import a GeoJSON FeatureCollection of grids of one level: all features or none; invalid geometry stored flagged and listed; what lies in the imported area is placed again.",
+                ),
+                "FeatureCollection",
+            ),
+            &[
+                ("level", "level of the features (1-4), required"),
+                ("code_field", "property with the code (default code; else the feature id)"),
+                ("name_field", "property with the name (default name)"),
+                ("type_field", "property with the cell type (default type)"),
+                ("parent_field", "property with the parent code (default parent)"),
+                ("dry_run", "true: read and check only"),
+                ("territory", "territory code, when the database has none yet"),
+                ("territory_name", "territory name, when the database has none yet"),
+            ],
+        ),
+        "Object",
+    ),
+    answers(
+        with_body(
+            route(
+                "post",
+                "/api/v1/cells/{code}/split",
+                Access::Act(Action::EditGrid),
+                "grid editing",
+                "Cut a cell in two along a line drawn right across it: the larger side keeps the code, claims and history; the other becomes a new unclaimed cell of the same grid and type.",
+            ),
+            "SplitRequest",
+        ),
+        "Object",
+    ),
+    answers(
+        with_body(
+            route(
+                "post",
+                "/api/v1/cells/merge",
+                Access::Act(Action::EditGrid),
+                "grid editing",
+                "Merge neighbouring cells of one grid into one (the first, or `into`, keeps its code); refused when different managers hold them.",
+            ),
+            "MergeRequest",
+        ),
+        "Object",
+    ),
+    answers(
+        with_body(
+            route(
+                "post",
+                "/api/v1/coverage/fixes",
+                Access::Act(Action::FixCoverage),
+                "coverage",
+                "Apply the coverage report's fix proposals (gaps to a neighbour, overlaps split) of a level and optionally one parent grid; dry_run previews each changed grid before and after and the report's difference.",
+            ),
+            "FixRequest",
+        ),
+        "Object",
+    ),
     route(
         "get",
         "/api/v1/cell-types",
@@ -884,6 +961,25 @@ fn schemas() -> Value {
             "scopes": {"type": "array", "items": string}, "password": {"type": "string", "format": "password", "minLength": 8}}},
         "PasswordRequest": {"type": "object", "required": ["password"], "properties": {"password": {"type": "string", "format": "password", "minLength": 8}}},
     });
+    // Grid editing: a third.
+    let editing = json!({
+        "GridEdit": {"type": "object", "properties": {
+            "name": string, "cell_type": {"type": "string", "example": "15"}}},
+        "SplitRequest": {"type": "object", "required": ["line"], "properties": {
+            "line": {"type": "array", "items": {"type": "array", "items": {"type": "number"}},
+                "description": "[[lon, lat], ...] starting and ending outside the cell, or a GeoJSON LineString"},
+            "new_code": string, "new_name": string, "dry_run": {"type": "boolean"}}},
+        "MergeRequest": {"type": "object", "required": ["codes"], "properties": {
+            "codes": {"type": "array", "items": {"type": "string"}}, "into": string, "name": string,
+            "dry_run": {"type": "boolean"}}},
+        "FixRequest": {"type": "object", "properties": {
+            "level": int, "parent": string, "gap_width_m": {"type": "number"},
+            "revision": {"type": "integer", "description": "the revision of the preview; refused if the grid changed since"},
+            "dry_run": {"type": "boolean"}}},
+    });
+    if let (Some(all), Value::Object(editing)) = (all.as_object_mut(), editing) {
+        all.extend(editing);
+    }
     if let (Some(all), Value::Object(users)) = (all.as_object_mut(), users) {
         all.extend(users);
     }

@@ -154,34 +154,44 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let now = now_ms();
         for u in updates {
-            let [min_lon, min_lat, max_lon, max_lat] = u.bbox.map(positive_zero);
-            let done = sqlx::query(
-                "UPDATE grids SET geometry = $1, min_lon = $2, min_lat = $3, max_lon = $4, \
-                 max_lat = $5, area_m2 = $6, valid = $7, invalid_reason = $8, updated_at = $9 \
-                 WHERE id = (SELECT id FROM grids WHERE code = $10 ORDER BY territory_id LIMIT 1)",
-            )
-            .bind(u.geometry_geojson.as_str())
-            .bind(min_lon)
-            .bind(min_lat)
-            .bind(max_lon)
-            .bind(max_lat)
-            .bind(positive_zero(u.area_m2))
-            .bind(u.invalid_reason.is_none())
-            .bind(u.invalid_reason.as_deref())
-            .bind(now)
-            .bind(u.code.as_str())
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() != 1 {
-                return Err(StoreError::NotFound {
-                    what: "grid",
-                    key: u.code.to_string(),
-                });
-            }
+            update_geometry(&mut tx, u, now).await?;
         }
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Writes one grid's new geometry (checked by [`check_update`] first).
+pub(crate) async fn update_geometry(
+    tx: &mut sqlx::AnyConnection,
+    u: &GeometryUpdate,
+    now: i64,
+) -> Result<(), StoreError> {
+    let [min_lon, min_lat, max_lon, max_lat] = u.bbox.map(positive_zero);
+    let done = sqlx::query(
+        "UPDATE grids SET geometry = $1, min_lon = $2, min_lat = $3, max_lon = $4, \
+         max_lat = $5, area_m2 = $6, valid = $7, invalid_reason = $8, updated_at = $9 \
+         WHERE id = (SELECT id FROM grids WHERE code = $10 ORDER BY territory_id LIMIT 1)",
+    )
+    .bind(u.geometry_geojson.as_str())
+    .bind(min_lon)
+    .bind(min_lat)
+    .bind(max_lon)
+    .bind(max_lat)
+    .bind(positive_zero(u.area_m2))
+    .bind(u.invalid_reason.is_none())
+    .bind(u.invalid_reason.as_deref())
+    .bind(now)
+    .bind(u.code.as_str())
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::NotFound {
+            what: "grid",
+            key: u.code.to_string(),
+        });
+    }
+    Ok(())
 }
 
 /// The load of the cell in `row`'s `cell_id`; `None` for no cell.
@@ -203,7 +213,7 @@ fn load_of<'a>(
     })))
 }
 
-fn check_update(u: &GeometryUpdate) -> Result<(), StoreError> {
+pub(crate) fn check_update(u: &GeometryUpdate) -> Result<(), StoreError> {
     let bad = |field: &'static str, value: String, reason: &'static str| {
         Err(StoreError::InvalidField {
             kind: "grid",

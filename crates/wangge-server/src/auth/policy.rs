@@ -59,10 +59,14 @@ pub enum Action {
     Unlock,
     EditRules,
     ManageUsers,
+    /// Change the grid: a cell's type, import, cut, merge.
+    EditGrid,
+    /// Apply the coverage report's fix proposals.
+    FixCoverage,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 16] = [
         Action::ViewMap,
         Action::ReadData,
         Action::ReadCellData,
@@ -77,6 +81,8 @@ impl Action {
         Action::Unlock,
         Action::EditRules,
         Action::ManageUsers,
+        Action::EditGrid,
+        Action::FixCoverage,
     ];
 
     /// Actions on one grid or cell (decided with its chain of codes).
@@ -193,6 +199,12 @@ impl Policy {
             (Action::EditRules | Action::ManageUsers, Role::Admin) => Decision::Allow,
             (Action::EditRules | Action::ManageUsers, _) => {
                 Decision::Deny("only administrators change rules and users")
+            }
+            (Action::EditGrid, Role::Admin) => Decision::Allow,
+            (Action::EditGrid, _) => Decision::Deny("only administrators edit the grid"),
+            (Action::FixCoverage, Role::Admin | Role::Ops) => Decision::Allow,
+            (Action::FixCoverage, _) => {
+                Decision::Deny("only operations staff and administrators apply coverage fixes")
             }
             (_, Role::Admin) => Decision::Allow,
             (_, Role::Supervisor) if in_scope => Decision::Allow,

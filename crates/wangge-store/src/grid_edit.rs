@@ -1,0 +1,319 @@
+//! An administrator's edits of the grid: a grid's name or a cell's type,
+//! cutting a cell in two, merging neighbouring cells. Each edit is ONE
+//! transaction; the geometry work is done by the caller
+//! (`wangge_spatial::edit`), the store keeps the hierarchy and the claims
+//! right.
+
+use sqlx::{AnyConnection, Row};
+use wangge_model::{CellTypeCode, GridCode};
+
+use crate::coverage::{check_update, update_geometry};
+use crate::row::now_ms;
+use crate::{GeometryUpdate, Store, StoreError};
+
+/// A new cell cut off an existing one: it takes the parent, type and
+/// properties of the cell it comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPiece {
+    pub name: String,
+    /// Its code is in `geometry.code`.
+    pub geometry: GeometryUpdate,
+}
+
+/// What a merge did to the claims of the cells.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MergeOutcome {
+    /// The open claim (pending or active) that now holds the merged cell:
+    /// manager name and status.
+    pub claim: Option<(String, String)>,
+    /// Open claims of the removed cells closed as released (the same
+    /// manager's, now on the merged cell).
+    pub claims_closed: usize,
+    /// Claim history rows moved to the merged cell.
+    pub history_moved: usize,
+}
+
+/// A level-4 cell as an edit sees it.
+struct CellRow {
+    id: i64,
+    level: i64,
+    parent_id: Option<i64>,
+}
+
+impl Store {
+    /// Renames a grid and/or sets a cell's type. A type is only for level-4
+    /// cells and must be in the cell type table; an empty name is refused.
+    pub async fn update_grid_attributes(
+        &self,
+        code: &GridCode,
+        name: Option<&str>,
+        cell_type: Option<&CellTypeCode>,
+    ) -> Result<(), StoreError> {
+        if let Some(name) = name {
+            if name.trim().is_empty() {
+                return Err(StoreError::InvalidField {
+                    kind: "grid",
+                    code: code.to_string(),
+                    field: "name",
+                    value: format!("{name:?}"),
+                    reason: "must not be empty",
+                });
+            }
+        }
+        let mut tx = self.begin_write().await?;
+        let cell = cell_row(&mut tx, code).await?;
+        if let Some(cell_type) = cell_type {
+            if cell.level != 4 {
+                return Err(StoreError::CellTypeNotAllowed {
+                    grid: code.to_string(),
+                    source_hint: None,
+                });
+            }
+            let known = sqlx::query("SELECT 1 FROM cell_types WHERE code = $1")
+                .bind(cell_type.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if known.is_none() {
+                return Err(StoreError::UnknownCellType {
+                    grid: code.to_string(),
+                    source_hint: None,
+                    cell_type: cell_type.to_string(),
+                });
+            }
+        }
+        sqlx::query(
+            "UPDATE grids SET name = COALESCE($1, name), cell_type = COALESCE($2, cell_type), \
+             updated_at = $3 WHERE id = $4",
+        )
+        .bind(name.map(str::trim))
+        .bind(cell_type.map(CellTypeCode::as_str))
+        .bind(now_ms())
+        .bind(cell.id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Cuts a level-4 cell (`dry_run`: checks only, writes nothing): it keeps its code and claims with the geometry
+    /// `keep`; each of `pieces` becomes a new cell beside it (same parent,
+    /// type and properties), unclaimed. A code that exists already refuses
+    /// the whole edit.
+    pub async fn split_cell(
+        &self,
+        code: &GridCode,
+        keep: &GeometryUpdate,
+        pieces: &[NewPiece],
+        dry_run: bool,
+    ) -> Result<(), StoreError> {
+        check_update(keep)?;
+        for piece in pieces {
+            check_update(&piece.geometry)?;
+        }
+        let mut tx = self.begin_write().await?;
+        let cell = cell_row(&mut tx, code).await?;
+        require_cell(code, &cell)?;
+        let now = now_ms();
+        update_geometry(&mut tx, keep, now).await?;
+        for piece in pieces {
+            let taken = sqlx::query("SELECT 1 FROM grids WHERE code = $1")
+                .bind(piece.geometry.code.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if taken.is_some() {
+                return Err(StoreError::DuplicateCode {
+                    code: piece.geometry.code.to_string(),
+                    source_hint: Some("a grid with this code exists".to_owned()),
+                });
+            }
+            let g = &piece.geometry;
+            let [min_lon, min_lat, max_lon, max_lat] = g.bbox;
+            sqlx::query(
+                "INSERT INTO grids (territory_id, code, name, level, parent_id, parent_level, \
+                 cell_type, geometry, min_lon, min_lat, max_lon, max_lat, area_m2, valid, \
+                 invalid_reason, properties, created_at, updated_at) \
+                 SELECT territory_id, $1, $2, level, parent_id, parent_level, cell_type, $3, \
+                 $4, $5, $6, $7, $8, $9, $10, properties, $11, $11 FROM grids WHERE id = $12",
+            )
+            .bind(g.code.as_str())
+            .bind(piece.name.trim())
+            .bind(g.geometry_geojson.as_str())
+            .bind(min_lon)
+            .bind(min_lat)
+            .bind(max_lon)
+            .bind(max_lat)
+            .bind(g.area_m2)
+            .bind(g.invalid_reason.is_none())
+            .bind(g.invalid_reason.as_deref())
+            .bind(now)
+            .bind(cell.id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        finish(tx, dry_run).await
+    }
+
+    /// Merges `absorbed` into the cell `keep`, which takes `geometry` (its
+    /// code in `geometry.code` must be `keep`). All must be level-4 cells of
+    /// one parent. Claims: open claims of different managers refuse the
+    /// merge (release or transfer first); otherwise the one open claim
+    /// (the kept cell's first) holds the merged cell, the same manager's
+    /// other open claims are closed as released, and the history of the
+    /// removed cells moves to the merged cell, marked "merged from CODE".
+    /// Placements in removed cells are cleared for the caller to re-place.
+    /// `dry_run` checks everything and writes nothing.
+    pub async fn merge_cells(
+        &self,
+        keep: &GridCode,
+        absorbed: &[GridCode],
+        geometry: &GeometryUpdate,
+        actor_user_id: Option<i64>,
+        dry_run: bool,
+    ) -> Result<MergeOutcome, StoreError> {
+        check_update(geometry)?;
+        if geometry.code != *keep {
+            return Err(StoreError::Conflict {
+                message: format!(
+                    "merge: the new geometry is for {}, not for the kept cell {keep}",
+                    geometry.code
+                ),
+            });
+        }
+        let mut tx = self.begin_write().await?;
+        let kept = cell_row(&mut tx, keep).await?;
+        require_cell(keep, &kept)?;
+        let mut gone = Vec::with_capacity(absorbed.len());
+        for code in absorbed {
+            if code == keep || gone.iter().any(|(c, _): &(&GridCode, i64)| *c == code) {
+                return Err(StoreError::DuplicateCode {
+                    code: code.to_string(),
+                    source_hint: Some("merge list".to_owned()),
+                });
+            }
+            let cell = cell_row(&mut tx, code).await?;
+            require_cell(code, &cell)?;
+            if cell.parent_id != kept.parent_id {
+                return Err(StoreError::Conflict {
+                    message: format!(
+                        "cells {keep} and {code} lie in different level-3 grids: only cells of one grid can be merged"
+                    ),
+                });
+            }
+            gone.push((code, cell.id));
+        }
+        let mut open = Vec::new();
+        for &(code, id) in std::iter::once(&(keep, kept.id)).chain(gone.iter()) {
+            let rows = sqlx::query(
+                "SELECT c.id, c.manager_id, c.status, u.name FROM claims c \
+                 JOIN users u ON u.id = c.manager_id \
+                 WHERE c.cell_id = $1 AND c.status IN ('pending', 'active')",
+            )
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+            for row in rows {
+                open.push((
+                    code.clone(),
+                    row.try_get::<i64, _>("id")?,
+                    row.try_get::<i64, _>("manager_id")?,
+                    row.try_get::<String, _>("status")?,
+                    row.try_get::<String, _>("name")?,
+                ));
+            }
+        }
+        if let Some(other) = open.iter().find(|o| o.2 != open[0].2) {
+            return Err(StoreError::Conflict {
+                message: format!(
+                    "cell {} is claimed by {} and cell {} by {}: release or transfer one first",
+                    open[0].0, open[0].4, other.0, other.4
+                ),
+            });
+        }
+        let now = now_ms();
+        let mut outcome = MergeOutcome::default();
+        // The kept cell's claim first; else an active one before a pending one.
+        let chosen = open
+            .iter()
+            .min_by_key(|o| (o.0 != *keep, o.3 != "active"))
+            .map(|o| o.1);
+        for o in &open {
+            if Some(o.1) == chosen {
+                outcome.claim = Some((o.4.clone(), o.3.clone()));
+                continue;
+            }
+            sqlx::query(
+                "UPDATE claims SET status = 'released', ended_at = $1, ended_by = $2, \
+                 reason = $3 WHERE id = $4",
+            )
+            .bind(now)
+            .bind(actor_user_id)
+            .bind(format!("merged into {keep}"))
+            .bind(o.1)
+            .execute(&mut *tx)
+            .await?;
+            outcome.claims_closed += 1;
+        }
+        for &(code, id) in &gone {
+            let moved = sqlx::query(
+                "UPDATE claims SET cell_id = $1, \
+                 reason = COALESCE(reason || '; ', '') || $2 WHERE cell_id = $3",
+            )
+            .bind(kept.id)
+            .bind(format!("merged from {code}"))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            outcome.history_moved += usize::try_from(moved.rows_affected()).unwrap_or(0);
+            sqlx::query("DELETE FROM grids WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        update_geometry(&mut tx, geometry, now).await?;
+        finish(tx, dry_run).await?;
+        Ok(outcome)
+    }
+}
+
+/// Commits, or for a dry run rolls back: the checks all ran, nothing stays.
+async fn finish(
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    dry_run: bool,
+) -> Result<(), StoreError> {
+    if dry_run {
+        tx.rollback().await?;
+    } else {
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+async fn cell_row(tx: &mut AnyConnection, code: &GridCode) -> Result<CellRow, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, level, parent_id FROM grids WHERE code = $1 ORDER BY territory_id LIMIT 1",
+    )
+    .bind(code.as_str())
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| StoreError::NotFound {
+        what: "grid",
+        key: code.to_string(),
+    })?;
+    Ok(CellRow {
+        id: row.try_get("id")?,
+        level: row.try_get("level")?,
+        parent_id: row.try_get("parent_id")?,
+    })
+}
+
+fn require_cell(code: &GridCode, cell: &CellRow) -> Result<(), StoreError> {
+    if cell.level == 4 {
+        return Ok(());
+    }
+    Err(StoreError::Conflict {
+        message: format!(
+            "{code} is a level-{} grid: only level-4 cells can be cut or merged",
+            cell.level
+        ),
+    })
+}
