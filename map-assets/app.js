@@ -8,6 +8,7 @@
 
 import { I18N, CATEGORIES, CLAIM_COLORS } from './i18n.js';
 import { labelPoint, LabelLayer } from './labels.js';
+import { createAdmin } from './admin.js';
 
 const { maplibregl } = window;
 const API = 'api/v1';
@@ -42,6 +43,9 @@ const state = {
   selected: null, // {code, detail} or {code, error}
   selectSeq: 0,
 };
+
+// Administrators' edits and coverage fixes (admin.js); set once the map runs.
+let admin = null;
 
 // ---------- texts ----------
 
@@ -528,6 +532,7 @@ function renderDetails() {
         onclick: () => select(null) }, '×')),
     h('dl', {}, rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
     level === 4 ? claimBlock(grid.code, sel) : null,
+    admin?.detailsBlock(sel),
     state.notice ? h('p', { class: state.notice.isError ? 'error notice' : 'ok notice' }, state.notice.text) : null,
   );
 }
@@ -683,6 +688,7 @@ function setFillMode(mode) {
 function renderAccount() {
   const el = document.getElementById('account-body');
   if (!el) return;
+  admin?.render();
   renderGeocode();
   renderOpsAccess();
   updateLassoControl();
@@ -1527,6 +1533,7 @@ async function select(code, level, feature, zoomTo = false) {
 }
 
 function onMapClick(e) {
+  if (admin?.onMapClick(e)) return;
   const point = geocodePointAt(e.point);
   if (point) { showGeocodePopup(point); return; }
   const order = ['cells-fill', 'grids-hit-3', 'grids-hit-2', 'grids-hit-1']
@@ -1629,6 +1636,30 @@ async function start() {
     if (e.sourceId === 'cells' && e.isSourceLoaded && map.getZoom() >= CELL_LABEL_MIN_ZOOM) relabel();
   });
   setupLasso();
+  admin = createAdmin({ map, state, API, h, t, fill, fetchJson, postJson, setStatus, select, fmtArea, fmtInt,
+    afterEdit, renderDetails, zoomTo });
+  admin.setup();
+  admin.render();
+}
+
+// ---------- after the grid changed ----------
+
+let gridVersion = 0;
+
+/** After an edit, an import or coverage fixes: fresh tiles (new URLs, so no
+ * cached tile of the old grid is reused), stats, claims and coverage. */
+async function afterEdit() {
+  gridVersion += 1;
+  for (const layer of ['cells', 'grids']) {
+    map.getSource(layer)?.setTiles([`${TILES}/${layer}/{z}/{x}/{y}.mvt?v=${gridVersion}`]);
+  }
+  await Promise.all([loadStats(), loadClaims()]);
+  if (document.getElementById('coverage-toggle').checked) await setCoverage(true);
+}
+
+function zoomTo(geometry) {
+  const b = bboxOf([{ geometry }]);
+  if (b) map.fitBounds(b, { padding: fitPadding(), maxZoom: 16 });
 }
 
 window.wanggeReady = start().catch((err) => {
