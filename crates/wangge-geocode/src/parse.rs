@@ -168,31 +168,35 @@ const ROAD_BOUNDARIES: &[&str] = &[
 /// Road, number, compound, building, unit and room from the text left after
 /// the divisions. Digits are ASCII by now (normalised, numerals converted).
 fn parse_detail(s: &str, out: &mut ParsedAddress) {
-    let mut pending = String::new();
+    // The free text not read yet is always `s[start..i]`: a slice, not a
+    // String grown a character at a time.
+    let mut start = 0usize;
     let mut i = 0usize;
     while i < s.len() {
         let rest = &s[i..];
         let Some(c) = rest.chars().next() else { break };
         if c == ',' {
-            flush_free_text(&mut pending, out);
+            flush_free_text(&s[start..i], out);
             i += 1;
+            start = i;
             continue;
         }
         if c.is_ascii_alphanumeric() || c == '#' {
-            flush_free_text(&mut pending, out);
+            flush_free_text(&s[start..i], out);
             i += read_numbered(rest, out);
+            start = i;
             continue;
         }
-        if !pending.is_empty() {
+        if start < i {
             if let Some(suffix) = road_suffix_at(rest) {
-                let mut road = road_name(&pending, out);
+                let mut road = road_name(&s[start..i], out);
                 road.push_str(suffix);
                 i += suffix.len();
                 if let Some(sec) = SECTION_SUFFIXES.iter().find(|x| has_prefix(&s[i..], x)) {
                     road.push_str(sec);
                     i += sec.len();
                 }
-                pending.clear();
+                start = i;
                 if out.road.is_none() {
                     out.road = Some(road);
                 } else {
@@ -201,10 +205,9 @@ fn parse_detail(s: &str, out: &mut ParsedAddress) {
                 continue;
             }
         }
-        pending.push(c);
         i += c.len_utf8();
     }
-    flush_free_text(&mut pending, out);
+    flush_free_text(&s[start..], out);
 }
 
 fn road_suffix_at(rest: &str) -> Option<&'static str> {
@@ -244,24 +247,27 @@ fn road_start(pending: &str) -> Option<usize> {
 
 /// The road part of the text before a road suffix: after the last place word.
 fn road_name(pending: &str, out: &mut ParsedAddress) -> String {
-    match road_start(pending) {
+    let name = match road_start(pending) {
         Some(p) => {
-            let mut head = pending[..p].to_string();
-            flush_free_text(&mut head, out);
-            pending[p..].to_string()
+            flush_free_text(&pending[..p], out);
+            &pending[p..]
         }
-        None => pending.to_string(),
-    }
+        None => pending,
+    };
+    // Room for the suffix and a section (大道, 东段).
+    let mut road = String::with_capacity(name.len() + 12);
+    road.push_str(name);
+    road
 }
 
 /// Text that is not a road: a compound (五堰小区), a town or village not in
 /// the gazetteer, or a place name.
-fn flush_free_text(pending: &mut String, out: &mut ParsedAddress) {
-    let t = std::mem::take(pending);
+fn flush_free_text(t: &str, out: &mut ParsedAddress) {
     if t.is_empty() {
         return;
     }
-    let ends = |list: &[&str]| list.iter().any(|s| t.len() > s.len() && has_suffix(&t, s));
+    let ends = |list: &[&str]| list.iter().any(|s| t.len() > s.len() && has_suffix(t, s));
+    let t = t.to_string();
     if ends(VILLAGE_SUFFIXES) && out.village.is_none() && out.compound.is_none() {
         out.village = Some(t);
     } else if ends(TOWN_SUFFIXES) && out.town.is_none() && out.road.is_none() {
