@@ -241,24 +241,24 @@ fn strip_phones(s: &mut String, noise: &mut Vec<String>) {
     }
 }
 
+/// Chinese numerals: digits, 两 and the units 十, 百 and 千.
+const CN_NUMERALS: [char; 15] = [
+    '零', '〇', '一', '二', '两', '三', '四', '五', '六', '七', '八', '九', '十', '百', '千',
+];
+
+/// Bit `c % 64` of every numeral: most characters fail this one test.
+const CN_NUMERAL_LOW_BITS: u64 = {
+    let mut bits = 0u64;
+    let mut i = 0;
+    while i < CN_NUMERALS.len() {
+        bits |= 1 << (CN_NUMERALS[i] as u32 % 64);
+        i += 1;
+    }
+    bits
+};
+
 fn is_cn_numeral(c: char) -> bool {
-    matches!(
-        c,
-        '零' | '〇'
-            | '一'
-            | '二'
-            | '两'
-            | '三'
-            | '四'
-            | '五'
-            | '六'
-            | '七'
-            | '八'
-            | '九'
-            | '十'
-            | '百'
-            | '千'
-    )
+    CN_NUMERAL_LOW_BITS & (1 << (c as u32 % 64)) != 0 && CN_NUMERALS.contains(&c)
 }
 
 /// First characters of a direction word or a distance phrase.
