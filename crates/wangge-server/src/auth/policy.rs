@@ -241,21 +241,21 @@ mod tests {
         ];
         // Columns: ViewMap, ReadData, ReadCellData, ReadUnplaced,
         // ReadPortfolio, Claim, Release, Approve, Reject, Transfer, Lock,
-        // Unlock, EditRules, ManageUsers.
-        let expected_in: [[Decision; 14]; 7] = [
-            [A, D, D, D, D, D, D, D, D, D, D, D, D, D],
-            [A, A, A, A, A, D, D, D, D, D, D, D, D, D],
-            [A, A, A, A, A, D, D, D, D, D, D, D, D, D],
-            [A, A, A, A, A, D, D, D, D, D, D, D, D, D],
-            [A, A, A, D, O, A, O, D, D, D, D, D, D, D],
-            [A, A, A, D, A, D, A, A, A, A, A, A, D, D],
-            [A, A, A, A, A, D, A, A, A, A, A, A, A, A],
+        // Unlock, EditRules, ManageUsers, EditGrid, FixCoverage.
+        let expected_in: [[Decision; 16]; 7] = [
+            [A, D, D, D, D, D, D, D, D, D, D, D, D, D, D, D],
+            [A, A, A, A, A, D, D, D, D, D, D, D, D, D, D, D],
+            [A, A, A, A, A, D, D, D, D, D, D, D, D, D, D, D],
+            [A, A, A, A, A, D, D, D, D, D, D, D, D, D, D, A],
+            [A, A, A, D, O, A, O, D, D, D, D, D, D, D, D, D],
+            [A, A, A, D, A, D, A, A, A, A, A, A, D, D, D, D],
+            [A, A, A, A, A, D, A, A, A, A, A, A, A, A, A, A],
         ];
         // Outside the scope the supervisor loses the scoped actions and
         // the manager reads only their own cells and portfolio.
         let mut expected_out = expected_in;
-        expected_out[4] = [A, A, O, D, O, A, O, D, D, D, D, D, D, D];
-        expected_out[5] = [A, A, D, D, D, D, D, D, D, D, D, D, D, D];
+        expected_out[4] = [A, A, O, D, O, A, O, D, D, D, D, D, D, D, D, D];
+        expected_out[5] = [A, A, D, D, D, D, D, D, D, D, D, D, D, D, D, D];
         let policy = Policy::default();
         for (row, (role, scope)) in scopes.iter().enumerate() {
             let user = role.map(|r| CurrentUser::for_policy(r, scope));
