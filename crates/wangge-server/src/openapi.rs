@@ -132,7 +132,7 @@ pub const ROUTES: &[RouteDoc] = &[
             // The same rule as GET /api/v1/coverage (a test keeps them equal).
             Access::Map,
             "tiles",
-            "Coverage findings as a vector tile ({y} ends in .mvt), layer `coverage`: gaps, overlaps, outside_parent (polygons; points when under 3 px) and invalid grids (points), with kind, level, item (position in its list of the whole report of GET /api/v1/coverage), parent, area_m2, width_m, sliver, neighbours / grids (codes, ';'-separated). Cut from the analysis cached per grid revision; ETag.",
+            "Coverage findings as a vector tile ({y} ends in .mvt), layer `coverage`: gaps, overlaps, outside_parent (polygons; blind spots and overlaps under 3 px as points, smaller slivers and parts outside parents left out) and invalid grids (points), with kind, level, item (position in its list of the whole report of GET /api/v1/coverage), parent, area_m2, width_m, sliver, neighbours / grids (codes, ';'-separated). Cut from the analysis cached per grid revision; ETag.",
         ),
         "Mvt",
     ),

@@ -14,8 +14,10 @@
 //! * invalid: `grid`, `grids`, `reason` (a point at its location).
 //!
 //! A polygon under [`POINT_BELOW_UNITS`] tile units both ways is written as
-//! a point instead (gaps at their label point, the rest at the middle of
-//! their box), so a small finding stays visible when zoomed out. Edge
+//! a point instead (gaps at their label point, overlaps at the middle of
+//! their box), so a small blind spot or overlap stays visible when zoomed
+//! out; small drawing errors (sliver gaps, parts outside parents: thousands
+//! on a real territory) are left out until they are that large. Edge
 //! mismatches (lines) and fix proposals are not in the layer.
 
 use wangge_spatial::coverage::CoverageReport;
@@ -36,6 +38,8 @@ struct Finding {
     /// `[x0, y0, x1, y1]` in world coordinates.
     world_box: [f64; 4],
     properties: Vec<(&'static str, Value)>,
+    /// Written as a point when too small to draw (else left out).
+    point_when_small: bool,
 }
 
 /// The findings of one grid revision.
@@ -102,6 +106,7 @@ impl Finding {
         polygons: Vec<Vec<Vec<[f64; 2]>>>,
         at: Option<[f64; 2]>,
         properties: Vec<(&'static str, Value)>,
+        point_when_small: bool,
     ) -> Option<Finding> {
         let world_box = box_of(&polygons)?;
         Some(Finding {
@@ -109,6 +114,7 @@ impl Finding {
             polygons,
             world_box,
             properties,
+            point_when_small,
         })
     }
 }
@@ -143,6 +149,7 @@ impl FindingSource {
                 world_polygons!(g.geometry),
                 Some(at),
                 props,
+                !g.sliver,
             ));
         }
         for (i, o) in report.overlaps.iter().enumerate() {
@@ -156,7 +163,12 @@ impl FindingSource {
                 ("grids", Value::Str(code_list([&o.a, &o.b]))),
                 ("area_m2", Value::Double(o.area_m2.round())),
             ];
-            findings.extend(Finding::polygonal(world_polygons!(o.geometry), None, props));
+            findings.extend(Finding::polygonal(
+                world_polygons!(o.geometry),
+                None,
+                props,
+                true,
+            ));
         }
         for (i, o) in report.outside_parent.iter().enumerate() {
             let props = vec![
@@ -168,7 +180,12 @@ impl FindingSource {
                 ("parent", parent(&o.parent)),
                 ("area_m2", Value::Double(o.area_m2.round())),
             ];
-            findings.extend(Finding::polygonal(world_polygons!(o.geometry), None, props));
+            findings.extend(Finding::polygonal(
+                world_polygons!(o.geometry),
+                None,
+                props,
+                false,
+            ));
         }
         for (i, bad) in report.invalid.iter().enumerate() {
             let Some([lon, lat]) = bad.location else {
@@ -182,6 +199,7 @@ impl FindingSource {
                 polygons: Vec::new(),
                 at,
                 world_box: [at[0], at[1], at[0], at[1]],
+                point_when_small: true,
                 properties: vec![
                     ("kind", text("invalid")),
                     ("level", level(bad.level)),
@@ -232,6 +250,9 @@ impl FindingSource {
             let small = (b[2] - b[0]) * units < POINT_BELOW_UNITS
                 && (b[3] - b[1]) * units < POINT_BELOW_UNITS;
             if f.polygons.is_empty() || small {
+                if !f.point_when_small {
+                    continue;
+                }
                 if let Some(p) = frame.point(f.at) {
                     writer.add_point(id, f.properties.clone(), p);
                 }
@@ -253,8 +274,11 @@ impl FindingSource {
                 })
                 .collect();
             if polygons.is_empty() {
-                // Too thin to keep a ring here (a sliver): a point where
-                // it stands, if that is in this tile.
+                // Too thin to keep a ring here: a point where it stands, if
+                // that is in this tile.
+                if !f.point_when_small {
+                    continue;
+                }
                 if let Some(p) = frame.point(f.at) {
                     writer.add_point(id, f.properties.clone(), p);
                 }
