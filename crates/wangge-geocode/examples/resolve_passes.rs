@@ -3,6 +3,10 @@
 //! counts compare builds on a busy machine better than a wall clock.
 //!
 //! `perf stat -e cycles:u,instructions:u target/release/examples/resolve_passes 20`
+//!
+//! Where the machine has no hardware counters (a VM), callgrind counts
+//! instructions exactly: run `valgrind --tool=callgrind` with 5 passes and
+//! with 0, and divide the difference by 30,000 addresses.
 
 use std::hint::black_box;
 
