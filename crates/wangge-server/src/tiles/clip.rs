@@ -91,6 +91,25 @@ impl Frame {
     /// quantised, simplified, deduplicated and oriented: clockwise on
     /// screen for an exterior ring, anticlockwise for a hole. `None` when
     /// nothing of area is left.
+    /// Polygons (rings in world coordinates, exterior first) clipped to the
+    /// tile; a polygon whose exterior leaves nothing in the tile is dropped.
+    pub fn polygons(&self, polygons: &[Vec<Vec<[f64; 2]>>]) -> Vec<Vec<Ring>> {
+        polygons
+            .iter()
+            .filter_map(|rings| {
+                let mut out = Vec::with_capacity(rings.len());
+                for (k, ring) in rings.iter().enumerate() {
+                    match self.ring(ring, k == 0) {
+                        Some(r) => out.push(r),
+                        None if k == 0 => return None,
+                        None => {}
+                    }
+                }
+                Some(out)
+            })
+            .collect()
+    }
+
     pub fn ring(&self, ring: &[[f64; 2]], exterior: bool) -> Option<Ring> {
         let projected: Vec<[f64; 2]> = ring.iter().map(|&w| self.project(w)).collect();
         let lo = -BUFFER;

@@ -258,21 +258,7 @@ impl FindingSource {
                 }
                 continue;
             }
-            let polygons: Vec<Vec<_>> = f
-                .polygons
-                .iter()
-                .filter_map(|rings| {
-                    let mut out = Vec::with_capacity(rings.len());
-                    for (k, ring) in rings.iter().enumerate() {
-                        match frame.ring(ring, k == 0) {
-                            Some(r) => out.push(r),
-                            None if k == 0 => return None,
-                            None => {}
-                        }
-                    }
-                    Some(out)
-                })
-                .collect();
+            let polygons = frame.polygons(&f.polygons);
             if polygons.is_empty() {
                 // Too thin to keep a ring here: a point where it stands, if
                 // that is in this tile.

@@ -173,22 +173,7 @@ impl GridSource {
             if (x1 - x0) * units < 1.0 && (y1 - y0) * units < 1.0 {
                 continue;
             }
-            let polygons: Vec<Vec<_>> = s
-                .polygons
-                .iter()
-                .filter_map(|rings| {
-                    let mut out = Vec::with_capacity(rings.len());
-                    for (k, ring) in rings.iter().enumerate() {
-                        match frame.ring(ring, k == 0) {
-                            Some(r) => out.push(r),
-                            // No exterior left: the polygon is not in the tile.
-                            None if k == 0 => return None,
-                            None => {}
-                        }
-                    }
-                    Some(out)
-                })
-                .collect();
+            let polygons = frame.polygons(&s.polygons);
             if polygons.is_empty() {
                 continue;
             }
