@@ -10,6 +10,44 @@ pub const BUFFER: f64 = 64.0;
 /// Web Mercator's latitude limit.
 const MAX_LAT: f64 = 85.051_128_78;
 
+/// A multipolygon (lon/lat) as polygons of world-coordinate rings, exterior
+/// first, not closed; non-finite vertices dropped.
+pub fn world_polygons(mp: &geo::MultiPolygon<f64>) -> Vec<Vec<Vec<[f64; 2]>>> {
+    mp.0.iter()
+        .map(|p| {
+            std::iter::once(p.exterior())
+                .chain(p.interiors())
+                .map(|ring| {
+                    let mut pts: Vec<[f64; 2]> = ring
+                        .0
+                        .iter()
+                        .filter(|c| c.x.is_finite() && c.y.is_finite())
+                        .map(|c| world(c.x, c.y))
+                        .collect();
+                    if pts.len() > 1 && pts.first() == pts.last() {
+                        pts.pop();
+                    }
+                    pts
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The world-coordinate box of such polygons; `None` when they hold no point.
+pub fn world_box_of(polygons: &[Vec<Vec<[f64; 2]>>]) -> Option<[f64; 4]> {
+    let mut b = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+    for p in polygons.iter().flatten().flatten() {
+        b = [
+            b[0].min(p[0]),
+            b[1].min(p[1]),
+            b[2].max(p[0]),
+            b[3].max(p[1]),
+        ];
+    }
+    (b[0] <= b[2]).then_some(b)
+}
+
 /// Lon/lat (degrees) to world coordinates in `0..1` (y down).
 pub fn world(lon: f64, lat: f64) -> [f64; 2] {
     let lat = lat.clamp(-MAX_LAT, MAX_LAT).to_radians();

@@ -22,7 +22,7 @@
 
 use wangge_spatial::coverage::CoverageReport;
 
-use super::clip::{world, Frame};
+use super::clip::{world, world_box_of, world_polygons, Frame};
 use super::mvt::{LayerWriter, Value};
 
 /// Polygons smaller than this (tile units, 8 per pixel at 512 px tiles)
@@ -49,46 +49,6 @@ pub struct FindingSource {
     findings: Vec<Finding>,
 }
 
-/// A geo `MultiPolygon` (lon/lat) as polygons of world-coordinate rings,
-/// not closed; non-finite vertices dropped.
-macro_rules! world_polygons {
-    ($mp:expr) => {
-        $mp.0
-            .iter()
-            .map(|p| {
-                std::iter::once(p.exterior())
-                    .chain(p.interiors())
-                    .map(|ring| {
-                        let mut pts: Vec<[f64; 2]> = ring
-                            .0
-                            .iter()
-                            .filter(|c| c.x.is_finite() && c.y.is_finite())
-                            .map(|c| world(c.x, c.y))
-                            .collect();
-                        if pts.len() > 1 && pts.first() == pts.last() {
-                            pts.pop();
-                        }
-                        pts
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect::<Vec<_>>()
-    };
-}
-
-fn box_of(polygons: &[Vec<Vec<[f64; 2]>>]) -> Option<[f64; 4]> {
-    let mut b = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
-    for p in polygons.iter().flatten().flatten() {
-        b = [
-            b[0].min(p[0]),
-            b[1].min(p[1]),
-            b[2].max(p[0]),
-            b[3].max(p[1]),
-        ];
-    }
-    (b[0] <= b[2]).then_some(b)
-}
-
 fn middle(b: [f64; 4]) -> [f64; 2] {
     [f64::midpoint(b[0], b[2]), f64::midpoint(b[1], b[3])]
 }
@@ -108,7 +68,7 @@ impl Finding {
         properties: Vec<(&'static str, Value)>,
         point_when_small: bool,
     ) -> Option<Finding> {
-        let world_box = box_of(&polygons)?;
+        let world_box = world_box_of(&polygons)?;
         Some(Finding {
             at: at.unwrap_or_else(|| middle(world_box)),
             polygons,
@@ -146,7 +106,7 @@ impl FindingSource {
             ];
             let at = world(g.label_point[0], g.label_point[1]);
             findings.extend(Finding::polygonal(
-                world_polygons!(g.geometry),
+                world_polygons(&g.geometry),
                 Some(at),
                 props,
                 !g.sliver,
@@ -164,7 +124,7 @@ impl FindingSource {
                 ("area_m2", Value::Double(o.area_m2.round())),
             ];
             findings.extend(Finding::polygonal(
-                world_polygons!(o.geometry),
+                world_polygons(&o.geometry),
                 None,
                 props,
                 true,
@@ -181,7 +141,7 @@ impl FindingSource {
                 ("area_m2", Value::Double(o.area_m2.round())),
             ];
             findings.extend(Finding::polygonal(
-                world_polygons!(o.geometry),
+                world_polygons(&o.geometry),
                 None,
                 props,
                 false,

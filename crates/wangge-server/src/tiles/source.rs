@@ -8,7 +8,7 @@ use std::sync::Arc;
 use wangge_spatial::index::{CellIndex, GridRef};
 use wangge_store::{EntityKind, GridFilter, Store};
 
-use super::clip::{world, Frame};
+use super::clip::{world, world_box_of, world_polygons, Frame};
 use super::mvt::{LayerWriter, Value};
 
 /// A grid ready to be cut: polygons of rings in world coordinates.
@@ -65,35 +65,10 @@ impl GridSource {
                 tracing::warn!(code = %g.code, "geometry does not parse; left off the tiles");
                 continue;
             };
-            let polygons: Vec<Vec<Vec<[f64; 2]>>> =
-                mp.0.iter()
-                    .map(|p| {
-                        std::iter::once(p.exterior())
-                            .chain(p.interiors())
-                            .map(|ring| {
-                                let mut pts: Vec<[f64; 2]> = ring
-                                    .0
-                                    .iter()
-                                    .filter(|c| c.x.is_finite() && c.y.is_finite())
-                                    .map(|c| world(c.x, c.y))
-                                    .collect();
-                                if pts.len() > 1 && pts.first() == pts.last() {
-                                    pts.pop();
-                                }
-                                pts
-                            })
-                            .collect()
-                    })
-                    .collect();
-            let mut world_box = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
-            for p in polygons.iter().flatten().flatten() {
-                world_box = [
-                    world_box[0].min(p[0]),
-                    world_box[1].min(p[1]),
-                    world_box[2].max(p[0]),
-                    world_box[3].max(p[1]),
-                ];
-            }
+            let polygons = world_polygons(&mp);
+            // An empty box (no finite vertex) meets no tile.
+            let world_box =
+                world_box_of(&polygons).unwrap_or([f64::MAX, f64::MAX, f64::MIN, f64::MIN]);
             position.insert(g.code.as_str().to_owned(), shapes.len() as u32);
             shapes.push(Shape {
                 code: g.code.as_str().to_owned(),
