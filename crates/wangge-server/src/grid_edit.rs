@@ -12,7 +12,7 @@ use axum::Json;
 use geo::{Coord, MultiPolygon};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use wangge_coverage::{analyze_snapshot, apply_plan, difference, fixed_snapshot, plan_fixes};
+use wangge_coverage::{analyze_snapshot, difference, fixed_snapshot, plan_fixes};
 use wangge_io::{read_grids_geojson, GridFields};
 use wangge_model::{GridCode, LevelNo, Territory};
 use wangge_spatial::area::geodesic_area_m2;
@@ -554,11 +554,16 @@ pub async fn apply_fixes(
         .collect();
     let mut replaced = 0;
     if !edit.dry_run && !plan.changes.is_empty() {
-        let applied = apply_plan(state.store(), &plan)
-            .await
-            .map_err(crate::coverage::api_error)?;
-        replaced = applied.entities_replaced;
-        grid_changed(&state, None).await?;
+        // Written here rather than by `wangge_coverage::apply_plan`, so the
+        // new index is built once and serves both the map and re-placement.
+        let updates: Vec<GeometryUpdate> = plan.changes.iter().map(|c| c.update.clone()).collect();
+        state.store().update_grid_geometries(&updates).await?;
+        let area = union_bbox(
+            plan.changes
+                .iter()
+                .flat_map(|c| c.old_bbox.into_iter().chain([c.update.bbox])),
+        );
+        replaced = grid_changed(&state, area).await?;
     }
     Ok(Json(json!({
         "dry_run": edit.dry_run,
