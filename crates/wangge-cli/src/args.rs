@@ -84,6 +84,18 @@ pub struct ServeArgs {
         requires = "basemap_url"
     )]
     pub basemap_attribution: Option<String>,
+    /// A reverse proxy in front of the server (an address or a CIDR network;
+    /// repeatable): only from these is X-Forwarded-For believed, its right-most
+    /// address that is not a trusted proxy being the client the login
+    /// throttle counts. Without it the socket peer is the client.
+    #[arg(
+        long = "trusted-proxy",
+        env = "WANGGE_TRUSTED_PROXIES",
+        value_name = "IP_OR_CIDR",
+        value_delimiter = ',',
+        value_parser = wangge_server::auth::parse_trusted_proxy
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// `--basemap-url`: checked when the server starts, not when a tile fails.

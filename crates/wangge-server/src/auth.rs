@@ -3,9 +3,16 @@
 //! * `POST /api/v1/auth/login {name, password}` checks the argon2 hash and
 //!   gives a bearer token (32 random bytes as hex). The store keeps only its
 //!   SHA-256; the token expires (12 h by default) and `POST
-//!   /api/v1/auth/logout` revokes it. Failures are throttled per user name
-//!   and per client address ([`throttle`]); the answer never says whether
-//!   the name exists.
+//!   /api/v1/auth/logout` revokes it. Attempts are throttled per user name
+//!   and per client address in the database, so every instance counts the
+//!   same attempts: each is reserved before its password check and refused
+//!   (429, the password unchecked) while locked or over the limit
+//!   ([`wangge_store::LoginLimits`]). The client address is the socket peer,
+//!   or behind a trusted proxy the `X-Forwarded-For` client
+//!   ([`client_address`]). The answer never says whether the name exists.
+//! * Sessions are read from the database on every request (nothing caches
+//!   them), so a logout, a disabled user or a new password on one instance
+//!   or through the CLI holds on every instance at once.
 //! * [`authorize`] runs before every routed request: it reads the bearer
 //!   token, looks up the route's access rule ([`crate::openapi::ROUTES`]) and
 //!   refuses with 401/403 before the handler runs. Handlers of actions on one
@@ -13,19 +20,18 @@
 //! * No password, hash or token is ever logged or sent back (except the new
 //!   token, once, to the user who logged in).
 
+pub mod client_address;
 pub mod policy;
-pub mod throttle;
 mod token;
 
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use argon2::password_hash::{PasswordHash, PasswordVerifier};
 use argon2::Argon2;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, RawPathParams, Request, State};
+use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -34,11 +40,12 @@ use axum::{Json, RequestExt};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use wangge_model::{GridCode, ManagerKind, Role};
-use wangge_store::{Store, StoreError};
+use wangge_store::{LoginOutcome, LoginReservation, Store, StoreError, UserRecord};
 
+pub use client_address::{parse_trusted_proxy, TrustedProxies};
 pub use policy::{Action, Decision, Policy, Target};
-pub use throttle::{Throttle, ThrottleConfig};
 pub use token::{looks_like_token, new_token, token_sha256};
+pub use wangge_store::LoginLimits;
 
 use crate::openapi::{self, Access};
 use crate::{ApiError, AppState};
@@ -92,7 +99,10 @@ pub struct AuthConfig {
     pub token_ttl_ms: i64,
     /// Role and scope rules; `public_map` lets the map load before login.
     pub policy: Policy,
-    pub throttle: ThrottleConfig,
+    /// The login throttle's limits (kept in the database).
+    pub throttle: LoginLimits,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Default for AuthConfig {
@@ -100,7 +110,8 @@ impl Default for AuthConfig {
         AuthConfig {
             token_ttl_ms: 12 * 3_600_000,
             policy: Policy::default(),
-            throttle: ThrottleConfig::default(),
+            throttle: LoginLimits::default(),
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }
@@ -109,20 +120,30 @@ impl Default for AuthConfig {
 pub(crate) struct AuthState {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) config: AuthConfig,
-    throttle: Throttle,
+    /// Password checks this instance ran (argon2 verifications).
+    password_checks: AtomicU64,
 }
 
 impl AuthState {
     pub(crate) fn new(config: AuthConfig, clock: Arc<dyn Clock>) -> Self {
         AuthState {
             clock,
-            throttle: Throttle::new(config.throttle.clone()),
             config,
+            password_checks: AtomicU64::new(0),
         }
     }
 
     pub(crate) fn now_ms(&self) -> i64 {
         self.clock.now_ms()
+    }
+}
+
+impl AppState {
+    /// How many passwords this instance has checked since it started (a
+    /// refused attempt checks none): what the throttle saves, for tests and
+    /// monitoring.
+    pub fn password_checks(&self) -> u64 {
+        self.auth().password_checks.load(Ordering::Relaxed)
     }
 }
 
@@ -397,52 +418,54 @@ const DUMMY_HASH: &str =
 /// `POST /api/v1/auth/login {name, password}` → `{token, token_type,
 /// expires_at_ms, user}`.
 pub async fn login(State(state): State<AppState>, request: Request) -> Result<Response, AuthError> {
-    let address = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(a)| a.ip().to_string());
+    let auth = state.auth();
+    let address = auth
+        .config
+        .trusted_proxies
+        .client_address(&request)
+        .map(|ip| ip.to_string());
     let body = axum::body::to_bytes(request.into_body(), 64 * 1024)
         .await
         .map_err(|_| ApiError::bad_request("the request body is too large or unreadable"))?;
     let LoginRequest { name, password } = parse_login(&body)?;
     let store = state.store();
-    let auth = state.auth();
+    let limits = &auth.config.throttle;
     let now = auth.now_ms();
-    let mut keys = vec![Throttle::user_key(&name)];
-    if let Some(address) = &address {
-        keys.push(Throttle::address_key(address));
-    }
-    auth.throttle
-        .check(&keys, now)
-        .map_err(|retry_after_ms| AuthError::TooManyAttempts { retry_after_ms })?;
-
-    let found = store.user_credentials(&name).await?;
-    let hash = found
-        .as_ref()
-        .map_or(DUMMY_HASH.to_owned(), |(_, hash)| hash.clone());
-    let user_name = name.clone();
-    let verified =
-        tokio::task::spawn_blocking(move || verify_password(&user_name, &password, &hash))
-            .await
-            .map_err(|_| ApiError::bad_request("the password check failed"))?;
-    let user = match found {
-        Some((user, _)) if verified && !user.disabled => user,
-        _ => {
-            for key in &keys {
-                auth.throttle.failure(key, now);
-            }
-            tracing::info!(user = %name, address = ?address, "login failed");
-            return Err(AuthError::Unauthorized("wrong user name or password"));
+    // Reserved before the check: simultaneous attempts, on any instance,
+    // cannot all get to the password.
+    let ticket = match store
+        .reserve_login_attempt(limits, &name, address.as_deref(), now)
+        .await?
+    {
+        LoginReservation::Granted(ticket) => ticket,
+        LoginReservation::Refused { retry_after_ms } => {
+            tracing::info!(user = %name, address = ?address, "login refused: throttled");
+            return Err(AuthError::TooManyAttempts { retry_after_ms });
         }
     };
-    auth.throttle.success(&keys[0]);
+    let checked = check_credentials(&state, &name, password).await;
+    let outcome = match &checked {
+        Ok(Some(_)) => LoginOutcome::Succeeded,
+        Ok(None) => LoginOutcome::Failed,
+        Err(_) => LoginOutcome::Abandoned,
+    };
+    // The outcome is recorded at the time it happened, not at the reservation.
+    store
+        .finish_login_attempt(limits, &ticket, outcome, auth.now_ms())
+        .await?;
+    let Some(user) = checked? else {
+        tracing::info!(user = %name, address = ?address, "login failed");
+        return Err(AuthError::Unauthorized("wrong user name or password"));
+    };
     let token = new_token();
     let expires_at_ms = now.saturating_add(auth.config.token_ttl_ms);
     store
         .create_session(user.id, &token_sha256(&token), now, expires_at_ms)
         .await?;
-    // Ended sessions older than a week go; the table stays small.
+    // Ended sessions older than a week go, and throttle rows nobody needs;
+    // the tables stay small.
     store.delete_ended_sessions(now - 7 * 86_400_000).await?;
+    store.forget_quiet_login_attempts(limits, now).await?;
     tracing::info!(user = %user.name, role = %user.role, "logged in");
     let body = json!({
         "token": token,
@@ -452,6 +475,30 @@ pub async fn login(State(state): State<AppState>, request: Request) -> Result<Re
         "user": user,
     });
     Ok((StatusCode::OK, Json(body)).into_response())
+}
+
+/// The user when the name exists, is enabled and the password matches;
+/// `None` otherwise. An unknown name is checked against [`DUMMY_HASH`] so it
+/// costs the same time as a wrong password.
+async fn check_credentials(
+    state: &AppState,
+    name: &str,
+    password: String,
+) -> Result<Option<UserRecord>, AuthError> {
+    let found = state.store().user_credentials(name).await?;
+    let hash = found
+        .as_ref()
+        .map_or(DUMMY_HASH.to_owned(), |(_, hash)| hash.clone());
+    let user_name = name.to_owned();
+    state.auth().password_checks.fetch_add(1, Ordering::Relaxed);
+    let verified =
+        tokio::task::spawn_blocking(move || verify_password(&user_name, &password, &hash))
+            .await
+            .map_err(|_| ApiError::bad_request("the password check failed"))?;
+    Ok(match found {
+        Some((user, _)) if verified && !user.disabled => Some(user),
+        _ => None,
+    })
 }
 
 fn parse_login(body: &Bytes) -> Result<LoginRequest, ApiError> {

@@ -1,5 +1,8 @@
+use std::sync::Arc;
+
 use anyhow::Context;
 use wangge_demo::DemoConfig;
+use wangge_server::auth::{AuthConfig, SystemClock, TrustedProxies};
 use wangge_server::config::{Basemap, ClientConfig};
 use wangge_server::{router, AppState};
 use wangge_store::Store;
@@ -21,7 +24,20 @@ pub async fn run(store: &Store, db_url: &str, args: ServeArgs) -> anyhow::Result
     if let Some(b) = &basemap {
         tracing::info!(url = %b.url, "raster base map");
     }
-    let state = AppState::new(store.clone()).with_client_config(ClientConfig { basemap });
+    if !args.trusted_proxies.is_empty() {
+        let proxies: Vec<String> = args
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        tracing::info!(proxies = %proxies.join(","), "X-Forwarded-For believed from these proxies");
+    }
+    let auth = AuthConfig {
+        trusted_proxies: TrustedProxies::new(args.trusted_proxies),
+        ..AuthConfig::default()
+    };
+    let state = AppState::with_auth(store.clone(), auth, Arc::new(SystemClock))
+        .with_client_config(ClientConfig { basemap });
     state
         .reload_index()
         .await
@@ -35,7 +51,7 @@ pub async fn run(store: &Store, db_url: &str, args: ServeArgs) -> anyhow::Result
         "wangge serving http://{address}/  (database {})",
         super::redact(db_url)
     );
-    // With the client address: the login throttle counts per address too.
+    // With the socket peer: the login throttle counts per client address too.
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
