@@ -1,6 +1,7 @@
 //! `wangge serve` as a user starts it: the base-map options are checked at
 //! start (a clear error, not a map without tiles), and a good one reaches
-//! the page through `GET /api/v1/config`.
+//! the page through `GET /api/v1/config`; `--trusted-proxy` is checked at
+//! start too, and decides whose address the login throttle counts.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test may panic
 
@@ -17,7 +18,8 @@ fn serve(db: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
         .args(args)
         .env("RUST_LOG", "warn")
         .env_remove("WANGGE_BASEMAP_URL")
-        .env_remove("WANGGE_BASEMAP_ATTRIBUTION");
+        .env_remove("WANGGE_BASEMAP_ATTRIBUTION")
+        .env_remove("WANGGE_TRUSTED_PROXIES");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -140,4 +142,70 @@ fn start(db: &Path, args: &[&str], env: &[(&str, &str)]) -> (String, Running) {
         .unwrap_or_else(|| panic!("the server did not start: {line:?}"))
         .to_owned();
     (address, server)
+}
+
+/// `POST /api/v1/auth/login` with a wrong password, through a proxy that
+/// says the request came from `forwarded_for`; the status line.
+fn failed_login(address: &str, forwarded_for: &str) -> String {
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let body = r#"{"name": "nobody", "password": "wrong password"}"#;
+    write!(
+        stream,
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\
+         X-Forwarded-For: {forwarded_for}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer.lines().next().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn the_login_throttle_counts_the_client_behind_a_trusted_proxy() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    for (args, env) in [
+        (vec!["--trusted-proxy", "10.0.0.0/33"], vec![]),
+        (
+            vec![],
+            vec![("WANGGE_TRUSTED_PROXIES", "10.0.0.1,proxy.local")],
+        ),
+    ] {
+        let err = refused(&serve(&db, &args, &env).output().unwrap());
+        assert!(err.contains("--trusted-proxy"), "{args:?} {env:?}: {err}");
+        assert!(
+            err.contains("neither an IP address"),
+            "{args:?} {env:?}: {err}"
+        );
+    }
+    // Behind a proxy on 127.0.0.1 (from the environment, two entries) ...
+    let (address, server) = start(
+        &db,
+        &[],
+        &[("WANGGE_TRUSTED_PROXIES", "10.0.0.0/8,127.0.0.1")],
+    );
+    let status = failed_login(&address, "198.51.100.1, 203.0.113.5");
+    assert!(status.starts_with("HTTP/1.1 401"), "{status}");
+    drop(server);
+    // ... and without: the same header is not believed.
+    let (address, server) = start(&db, &[], &[]);
+    let status = failed_login(&address, "203.0.113.6");
+    assert!(status.starts_with("HTTP/1.1 401"), "{status}");
+    drop(server);
+    let store = wangge_store::Store::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    let counted: Vec<String> = sqlx::query_scalar(
+        "SELECT subject FROM login_attempts WHERE scope = 'address' ORDER BY subject",
+    )
+    .fetch_all(store.raw_pool())
+    .await
+    .unwrap();
+    assert_eq!(counted, ["127.0.0.1", "203.0.113.5"]);
+    store.close().await;
 }
