@@ -1,7 +1,7 @@
 use anyhow::Context;
 use wangge_demo::DemoConfig;
 use wangge_server::config::{Basemap, ClientConfig};
-use wangge_server::{router, AppState};
+use wangge_server::{router, AppState, JobConfig};
 use wangge_store::Store;
 
 use crate::args::ServeArgs;
@@ -21,11 +21,18 @@ pub async fn run(store: &Store, db_url: &str, args: ServeArgs) -> anyhow::Result
     if let Some(b) = &basemap {
         tracing::info!(url = %b.url, "raster base map");
     }
-    let state = AppState::new(store.clone()).with_client_config(ClientConfig { basemap });
+    let state = AppState::new(store.clone())
+        .with_client_config(ClientConfig { basemap })
+        .with_job_config(JobConfig {
+            retention_ms: i64::from(args.job_retention_hours) * 3_600_000,
+            ..JobConfig::default()
+        });
     state
         .reload_index()
         .await
         .context("loading the grid into memory")?;
+    // Runs the jobs submitted here and takes over those of a dead instance.
+    state.start_job_worker();
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
