@@ -264,7 +264,7 @@ fn split_upload<'a>(
                 let start = rec
                     .position()
                     .map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
-                if rows % chunk_rows == 0 {
+                if rows.is_multiple_of(chunk_rows) {
                     if let Some(from) = chunk_start.replace(start) {
                         chunks.push(from..start);
                     }
