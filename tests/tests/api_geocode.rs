@@ -7,7 +7,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::json;
 use wangge_model::Role;
 use wangge_server::{router, AppState};
-use wangge_store::{GeocodeJobRecord, StandardAddressRecord, Store};
+use wangge_store::{ChunkCommit, JobChunk, JobPart, NewJob, StandardAddressRecord, Store};
 
 use claims_support::call;
 
@@ -214,7 +214,7 @@ async fn upload(
     )
 }
 
-/// Polls a job until it leaves `running` (bounded: 60 s).
+/// Polls a job until it is no longer queued or running (bounded: 60 s).
 async fn wait_for(app: &axum::Router, token: &str, id: &str) -> serde_json::Value {
     for _ in 0..1200 {
         let a = call(
@@ -226,7 +226,7 @@ async fn wait_for(app: &axum::Router, token: &str, id: &str) -> serde_json::Valu
         )
         .await;
         assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-        if a.body["state"] != "running" {
+        if a.body["state"] != "running" && a.body["state"] != "queued" {
             return a.body;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -343,11 +343,7 @@ async fn a_done_job_gives_its_failed_and_ambiguous_rows_to_fix() {
     );
     assert_eq!(&rows[1][3], "failed");
     assert!(!rows[1][4].is_empty(), "a failed row says why");
-    // The whole file, never a part of it: no temporary file is left.
-    let dir = std::env::temp_dir().join("wangge-geocode-jobs");
-    assert!(dir.join(format!("{id}.failures.csv")).exists());
-    assert!(!dir.join(format!("{id}.failures.csv.tmp")).exists());
-    // The same access as the result: signed in, any job by id.
+    // The same access as the result: signed in, the creator's job.
     let a = call(
         &app,
         Method::GET,
@@ -412,47 +408,77 @@ async fn a_cancelled_job_leaves_no_result() {
     assert_eq!(a.status, StatusCode::CONFLICT);
 }
 
-#[tokio::test]
-async fn a_job_cut_by_a_restart_is_reported_interrupted() {
+/// What an instance that died mid-job leaves when the rest of the upload
+/// is gone too: a running row under a lease that ran out, one committed
+/// chunk. The next instance cannot resume it and reports it interrupted,
+/// with the reason, and serves no result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_that_cannot_resume_is_reported_interrupted() {
     let (app, token, store) = app_with_store().await;
-    // What a server that stopped mid-job leaves: a running row, no worker.
+    let users = store.users().await.unwrap();
+    let clerk = users.iter().find(|u| u.name == "clerk").unwrap().id;
     store
-        .insert_geocode_job(&GeocodeJobRecord {
-            public_id: "deadbeef".into(),
-            submitted_by: None,
-            state: "running".into(),
-            column_name: "address".into(),
-            input_path: std::env::temp_dir()
-                .join("nowhere.csv")
-                .display()
-                .to_string(),
-            result_path: None,
+        .create_job(&NewJob {
+            id: "deadbeef",
+            kind: "geocode",
+            created_by: Some(clerk),
+            created_at_ms: 1,
+            params_json: r#"{"column":"","column_index":0,"header_fields":1,"city":null}"#,
             rows_total: 10,
-            rows_done: 4,
-            counts: [4, 0, 0, 0],
-            error: None,
-            created_at: 1,
-            updated_at: 1,
+            counts_json: r#"{"matched":0,"partial":0,"ambiguous":0,"failed":0}"#,
+            chunks: &[
+                JobChunk {
+                    part: JobPart::Result,
+                    seq: 0,
+                    bytes: b"address,lon\n",
+                },
+                JobChunk {
+                    part: JobPart::Input,
+                    seq: 1,
+                    bytes: b"a\nb\nc\nd\n",
+                },
+                JobChunk {
+                    part: JobPart::Input,
+                    seq: 2,
+                    bytes: b"e\nf\ng\nh\ni\nj\n",
+                },
+            ],
         })
         .await
         .unwrap();
-    let a = call(
-        &app,
-        Method::GET,
-        "/api/v1/geocode/jobs/deadbeef",
-        Some(&token),
-        None,
-    )
-    .await;
-    assert_eq!(a.body["state"], "interrupted", "{}", a.text);
-    assert_eq!(a.body["percent_done"], 40.0);
-    assert!(a.body["error"]
-        .as_str()
+    let now = 2;
+    let job = store
+        .claim_job("dead-instance", now, 1)
+        .await
         .unwrap()
-        .contains("submit the file again"));
-    assert_eq!(
-        store.geocode_job("deadbeef").await.unwrap().unwrap().state,
-        "interrupted"
+        .unwrap();
+    assert_eq!(job.id, "deadbeef");
+    assert!(store
+        .commit_job_chunk(&ChunkCommit {
+            job_id: "deadbeef",
+            instance: "dead-instance",
+            seq: 1,
+            rows: 4,
+            counts_json: r#"{"matched":4,"partial":0,"ambiguous":0,"failed":0}"#,
+            result: b"a,1\nb,1\nc,1\nd,1\n",
+            failures: b"",
+            now_ms: now,
+            lease_ms: 1,
+        })
+        .await
+        .unwrap());
+    sqlx::query("DELETE FROM job_chunks WHERE job_id = 'deadbeef' AND part = 'input' AND seq = 2")
+        .execute(store.raw_pool())
+        .await
+        .unwrap();
+    // Polling starts this instance's worker, which takes the job over.
+    let done = wait_for(&app, &token, "deadbeef").await;
+    assert_eq!(done["state"], "interrupted", "{done}");
+    assert_eq!(done["percent_done"], 40.0);
+    let error = done["error"].as_str().unwrap();
+    assert!(
+        error.contains("chunk 2 of 2") && error.contains("submit the file again"),
+        "{error}"
     );
     let a = call(
         &app,
@@ -463,6 +489,12 @@ async fn a_job_cut_by_a_restart_is_reported_interrupted() {
     )
     .await;
     assert_eq!(a.status, StatusCode::CONFLICT);
+    // Nothing half-written is kept.
+    assert!(store
+        .next_job_chunk("deadbeef", JobPart::Result, -1)
+        .await
+        .unwrap()
+        .is_none());
     let a = call(
         &app,
         Method::GET,

@@ -96,6 +96,16 @@ pub struct ServeArgs {
         value_parser = wangge_server::auth::parse_trusted_proxy
     )]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// How long finished geocoding jobs (with their result and failures
+    /// files, stored in the database) are kept before they are deleted.
+    #[arg(
+        long,
+        env = "WANGGE_JOB_RETENTION_HOURS",
+        value_name = "HOURS",
+        default_value_t = 168,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub job_retention_hours: u32,
 }
 
 /// `--basemap-url`: checked when the server starts, not when a tile fails.

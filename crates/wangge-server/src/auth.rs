@@ -588,6 +588,7 @@ pub fn action_name(action: Action) -> &'static str {
         Action::ManageUsers => "manage_users",
         Action::EditGrid => "edit_grid",
         Action::FixCoverage => "fix_coverage",
+        Action::BulkGeocode => "bulk_geocode",
     }
 }
 

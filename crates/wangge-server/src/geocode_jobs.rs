@@ -1,61 +1,143 @@
 //! Bulk geocoding over HTTP: `POST /api/v1/geocode/jobs` (a CSV upload) →
-//! a job; its progress, cancel and result download.
+//! a job; its progress, cancel and result download, through any instance.
 //!
-//! The upload is saved next to the other job files, the job row records how
-//! far it got, and the result is written to `ID.result.csv.tmp` and renamed
-//! only when complete, so a result is never half-written. The rows that
-//! failed or are ambiguous go, as read plus `status,reason` (the CLI's
-//! failures file), to `ID.failures.csv.tmp`, renamed the same way before the
-//! job is marked done: a done job has both files whole. A job that was
-//! running when the server stopped is reported `interrupted` (its worker is
-//! gone): the clerk submits it again.
+//! A job is a row of the store and its files are chunks there
+//! (`wangge_store::jobs`): the upload is split into chunks of whole rows
+//! when it is accepted, and every instance runs a worker ([`JobRunner`])
+//! that claims runnable jobs — new ones, or running ones whose lease ran
+//! out because their instance died — and commits one chunk at a time: the
+//! chunk's result and failures rows with the progress in one transaction.
+//! A job taken over resumes after its last committed chunk, so its result
+//! has every row once. The result and failures files are served only when
+//! the job is done (never half-written), streamed chunk by chunk. A cancel
+//! through any instance makes the running instance's next commit or
+//! heartbeat fail, and it stops. Finished jobs are deleted after the
+//! retention ([`JobConfig::retention_ms`]).
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::ops::Range;
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use tokio::sync::Notify;
 use wangge_geocode::{DivisionCode, Geocoder, Hints, Status};
-use wangge_model::Role;
-use wangge_store::GeocodeJobRecord;
+use wangge_store::{ChunkCommit, JobChunk, JobPart, JobRecord, JobState, NewJob, Store};
 
-use crate::auth::CurrentUser;
+use crate::auth::{Action, CurrentUser, Decision, Target};
 use crate::params::{self, Params};
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, Inner};
 
-/// Progress is written to the store every this many rows.
-const PROGRESS_EVERY_ROWS: usize = 2_000;
+/// The kind of the jobs of this module in the `jobs` table.
+const KIND: &str = "geocode";
 /// Names an address column goes by when `column` is not given.
 const ADDRESS_NAMES: &[&str] = &["address", "地址", "装机地址", "安装地址", "详细地址"];
 const ADDED: &str = "lon,lat,precision,confidence,province_code,city_code,county_code,town_code,village_code,status,reason";
+/// A job claimed this many times (each claim after the first means an
+/// instance died under it) is interrupted rather than tried again: it may
+/// be what kills them.
+const MAX_ATTEMPTS: i64 = 5;
 
-/// Jobs running in this process: their cancel flags.
-#[derive(Default)]
-pub struct JobRegistry {
-    running: Mutex<HashMap<String, Arc<AtomicBool>>>,
+/// How this instance runs jobs.
+#[derive(Debug, Clone)]
+pub struct JobConfig {
+    /// Rows per chunk: the unit of commit, resume and download.
+    pub chunk_rows: usize,
+    /// How long a claim holds without a heartbeat; another instance takes
+    /// a job over after that.
+    pub lease_ms: i64,
+    /// How often an idle worker looks for work.
+    pub poll_ms: u64,
+    /// How long a finished job and its files are kept.
+    pub retention_ms: i64,
 }
 
-impl JobRegistry {
-    fn insert(&self, id: &str) -> Arc<AtomicBool> {
-        let flag = Arc::new(AtomicBool::new(false));
-        if let Ok(mut m) = self.running.lock() {
-            m.insert(id.to_owned(), flag.clone());
+impl Default for JobConfig {
+    fn default() -> Self {
+        JobConfig {
+            chunk_rows: 1_000,
+            lease_ms: 30_000,
+            poll_ms: 1_000,
+            retention_ms: 7 * 24 * 3_600_000,
         }
-        flag
     }
-    fn get(&self, id: &str) -> Option<Arc<AtomicBool>> {
-        self.running.lock().ok().and_then(|m| m.get(id).cloned())
+}
+
+/// This instance's side of the jobs: its id (the owner in the store), its
+/// settings and its worker task.
+pub struct JobRunner {
+    instance_id: String,
+    config: RwLock<JobConfig>,
+    worker: Mutex<Option<tokio::task::AbortHandle>>,
+    /// Wakes the worker at once when a job is submitted here.
+    wake: Notify,
+}
+
+impl Default for JobRunner {
+    fn default() -> Self {
+        JobRunner {
+            instance_id: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()),
+            config: RwLock::new(JobConfig::default()),
+            worker: Mutex::new(None),
+            wake: Notify::new(),
+        }
     }
-    fn remove(&self, id: &str) {
-        if let Ok(mut m) = self.running.lock() {
-            m.remove(id);
+}
+
+impl JobRunner {
+    fn config(&self) -> JobConfig {
+        self.config.read().map(|c| c.clone()).unwrap_or_default()
+    }
+}
+
+impl AppState {
+    /// With these job settings (`wangge serve --job-retention-hours`; tests
+    /// use small chunks and short leases).
+    #[must_use]
+    pub fn with_job_config(self, config: JobConfig) -> Self {
+        if let Ok(mut guard) = self.jobs().config.write() {
+            *guard = config;
+        }
+        self
+    }
+
+    /// The id this instance claims jobs under.
+    pub fn job_instance_id(&self) -> &str {
+        &self.jobs().instance_id
+    }
+
+    /// Starts this instance's job worker on the current Tokio runtime,
+    /// unless it runs. The job routes start it too, so a router serves
+    /// jobs without it being called; `wangge serve` calls it at start so
+    /// that an idle instance takes over the jobs of a dead one.
+    pub fn start_job_worker(&self) {
+        let Ok(mut worker) = self.jobs().worker.lock() else {
+            return;
+        };
+        if worker.as_ref().is_some_and(|w| !w.is_finished()) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            tracing::error!("no Tokio runtime: the job worker cannot start");
+            return;
+        };
+        let task = runtime.spawn(worker_loop(Arc::downgrade(&self.inner)));
+        *worker = Some(task.abort_handle());
+    }
+
+    /// Stops the worker where it is, as if the instance died: nothing more
+    /// is committed, and the lease of its job runs out. (Tests; a later
+    /// job request starts it again.)
+    pub fn stop_job_worker(&self) {
+        if let Ok(mut worker) = self.jobs().worker.lock() {
+            if let Some(w) = worker.take() {
+                w.abort();
+            }
         }
     }
 }
@@ -66,24 +148,11 @@ fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-fn jobs_dir() -> PathBuf {
-    std::env::temp_dir().join("wangge-geocode-jobs")
-}
-
 fn conflict(message: impl Into<String>) -> ApiError {
     ApiError {
         status: StatusCode::CONFLICT,
         error: "conflict",
         message: message.into(),
-    }
-}
-
-fn internal(detail: &dyn std::fmt::Display) -> ApiError {
-    tracing::error!(error = %detail, "geocode job");
-    ApiError {
-        status: StatusCode::INTERNAL_SERVER_ERROR,
-        error: "internal",
-        message: "internal error; the server log has the details".into(),
     }
 }
 
@@ -94,8 +163,54 @@ fn decode(bytes: &[u8]) -> String {
     }
 }
 
-/// Checks the upload and finds the address column; counts the rows.
-fn inspect(body: &[u8], column: Option<&str>) -> Result<(usize, usize), ApiError> {
+/// What a geocoding job was asked, stored as the job's `params_json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct GeocodeParams {
+    /// The address column as named in the request (empty: detected).
+    column: String,
+    column_index: usize,
+    /// Fields of the header: a row with another number is rejected.
+    header_fields: usize,
+    /// 4-digit city code that breaks ties.
+    city: Option<String>,
+}
+
+/// Rows per status, stored as the job's `counts_json`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct Counts {
+    matched: i64,
+    partial: i64,
+    ambiguous: i64,
+    failed: i64,
+}
+
+impl Counts {
+    fn add(&mut self, other: Counts) {
+        self.matched += other.matched;
+        self.partial += other.partial;
+        self.ambiguous += other.ambiguous;
+        self.failed += other.failed;
+    }
+}
+
+/// An upload checked and cut at row boundaries.
+struct Upload<'a> {
+    /// The bytes after a UTF-8 BOM.
+    body: &'a [u8],
+    header: csv::ByteRecord,
+    column_index: usize,
+    rows: usize,
+    /// Byte ranges of the chunks of `chunk_rows` rows each.
+    chunks: Vec<Range<usize>>,
+}
+
+/// Checks the upload, finds the address column, counts the rows and cuts
+/// them into chunks of `chunk_rows`.
+fn split_upload<'a>(
+    body: &'a [u8],
+    column: Option<&str>,
+    chunk_rows: usize,
+) -> Result<Upload<'a>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request(
             "the upload is empty: a CSV with a header and an address column is expected",
@@ -126,7 +241,7 @@ fn inspect(body: &[u8], column: Option<&str>) -> Result<(usize, usize), ApiError
             .iter()
             .find_map(|a| names.iter().position(|n| norm(n) == norm(a))),
     };
-    let Some(col) = col else {
+    let Some(column_index) = col else {
         let shown: Vec<String> = names
             .iter()
             .take(20)
@@ -138,11 +253,24 @@ fn inspect(body: &[u8], column: Option<&str>) -> Result<(usize, usize), ApiError
             shown.join(", ")
         )));
     };
+    let chunk_rows = chunk_rows.max(1);
     let mut rows = 0usize;
+    let mut chunks = Vec::new();
+    let mut chunk_start = None;
     let mut rec = csv::ByteRecord::new();
     loop {
         match reader.read_byte_record(&mut rec) {
-            Ok(true) => rows += 1,
+            Ok(true) => {
+                let start = rec
+                    .position()
+                    .map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
+                if rows.is_multiple_of(chunk_rows) {
+                    if let Some(from) = chunk_start.replace(start) {
+                        chunks.push(from..start);
+                    }
+                }
+                rows += 1;
+            }
             Ok(false) => break,
             Err(e) => {
                 return Err(ApiError::bad_request(format!(
@@ -152,7 +280,39 @@ fn inspect(body: &[u8], column: Option<&str>) -> Result<(usize, usize), ApiError
             }
         }
     }
-    Ok((col, rows))
+    if let Some(from) = chunk_start {
+        chunks.push(from..body.len());
+    }
+    Ok(Upload {
+        body,
+        header,
+        column_index,
+        rows,
+        chunks,
+    })
+}
+
+/// The header of the result and of the failures file.
+fn output_headers(header: &csv::ByteRecord) -> Result<(Vec<u8>, Vec<u8>), csv::Error> {
+    let names: csv::ByteRecord = header.iter().map(|f| decode(f).into_bytes()).collect();
+    let mut result = names.clone();
+    for name in ADDED.split(',') {
+        result.push_field(name.as_bytes());
+    }
+    let mut failures = names;
+    failures.push_field(b"status");
+    failures.push_field(b"reason");
+    Ok((write_records(&[result])?, write_records(&[failures])?))
+}
+
+fn write_records(records: &[csv::ByteRecord]) -> Result<Vec<u8>, csv::Error> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for r in records {
+        writer.write_byte_record(r)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))
 }
 
 /// `POST /api/v1/geocode/jobs?column=地址&city=4203` with the CSV as body.
@@ -162,62 +322,61 @@ pub async fn submit(
     Query(q): Query<Params>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    if !matches!(user.role, Role::Admin | Role::Clerk | Role::Ops) {
-        return Err(ApiError {
-            status: StatusCode::FORBIDDEN,
-            error: "forbidden",
-            message: "bulk geocoding is for clerks, operations and admins".into(),
+    state.start_job_worker();
+    let column = params::optional::<String>(&q, "column")?;
+    let city = params::optional::<String>(&q, "city")?;
+    if let Some(c) = &city {
+        c.parse::<DivisionCode>()
+            .map_err(|e| ApiError::bad_request(format!("city {c:?}: {e}")))?;
+    }
+    let config = state.jobs().config();
+    let upload = split_upload(&body, column.as_deref(), config.chunk_rows)?;
+    let (result_header, failures_header) =
+        output_headers(&upload.header).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let params = serde_json::to_string(&GeocodeParams {
+        column: column.unwrap_or_default(),
+        column_index: upload.column_index,
+        header_fields: upload.header.len(),
+        city,
+    })
+    .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let counts = serde_json::to_string(&Counts::default())
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let mut chunks = vec![
+        JobChunk {
+            part: JobPart::Result,
+            seq: 0,
+            bytes: &result_header,
+        },
+        JobChunk {
+            part: JobPart::Failures,
+            seq: 0,
+            bytes: &failures_header,
+        },
+    ];
+    for (i, range) in upload.chunks.iter().enumerate() {
+        chunks.push(JobChunk {
+            part: JobPart::Input,
+            seq: i64::try_from(i + 1).unwrap_or(i64::MAX),
+            bytes: &upload.body[range.clone()],
         });
     }
-    let column = params::optional::<String>(&q, "column")?;
-    let city = params::optional::<String>(&q, "city")?
-        .map(|c| {
-            c.parse::<DivisionCode>()
-                .map_err(|e| ApiError::bad_request(format!("city {c:?}: {e}")))
-        })
-        .transpose()?;
-    let (col, rows_total) = inspect(&body, column.as_deref())?;
     let id = format!("{:016x}", rand::random::<u64>());
-    let dir = jobs_dir();
-    std::fs::create_dir_all(&dir).map_err(|e| internal(&e))?;
-    let input = dir.join(format!("{id}.in.csv"));
-    std::fs::write(&input, &body).map_err(|e| internal(&e))?;
-    let now = now_ms();
-    let mut job = GeocodeJobRecord {
-        public_id: id.clone(),
-        submitted_by: Some(user.id),
-        state: "running".into(),
-        column_name: column.unwrap_or_default(),
-        input_path: input.display().to_string(),
-        result_path: None,
-        rows_total: i64::try_from(rows_total).unwrap_or(i64::MAX),
-        rows_done: 0,
-        counts: [0; 4],
-        error: None,
-        created_at: now,
-        updated_at: now,
-    };
-    state.store().insert_geocode_job(&job).await?;
-    let geocoder = state.geocoder().await?;
-    let cancel = state.jobs().insert(&id);
-    let st = state.clone();
-    let handle = tokio::runtime::Handle::current();
-    let hints = Hints {
-        city_code: city,
-        ..Hints::default()
-    };
-    tokio::task::spawn_blocking(move || {
-        let result = run_job(&st, &handle, &geocoder, &hints, &mut job, col, &cancel);
-        if let Err(e) = result {
-            job.state = "failed".into();
-            job.error = Some(e);
-        }
-        job.updated_at = now_ms();
-        if let Err(e) = handle.block_on(st.store().update_geocode_job(&job)) {
-            tracing::error!(error = %e, job = %job.public_id, "saving a geocode job");
-        }
-        st.jobs().remove(&job.public_id);
-    });
+    let rows_total = i64::try_from(upload.rows).unwrap_or(i64::MAX);
+    state
+        .store()
+        .create_job(&NewJob {
+            id: &id,
+            kind: KIND,
+            created_by: Some(user.id),
+            created_at_ms: now_ms(),
+            params_json: &params,
+            rows_total,
+            counts_json: &counts,
+            chunks: &chunks,
+        })
+        .await?;
+    state.jobs().wake.notify_one();
     Ok((
         StatusCode::ACCEPTED,
         Json(
@@ -226,66 +385,260 @@ pub async fn submit(
     ))
 }
 
-fn run_job(
-    state: &AppState,
-    handle: &tokio::runtime::Handle,
+/// The worker of one instance: claims runnable jobs and runs them, and
+/// deletes expired ones, until its `AppState` is gone or it is aborted.
+async fn worker_loop(inner: Weak<Inner>) {
+    loop {
+        let Some(inner) = inner.upgrade() else {
+            return;
+        };
+        let state = AppState { inner };
+        let config = state.jobs().config();
+        if let Err(e) = work(&state, &config).await {
+            tracing::error!(error = %e, "job worker");
+        }
+        let wake = state.jobs().wake.notified();
+        tokio::select! {
+            () = wake => {}
+            () = tokio::time::sleep(Duration::from_millis(config.poll_ms)) => {}
+        }
+    }
+}
+
+/// One round: expiry, then every runnable job in turn.
+async fn work(state: &AppState, config: &JobConfig) -> Result<(), String> {
+    let store = state.store();
+    let gone = store
+        .expire_jobs(now_ms().saturating_sub(config.retention_ms))
+        .await
+        .map_err(|e| e.to_string())?;
+    if gone > 0 {
+        tracing::info!(jobs = gone, "expired finished jobs");
+    }
+    while store
+        .has_runnable_job(now_ms())
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        // Loaded before the claim: a slow first load does not eat the lease.
+        let geocoder = state.geocoder().await.map_err(|e| e.message)?;
+        let instance = state.job_instance_id();
+        let Some(job) = store
+            .claim_job(instance, now_ms(), config.lease_ms)
+            .await
+            .map_err(|e| e.to_string())?
+        else {
+            break;
+        };
+        tracing::info!(job = %job.id, attempt = job.attempts, from_chunk = job.chunks_done + 1, "running a job");
+        if let Err(e) = run_job(store, instance, config, &geocoder, &job).await {
+            // A database error: the job stays running under a lease that
+            // will run out, and an instance takes it over then.
+            tracing::error!(error = %e, job = %job.id, "running a job");
+        }
+    }
+    Ok(())
+}
+
+/// Runs a claimed job from its first uncommitted chunk to the end, or
+/// until it is no longer ours (cancelled, or taken over after our lease
+/// ran out).
+async fn run_job(
+    store: &Store,
+    instance: &str,
+    config: &JobConfig,
+    geocoder: &Arc<Geocoder>,
+    job: &JobRecord,
+) -> Result<(), wangge_store::StoreError> {
+    let end = |state: JobState, reason: String| async move {
+        tracing::warn!(job = %job.id, %state, %reason, "job ended");
+        store
+            .end_job(&job.id, instance, state, &reason, now_ms())
+            .await
+            .map(|_| ())
+    };
+    if job.attempts > MAX_ATTEMPTS {
+        return end(
+            JobState::Interrupted,
+            format!(
+                "the instances running it stopped {} times; submit the file again (in smaller parts)",
+                job.attempts - 1
+            ),
+        )
+        .await;
+    }
+    if job.kind != KIND {
+        return end(JobState::Failed, format!("unknown job kind {:?}", job.kind)).await;
+    }
+    let read = serde_json::from_str::<GeocodeParams>(&job.params_json)
+        .and_then(|p| serde_json::from_str::<Counts>(&job.counts_json).map(|c| (p, c)));
+    let (params, mut counts) = match read {
+        Ok(read) => read,
+        Err(e) => {
+            return end(
+                JobState::Interrupted,
+                format!("its stored parameters cannot be read ({e}); submit the file again"),
+            )
+            .await
+        }
+    };
+    let city = match params.city.as_deref().map(str::parse::<DivisionCode>) {
+        None => None,
+        Some(Ok(c)) => Some(c),
+        Some(Err(e)) => return end(JobState::Failed, format!("city: {e}")).await,
+    };
+    let hints = Arc::new(Hints {
+        city_code: city,
+        ..Hints::default()
+    });
+    let params = Arc::new(params);
+    let mut rows_done = job.rows_done;
+    for seq in job.chunks_done + 1..=job.chunks_total {
+        let Some(input) = store.job_chunk(&job.id, JobPart::Input, seq).await? else {
+            return end(
+                JobState::Interrupted,
+                format!(
+                    "rows from chunk {seq} of {} of the upload are gone, so the job cannot resume; submit the file again",
+                    job.chunks_total
+                ),
+            )
+            .await;
+        };
+        let first_row = rows_done + 2; // the header is row 1
+        let (g, h, p) = (geocoder.clone(), hints.clone(), params.clone());
+        let task =
+            tokio::task::spawn_blocking(move || geocode_chunk(&g, &h, &p, &input, first_row));
+        let Some(output) = with_heartbeats(store, instance, config, &job.id, task).await? else {
+            return Ok(()); // no longer ours
+        };
+        let output = match output {
+            Ok(output) => output,
+            Err(e) => return end(JobState::Failed, e).await,
+        };
+        counts.add(output.counts);
+        let counts_json = serde_json::to_string(&counts).unwrap_or_default();
+        let committed = store
+            .commit_job_chunk(&ChunkCommit {
+                job_id: &job.id,
+                instance,
+                seq,
+                rows: output.rows,
+                counts_json: &counts_json,
+                result: &output.result,
+                failures: &output.failures,
+                now_ms: now_ms(),
+                lease_ms: config.lease_ms,
+            })
+            .await?;
+        if !committed {
+            tracing::info!(job = %job.id, seq, "the job is no longer ours (cancelled or taken over)");
+            return Ok(());
+        }
+        rows_done += output.rows;
+    }
+    // Nothing was left to process (an empty upload, or the last commit
+    // was made but the instance died before it knew): done.
+    if job.chunks_done == job.chunks_total {
+        store.finish_job(&job.id, instance, now_ms()).await?;
+    }
+    Ok(())
+}
+
+/// Waits for a chunk's geocoding, extending the lease meanwhile. `None`
+/// when the job stopped being ours.
+async fn with_heartbeats<T: Send + 'static>(
+    store: &Store,
+    instance: &str,
+    config: &JobConfig,
+    id: &str,
+    mut task: tokio::task::JoinHandle<T>,
+) -> Result<Option<T>, wangge_store::StoreError> {
+    let every = Duration::from_millis(u64::try_from(config.lease_ms / 3).unwrap_or(1).max(1));
+    let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    loop {
+        tokio::select! {
+            done = &mut task => {
+                return done.map(Some).map_err(|e| wangge_store::StoreError::Conflict {
+                    message: format!("the geocoding of a chunk of job {id} stopped: {e}"),
+                });
+            }
+            _ = beat.tick() => {
+                if !store.heartbeat_job(id, instance, now_ms(), config.lease_ms).await? {
+                    task.abort();
+                    return Ok(None);
+                }
+            }
+        }
+    }
+}
+
+/// What one input chunk gave.
+struct ChunkOutput {
+    rows: i64,
+    counts: Counts,
+    result: Vec<u8>,
+    failures: Vec<u8>,
+}
+
+/// Geocodes one chunk of rows: the result rows (the input plus the added
+/// columns) and the failures rows (failed and ambiguous as read, plus
+/// status and reason). A row with another number of fields than the
+/// header goes to the failures only, named by its row number.
+fn geocode_chunk(
     geocoder: &Geocoder,
     hints: &Hints,
-    job: &mut GeocodeJobRecord,
-    col: usize,
-    cancel: &AtomicBool,
-) -> Result<(), String> {
-    let input = PathBuf::from(&job.input_path);
-    let final_path = input.with_file_name(format!("{}.result.csv", job.public_id));
-    let tmp = input.with_file_name(format!("{}.result.csv.tmp", job.public_id));
-    let failures_path = failures_file(&input, &job.public_id);
-    let failures_tmp = input.with_file_name(format!("{}.failures.csv.tmp", job.public_id));
-    let bytes = std::fs::read(&input).map_err(|e| format!("reading the upload: {e}"))?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    params: &GeocodeParams,
+    input: &[u8],
+    first_row: i64,
+) -> Result<ChunkOutput, String> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(bytes);
-    let file = std::fs::File::create(&tmp).map_err(|e| format!("creating the result: {e}"))?;
-    let mut writer = csv::Writer::from_writer(std::io::BufWriter::new(file));
-    let file =
-        std::fs::File::create(&failures_tmp).map_err(|e| format!("creating the failures: {e}"))?;
-    let mut failures = csv::Writer::from_writer(std::io::BufWriter::new(file));
+        .from_reader(input);
+    let mut result = csv::Writer::from_writer(Vec::new());
+    let mut failures = csv::Writer::from_writer(Vec::new());
+    let mut counts = Counts::default();
+    let mut rows = 0i64;
     let mut rec = csv::ByteRecord::new();
-    let mut first = true;
-    while reader
-        .read_byte_record(&mut rec)
-        .map_err(|e| e.to_string())?
-    {
+    let err = |e: csv::Error| e.to_string();
+    while reader.read_byte_record(&mut rec).map_err(err)? {
+        let row_no = first_row + rows;
+        rows += 1;
         let mut out: csv::ByteRecord = rec.iter().map(|f| decode(f).into_bytes()).collect();
-        if first {
-            first = false;
-            let mut fail_header = out.clone();
-            fail_header.push_field(b"status");
-            fail_header.push_field(b"reason");
-            failures
-                .write_byte_record(&fail_header)
-                .map_err(|e| e.to_string())?;
-            for name in ADDED.split(',') {
-                out.push_field(name.as_bytes());
+        if out.len() != params.header_fields {
+            let reason = if out.len() < params.header_fields {
+                format!(
+                    "row {row_no} has {} fields where the header has {}",
+                    out.len(),
+                    params.header_fields
+                )
+            } else {
+                format!(
+                    "row {row_no} has {} fields where the header has {} (the last {} are not shown here)",
+                    out.len(),
+                    params.header_fields,
+                    out.len() - params.header_fields
+                )
+            };
+            let mut f: csv::ByteRecord = out.iter().take(params.header_fields).collect();
+            while f.len() < params.header_fields {
+                f.push_field(b"");
             }
-            writer.write_byte_record(&out).map_err(|e| e.to_string())?;
+            f.push_field(b"failed");
+            f.push_field(reason.as_bytes());
+            failures.write_byte_record(&f).map_err(err)?;
+            counts.failed += 1;
             continue;
         }
-        if cancel.load(Ordering::Relaxed) {
-            drop(writer);
-            drop(failures);
-            let _ = std::fs::remove_file(&tmp);
-            let _ = std::fs::remove_file(&failures_tmp);
-            job.state = "cancelled".into();
-            return Ok(());
-        }
-        let r = geocoder.geocode(&decode(rec.get(col).unwrap_or_default()), hints);
+        let r = geocoder.geocode(
+            &decode(rec.get(params.column_index).unwrap_or_default()),
+            hints,
+        );
         if matches!(r.status, Status::Failed | Status::Ambiguous) {
             let mut f = out.clone();
             f.push_field(r.status.as_str().as_bytes());
             f.push_field(r.reason.as_bytes());
-            failures.write_byte_record(&f).map_err(|e| e.to_string())?;
+            failures.write_byte_record(&f).map_err(err)?;
         }
         let code = |c: Option<DivisionCode>| c.map(|c| c.to_string()).unwrap_or_default();
         let fields = [
@@ -304,156 +657,175 @@ fn run_job(
         for f in &fields {
             out.push_field(f.as_bytes());
         }
-        writer.write_byte_record(&out).map_err(|e| e.to_string())?;
-        job.counts[match r.status {
-            Status::Matched => 0,
-            Status::Partial => 1,
-            Status::Ambiguous => 2,
-            Status::Failed => 3,
-        }] += 1;
-        job.rows_done += 1;
-        if job.rows_done % PROGRESS_EVERY_ROWS as i64 == 0 {
-            job.updated_at = now_ms();
-            handle
-                .block_on(state.store().update_geocode_job(job))
-                .map_err(|e| e.to_string())?;
+        result.write_byte_record(&out).map_err(err)?;
+        match r.status {
+            Status::Matched => counts.matched += 1,
+            Status::Partial => counts.partial += 1,
+            Status::Ambiguous => counts.ambiguous += 1,
+            Status::Failed => counts.failed += 1,
         }
     }
-    writer.flush().map_err(|e| e.to_string())?;
-    drop(writer);
-    failures.flush().map_err(|e| e.to_string())?;
-    drop(failures);
-    // Failures first: once the result is there, the job is all but done.
-    std::fs::rename(&failures_tmp, &failures_path)
-        .map_err(|e| format!("saving the failures: {e}"))?;
-    std::fs::rename(&tmp, &final_path).map_err(|e| format!("saving the result: {e}"))?;
-    job.result_path = Some(final_path.display().to_string());
-    job.state = "done".into();
-    Ok(())
+    let finish = |w: csv::Writer<Vec<u8>>| w.into_inner().map_err(|e| e.error().to_string());
+    Ok(ChunkOutput {
+        rows,
+        counts,
+        result: finish(result)?,
+        failures: finish(failures)?,
+    })
 }
 
-async fn load(state: &AppState, id: &str) -> Result<GeocodeJobRecord, ApiError> {
-    let mut job = state
+/// The job, if this user may see it: administrators and operations see
+/// every job, a clerk their own. Someone else's job is answered like an
+/// unknown one (404), so ids cannot be probed.
+async fn load(state: &AppState, user: &CurrentUser, id: &str) -> Result<JobRecord, ApiError> {
+    let unknown = || ApiError::not_found(format!("no geocode job {id}"));
+    let job = state
         .store()
-        .geocode_job(id)
+        .job(id)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("no geocode job {id}")))?;
-    // Running in the store but not here: the server restarted under it.
-    if matches!(job.state.as_str(), "queued" | "running") && state.jobs().get(id).is_none() {
-        job.state = "interrupted".into();
-        job.error = Some("the server restarted while the job ran; submit the file again".into());
-        job.updated_at = now_ms();
-        state.store().update_geocode_job(&job).await?;
-        if let Some(dir) = Path::new(&job.input_path).parent() {
-            for tmp in ["result", "failures"] {
-                let _ = std::fs::remove_file(dir.join(format!("{id}.{tmp}.csv.tmp")));
-            }
-        }
+        .filter(|j| j.kind == KIND)
+        .ok_or_else(unknown)?;
+    let policy = state.auth().config.policy;
+    match policy.can(Some(user), Action::BulkGeocode, Target::Global) {
+        Decision::Allow => Ok(job),
+        Decision::AllowOwn if job.created_by == Some(user.id) => Ok(job),
+        Decision::AllowOwn => Err(unknown()),
+        Decision::Deny(why) => Err(ApiError {
+            status: StatusCode::FORBIDDEN,
+            error: "forbidden",
+            message: why.to_owned(),
+        }),
     }
-    Ok(job)
 }
 
-fn describe(job: &GeocodeJobRecord) -> Value {
+fn describe(job: &JobRecord, retention_ms: i64) -> Value {
     let percent = if job.rows_total == 0 {
-        100.0
+        if job.state == JobState::Done {
+            100.0
+        } else {
+            0.0
+        }
     } else {
         (job.rows_done as f64 * 100.0 / job.rows_total as f64).min(100.0)
     };
+    let counts: Counts = serde_json::from_str(&job.counts_json).unwrap_or_default();
+    let done = job.state == JobState::Done;
     json!({
-        "id": job.public_id,
-        "state": job.state,
+        "id": job.id,
+        "state": job.state.as_str(),
         "percent_done": percent,
         "rows_total": job.rows_total,
         "rows_done": job.rows_done,
-        "counts": {
-            "matched": job.counts[0], "partial": job.counts[1],
-            "ambiguous": job.counts[2], "failed": job.counts[3],
-        },
+        "counts": counts,
         "error": job.error,
-        "result_url": (job.state == "done").then(|| format!("/api/v1/geocode/jobs/{}/result", job.public_id)),
-        "failures_url": (job.state == "done").then(|| format!("/api/v1/geocode/jobs/{}/failures", job.public_id)),
+        "created_at_ms": job.created_at_ms,
+        "finished_at_ms": job.finished_at_ms,
+        // When the job and its files are deleted.
+        "expires_at_ms": job.finished_at_ms.map(|t| t.saturating_add(retention_ms)),
+        "result_url": done.then(|| format!("/api/v1/geocode/jobs/{}/result", job.id)),
+        "failures_url": done.then(|| format!("/api/v1/geocode/jobs/{}/failures", job.id)),
         // The rows in the failures file: ambiguous and failed.
-        "failure_rows": job.counts[2] + job.counts[3],
+        "failure_rows": counts.ambiguous + counts.failed,
     })
 }
 
 /// `GET /api/v1/geocode/jobs/{id}`
 pub async fn status(
     State(state): State<AppState>,
+    user: CurrentUser,
     UrlPath(id): UrlPath<String>,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(describe(&load(&state, &id).await?)))
+    state.start_job_worker();
+    let job = load(&state, &user, &id).await?;
+    Ok(Json(describe(&job, state.jobs().config().retention_ms)))
 }
 
-/// `POST /api/v1/geocode/jobs/{id}/cancel`
+/// `POST /api/v1/geocode/jobs/{id}/cancel`: through any instance; the one
+/// running the job stops at its next commit or heartbeat.
 pub async fn cancel(
     State(state): State<AppState>,
+    user: CurrentUser,
     UrlPath(id): UrlPath<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let mut job = load(&state, &id).await?;
-    if job.state != "running" {
+    let job = load(&state, &user, &id).await?;
+    if !state.store().cancel_job(&id, now_ms()).await? {
+        let state_now = state.store().job(&id).await?.map_or(job.state, |j| j.state);
         return Err(conflict(format!(
-            "job {id} is {}; only a running job can be cancelled",
-            job.state
+            "job {id} is {state_now}; only a queued or running job can be cancelled"
         )));
     }
-    if let Some(flag) = state.jobs().get(&id) {
-        flag.store(true, Ordering::Relaxed);
-    }
-    job.state = "cancelled".into();
-    job.updated_at = now_ms();
-    state.store().update_geocode_job(&job).await?;
-    Ok(Json(describe(&job)))
-}
-
-/// Where the failures of the job with this upload go once complete.
-fn failures_file(input: &Path, id: &str) -> PathBuf {
-    input.with_file_name(format!("{id}.failures.csv"))
+    tracing::info!(job = %id, user = %user.name, "job cancelled");
+    let job = state.store().job(&id).await?.unwrap_or(job);
+    Ok(Json(describe(&job, state.jobs().config().retention_ms)))
 }
 
 /// `GET /api/v1/geocode/jobs/{id}/result`: the CSV, once done.
 pub async fn result(
     State(state): State<AppState>,
+    user: CurrentUser,
     UrlPath(id): UrlPath<String>,
 ) -> Result<Response, ApiError> {
-    let job = load(&state, &id).await?;
-    let Some(path) = job.result_path.as_deref().filter(|_| job.state == "done") else {
+    let job = load(&state, &user, &id).await?;
+    if job.state != JobState::Done {
         return Err(conflict(format!(
             "job {id} is {}: no result yet",
             job.state
         )));
-    };
-    let bytes = std::fs::read(path).map_err(|e| internal(&e))?;
-    Ok(csv_download(bytes, &format!("geocode-{id}.csv")))
+    }
+    Ok(download(
+        state.store().clone(),
+        id.clone(),
+        JobPart::Result,
+        &format!("geocode-{id}.csv"),
+    ))
 }
 
 /// `GET /api/v1/geocode/jobs/{id}/failures`: the failed and ambiguous rows
 /// of a done job, as read plus `status,reason` (header only when none).
 pub async fn failures(
     State(state): State<AppState>,
+    user: CurrentUser,
     UrlPath(id): UrlPath<String>,
 ) -> Result<Response, ApiError> {
-    let job = load(&state, &id).await?;
-    if job.state != "done" {
+    let job = load(&state, &user, &id).await?;
+    if job.state != JobState::Done {
         return Err(conflict(format!(
             "job {id} is {}: no failures file yet",
             job.state
         )));
     }
-    let path = failures_file(Path::new(&job.input_path), &id);
-    let bytes = match std::fs::read(&path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ApiError::not_found(format!(
-                "job {id} has no failures file (it ran before the server kept one, or the file was removed); submit the file again"
-            )))
-        }
-        Err(e) => return Err(internal(&e)),
-    };
-    Ok(csv_download(bytes, &format!("geocode-{id}.failures.csv")))
+    Ok(download(
+        state.store().clone(),
+        id.clone(),
+        JobPart::Failures,
+        &format!("geocode-{id}.failures.csv"),
+    ))
 }
 
-fn csv_download(bytes: Vec<u8>, filename: &str) -> Response {
+/// A file of a done job, streamed from the store one chunk at a time (a
+/// download holds one chunk in memory, whatever the file's size). When
+/// the job is deleted under the download (its retention ended) the body
+/// ends with an error, so the client sees the file is not whole.
+fn download(store: Store, id: String, part: JobPart, filename: &str) -> Response {
+    let chunks = futures_util::stream::try_unfold(
+        (store, id, -1_i64),
+        move |(store, id, after)| async move {
+            let failed = |e: wangge_store::StoreError| std::io::Error::other(e.to_string());
+            if let Some((seq, bytes)) = store
+                .next_job_chunk(&id, part, after)
+                .await
+                .map_err(failed)?
+            {
+                return Ok(Some((Bytes::from(bytes), (store, id, seq))));
+            }
+            if store.job(&id).await.map_err(failed)?.is_none() {
+                return Err(std::io::Error::other(format!(
+                    "job {id} was deleted during the download"
+                )));
+            }
+            Ok(None)
+        },
+    );
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
@@ -462,7 +834,7 @@ fn csv_download(bytes: Vec<u8>, filename: &str) -> Response {
                 format!("attachment; filename=\"{filename}\""),
             ),
         ],
-        bytes,
+        Body::from_stream(chunks),
     )
         .into_response()
 }

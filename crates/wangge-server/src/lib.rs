@@ -28,6 +28,7 @@ use wangge_spatial::index::CellIndex;
 use wangge_store::Store;
 
 pub use api_error::ApiError;
+pub use geocode_jobs::JobConfig;
 
 /// What every handler shares: the store (the truth), auth state, and the
 /// in-memory grid snapshot.
@@ -46,8 +47,8 @@ struct Inner {
     tiles: tiles::TileCache,
     /// The geocoder with the standard address base, loaded on first use.
     geocoder: geocode::GeocoderCache,
-    /// Bulk geocoding jobs running in this process.
-    jobs: geocode_jobs::JobRegistry,
+    /// This instance's job worker and settings (the jobs are in the store).
+    jobs: geocode_jobs::JobRunner,
     /// Coverage analyses per grid revision.
     coverage: coverage::CoverageCache,
     /// H3 heat maps per data state, resolution and kind.
@@ -76,7 +77,7 @@ impl AppState {
                 index: RwLock::new(None),
                 tiles: tiles::TileCache::default(),
                 geocoder: geocode::GeocoderCache::default(),
-                jobs: geocode_jobs::JobRegistry::default(),
+                jobs: geocode_jobs::JobRunner::default(),
                 coverage: coverage::CoverageCache::default(),
                 h3: h3::HexCache::default(),
                 client: RwLock::default(),
@@ -109,7 +110,7 @@ impl AppState {
         &self.inner.thresholds
     }
 
-    pub(crate) fn jobs(&self) -> &geocode_jobs::JobRegistry {
+    pub(crate) fn jobs(&self) -> &geocode_jobs::JobRunner {
         &self.inner.jobs
     }
 

@@ -339,9 +339,9 @@ pub const ROUTES: &[RouteDoc] = &[
         route(
             "post",
             "/api/v1/geocode/jobs",
-            Access::Signed,
+            Access::Act(Action::BulkGeocode),
             "geocode",
-            "Bulk geocoding (clerk, ops, admin): the body is a CSV (UTF-8, BOM or GBK) with an address column; 202 with the job id. Bad uploads (empty, binary, no address column) are 400 naming the columns found.",
+            "Bulk geocoding (clerk, ops, admin): the body is a CSV (UTF-8, BOM or GBK) with an address column; 202 with the job id. The job is stored and run by any instance; its creator, operations and admins follow it. Bad uploads (empty, binary, no address column) are 400 naming the columns found.",
         ),
         &[
             ("column", "the address column (default address, 地址, 装机地址, 安装地址, 详细地址)"),
@@ -351,22 +351,22 @@ pub const ROUTES: &[RouteDoc] = &[
     route(
         "get",
         "/api/v1/geocode/jobs/{id}",
-        Access::Signed,
+        Access::Act(Action::BulkGeocode),
         "geocode",
-        "A job: state (running, done, failed, cancelled, interrupted), percent_done, rows, counts per status, failure_rows; result_url and failures_url when done.",
+        "A job (its creator, ops, admin; 404 for anyone else's): state (queued, running, done, failed, cancelled, interrupted), percent_done, rows, counts per status, failure_rows, error (why it failed or was interrupted), created_at_ms, finished_at_ms, expires_at_ms (deleted then); result_url and failures_url when done.",
     ),
     route(
         "post",
         "/api/v1/geocode/jobs/{id}/cancel",
-        Access::Signed,
+        Access::Act(Action::BulkGeocode),
         "geocode",
-        "Cancel a running job (409 otherwise); a cancelled job leaves no result.",
+        "Cancel a queued or running job through any instance (409 otherwise); a cancelled job leaves no result.",
     ),
     answers(
         route(
             "get",
             "/api/v1/geocode/jobs/{id}/result",
-            Access::Signed,
+            Access::Act(Action::BulkGeocode),
             "geocode",
             "The result CSV of a done job: the input columns plus lon,lat,precision,confidence, the five codes, status, reason (409 before).",
         ),
@@ -383,7 +383,7 @@ pub const ROUTES: &[RouteDoc] = &[
         route(
             "get",
             "/api/v1/geocode/jobs/{id}/failures",
-            Access::Signed,
+            Access::Act(Action::BulkGeocode),
             "geocode",
             "The failures CSV of a done job, to fix and submit again: the rows whose status is failed or ambiguous, as read plus status, reason (as `wangge geocode` writes it; 409 before).",
         ),

@@ -4,7 +4,7 @@ use anyhow::Context;
 use wangge_demo::DemoConfig;
 use wangge_server::auth::{AuthConfig, SystemClock, TrustedProxies};
 use wangge_server::config::{Basemap, ClientConfig};
-use wangge_server::{router, AppState};
+use wangge_server::{router, AppState, JobConfig};
 use wangge_store::Store;
 
 use crate::args::ServeArgs;
@@ -37,11 +37,17 @@ pub async fn run(store: &Store, db_url: &str, args: ServeArgs) -> anyhow::Result
         ..AuthConfig::default()
     };
     let state = AppState::with_auth(store.clone(), auth, Arc::new(SystemClock))
-        .with_client_config(ClientConfig { basemap });
+        .with_client_config(ClientConfig { basemap })
+        .with_job_config(JobConfig {
+            retention_ms: i64::from(args.job_retention_hours) * 3_600_000,
+            ..JobConfig::default()
+        });
     state
         .reload_index()
         .await
         .context("loading the grid into memory")?;
+    // Runs the jobs submitted here and takes over those of a dead instance.
+    state.start_job_worker();
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;

@@ -11,6 +11,7 @@
 //! | release | - | - | own claims³ | in scope | yes |
 //! | approve, reject, transfer, lock, unlock | - | - | - | in scope | yes |
 //! | edit claim rules, manage users | - | - | - | - | yes |
+//! | bulk geocoding jobs (submit, follow, cancel, download) | - | ops: all jobs; clerk: their own⁶; viewer: - | - | - | all jobs |
 //!
 //! 1. Unless the server is configured private (`public_map = false`): the
 //!    map page shows the grid before anyone logs in.
@@ -23,6 +24,9 @@
 //!    (pending or active claim), checked against the store per request.
 //! 5. A manager is in a supervisor's scope when one of the manager's scope
 //!    grids is (below) one of the supervisor's.
+//! 6. A job belongs to the user who submitted it; the job handlers answer
+//!    someone else's job like an unknown one (404). The jobs hold customer
+//!    addresses, so viewers and the scoped roles get none.
 //!
 //! Why the map reads are public by default: they are the grid's geometry,
 //! names and counts (no customer, no person), and the map page must draw
@@ -63,10 +67,12 @@ pub enum Action {
     EditGrid,
     /// Apply the coverage report's fix proposals.
     FixCoverage,
+    /// Submit, follow, cancel and download bulk geocoding jobs.
+    BulkGeocode,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::ViewMap,
         Action::ReadData,
         Action::ReadCellData,
@@ -83,6 +89,7 @@ impl Action {
         Action::ManageUsers,
         Action::EditGrid,
         Action::FixCoverage,
+        Action::BulkGeocode,
     ];
 
     /// Actions on one grid or cell (decided with its chain of codes).
@@ -206,6 +213,12 @@ impl Policy {
             (Action::FixCoverage, _) => {
                 Decision::Deny("only operations staff and administrators apply coverage fixes")
             }
+            // Jobs are their creator's; operations and admins see all.
+            (Action::BulkGeocode, Role::Admin | Role::Ops) => Decision::Allow,
+            (Action::BulkGeocode, Role::Clerk) => Decision::AllowOwn,
+            (Action::BulkGeocode, _) => {
+                Decision::Deny("bulk geocoding is for clerks, operations and admins")
+            }
             (_, Role::Admin) => Decision::Allow,
             (_, Role::Supervisor) if in_scope => Decision::Allow,
             (_, Role::Supervisor) => Decision::Deny("the cell is outside your scope"),
@@ -241,21 +254,21 @@ mod tests {
         ];
         // Columns: ViewMap, ReadData, ReadCellData, ReadUnplaced,
         // ReadPortfolio, Claim, Release, Approve, Reject, Transfer, Lock,
-        // Unlock, EditRules, ManageUsers, EditGrid, FixCoverage.
-        let expected_in: [[Decision; 16]; 7] = [
-            [A, D, D, D, D, D, D, D, D, D, D, D, D, D, D, D],
-            [A, A, A, A, A, D, D, D, D, D, D, D, D, D, D, D],
-            [A, A, A, A, A, D, D, D, D, D, D, D, D, D, D, D],
-            [A, A, A, A, A, D, D, D, D, D, D, D, D, D, D, A],
-            [A, A, A, D, O, A, O, D, D, D, D, D, D, D, D, D],
-            [A, A, A, D, A, D, A, A, A, A, A, A, D, D, D, D],
-            [A, A, A, A, A, D, A, A, A, A, A, A, A, A, A, A],
+        // Unlock, EditRules, ManageUsers, EditGrid, FixCoverage, BulkGeocode.
+        let expected_in: [[Decision; 17]; 7] = [
+            [A, D, D, D, D, D, D, D, D, D, D, D, D, D, D, D, D],
+            [A, A, A, A, A, D, D, D, D, D, D, D, D, D, D, D, D],
+            [A, A, A, A, A, D, D, D, D, D, D, D, D, D, D, D, O],
+            [A, A, A, A, A, D, D, D, D, D, D, D, D, D, D, A, A],
+            [A, A, A, D, O, A, O, D, D, D, D, D, D, D, D, D, D],
+            [A, A, A, D, A, D, A, A, A, A, A, A, D, D, D, D, D],
+            [A, A, A, A, A, D, A, A, A, A, A, A, A, A, A, A, A],
         ];
         // Outside the scope the supervisor loses the scoped actions and
         // the manager reads only their own cells and portfolio.
         let mut expected_out = expected_in;
-        expected_out[4] = [A, A, O, D, O, A, O, D, D, D, D, D, D, D, D, D];
-        expected_out[5] = [A, A, D, D, D, D, D, D, D, D, D, D, D, D, D, D];
+        expected_out[4] = [A, A, O, D, O, A, O, D, D, D, D, D, D, D, D, D, D];
+        expected_out[5] = [A, A, D, D, D, D, D, D, D, D, D, D, D, D, D, D, D];
         let policy = Policy::default();
         for (row, (role, scope)) in scopes.iter().enumerate() {
             let user = role.map(|r| CurrentUser::for_policy(r, scope));
