@@ -63,6 +63,9 @@ pub struct Store {
     /// The URL of a `SQLite` file (not of a memory database), for the
     /// connections of bulk writes opened outside the pool.
     sqlite_file_url: Option<String>,
+    /// Rows per multi-row statement at most, below the writers' own caps;
+    /// only tests lower it ([`Store::with_max_rows_per_statement`]).
+    pub(crate) max_rows_per_statement: usize,
 }
 
 impl fmt::Debug for Store {
@@ -112,6 +115,7 @@ impl Store {
             pool,
             backend,
             sqlite_file_url,
+            max_rows_per_statement: usize::MAX,
         };
         store.seed_cell_types().await?;
         tracing::debug!(backend = %backend, url = %redact(url), "store ready");
@@ -120,6 +124,16 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The same store writing at most `rows` rows per multi-row statement
+    /// (at least 1), so that tests cross chunk boundaries with small batches.
+    /// Production code keeps the writers' own sizes.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn with_max_rows_per_statement(mut self, rows: usize) -> Store {
+        self.max_rows_per_statement = rows.max(1);
+        self
     }
 
     /// The connection pool, for tests that must bypass the store's own checks
