@@ -1,5 +1,5 @@
 //! Opening a store: picking the backend from the URL, pool settings per
-//! backend, migrations and the default cell-type table.
+//! backend, migrations, the default cell-type table and claim rules.
 
 use std::fmt;
 use std::time::Duration;
@@ -118,6 +118,7 @@ impl Store {
             max_rows_per_statement: usize::MAX,
         };
         store.seed_cell_types().await?;
+        store.seed_claim_type_rules().await?;
         tracing::debug!(backend = %backend, url = %redact(url), "store ready");
         Ok(store)
     }
