@@ -295,7 +295,14 @@ async fn replace_in_bulk(
     check_grid_ids(&mut tx, kind, placements).await?;
     let indexes = drop_secondary_indexes(&mut tx).await?;
     truncate_kind(&mut tx, kind).await?;
-    write_placements(&mut tx, (Backend::Sqlite, MAX_CHUNK_ROWS), kind, placements, false).await?;
+    write_placements(
+        &mut tx,
+        (Backend::Sqlite, MAX_CHUNK_ROWS),
+        kind,
+        placements,
+        false,
+    )
+    .await?;
     for sql in &indexes {
         sqlx::query(sql).execute(&mut *tx).await?;
     }
