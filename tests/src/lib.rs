@@ -6,6 +6,8 @@
 //! through the URL in `WANGGE_TEST_PG_URL` and dropped afterwards, so tests run
 //! in parallel. When the variable is set and the server cannot be reached the
 //! helpers panic: a configured `PostgreSQL` run must never silently skip.
+//! With `WANGGE_REQUIRE_PG=1` (set by `.ci/run`) a missing `WANGGE_TEST_PG_URL`
+//! panics too, so no `PostgreSQL` half of any suite can be skipped there.
 
 use std::fmt;
 use std::io::Write;
@@ -20,11 +22,37 @@ use wangge_store::{NewGrid, Store};
 /// Environment variable naming the `PostgreSQL` server the tests may use.
 pub const PG_URL_VAR: &str = "WANGGE_TEST_PG_URL";
 
+/// Environment variable that, set to `1`, makes a run without
+/// [`PG_URL_VAR`] fail instead of skipping the `PostgreSQL` halves.
+pub const REQUIRE_PG_VAR: &str = "WANGGE_REQUIRE_PG";
+
 /// The `PostgreSQL` admin URL of this run, if configured (non-empty).
+/// Panics when none is configured but [`REQUIRE_PG_VAR`] is `1`.
 pub fn postgres_url() -> Option<String> {
-    std::env::var(PG_URL_VAR)
+    let url = std::env::var(PG_URL_VAR)
         .ok()
-        .filter(|u| !u.trim().is_empty())
+        .filter(|u| !u.trim().is_empty());
+    assert!(
+        url.is_some() || !postgres_required(),
+        "{REQUIRE_PG_VAR}=1 but {PG_URL_VAR} is not set: the PostgreSQL half cannot run"
+    );
+    url
+}
+
+/// True when [`REQUIRE_PG_VAR`] is `1`: skipping `PostgreSQL` is a failure.
+pub fn postgres_required() -> bool {
+    std::env::var(REQUIRE_PG_VAR).is_ok_and(|v| v.trim() == "1")
+}
+
+/// The `PostgreSQL` URL for the `PostgreSQL` half of `suite`, or `None` after
+/// logging `{suite}: SKIPPED ...` when none is configured. Panics instead of
+/// skipping when [`REQUIRE_PG_VAR`] is `1` (see [`postgres_url`]).
+pub fn postgres_or_skip(suite: &str) -> Option<String> {
+    let url = postgres_url();
+    if url.is_none() {
+        log_line(&format!("{suite}: SKIPPED ({PG_URL_VAR} is not set)"));
+    }
+    url
 }
 
 /// Writes a line to stderr that `cargo test` does not capture, so that CI

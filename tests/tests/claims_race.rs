@@ -16,7 +16,7 @@ use serde_json::json;
 use sqlx::Row;
 use tokio::sync::Barrier;
 use wangge_model::{ManagerKind, Role};
-use wangge_tests::{log_line, postgres_url, BackendKind, PG_URL_VAR};
+use wangge_tests::{log_line, postgres_or_skip, BackendKind};
 
 const RACERS: usize = 50;
 
@@ -224,8 +224,7 @@ async fn race_sqlite_file() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn race_postgres() {
-    if postgres_url().is_none() {
-        log_line(&format!("postgres race: SKIPPED ({PG_URL_VAR} is not set)"));
+    if postgres_or_skip("postgres race").is_none() {
         return;
     }
     fifty_claims_of_one_cell(BackendKind::Postgres).await;

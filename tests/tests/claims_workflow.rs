@@ -704,8 +704,7 @@ async fn workflow_sqlite() {
 /// The same on `PostgreSQL` when `WANGGE_TEST_PG_URL` is set.
 #[tokio::test]
 async fn workflow_postgres() {
-    if wangge_tests::postgres_url().is_none() {
-        wangge_tests::log_line("postgres workflow: SKIPPED (WANGGE_TEST_PG_URL is not set)");
+    if wangge_tests::postgres_or_skip("postgres workflow").is_none() {
         return;
     }
     single_steps_and_their_history(BackendKind::Postgres).await;

@@ -17,8 +17,7 @@ use wangge_model::{
 };
 use wangge_store::{Backend, GridFilter, NewGrid, NewOutlet, NewUser, Stats, Store, StoreError};
 use wangge_tests::{
-    box_grid, fresh_store, log_line, postgres_url, sample_tree, test_territory, BackendKind,
-    PG_URL_VAR,
+    box_grid, fresh_store, log_line, postgres_or_skip, sample_tree, test_territory, BackendKind,
 };
 
 /// What a check gets: a store on a fresh database and how it was opened.
@@ -58,6 +57,7 @@ checks![
     concurrent_writers_both_land,
     // ---- claims (issue 6): see the block at the end of the file.
     claim_rules_default_from_domain_and_editable,
+    claim_rule_defaults_are_seeded_from_the_csv_where_missing,
     the_database_allows_one_open_claim_per_cell,
     claim_workflow_records_every_step,
     a_batch_is_all_or_nothing,
@@ -80,10 +80,7 @@ async fn conformance_sqlite_file() {
 
 #[tokio::test]
 async fn conformance_postgres() {
-    let Some(url) = postgres_url() else {
-        log_line(&format!(
-            "postgres conformance: SKIPPED ({PG_URL_VAR} is not set)"
-        ));
+    let Some(url) = postgres_or_skip("postgres conformance") else {
         return;
     };
     let ran = run_all(BackendKind::Postgres).await;
@@ -1162,6 +1159,47 @@ async fn step(
         .unwrap()
         .map(|mut states| states.remove(0))
         .map_err(|mut refusals| refusals.remove(0))
+}
+
+/// The default claim rules come from `cell_types.csv` (not from the
+/// migrations): a type without a rule gets the CSV's at the next connect,
+/// while a rule an administrator changed is kept.
+async fn claim_rule_defaults_are_seeded_from_the_csv_where_missing(ctx: Ctx) {
+    let defaults = wangge_model::default_claim_rules();
+    let rules = ctx.store.claim_rules().await.unwrap();
+    let as_seeded: Vec<_> = defaults
+        .iter()
+        .map(|d| (d.cell_type, d.claimed_by.clone(), d.needs_approval))
+        .collect();
+    let stored: Vec<_> = rules
+        .types
+        .iter()
+        .map(|t| (t.cell_type, t.kinds.clone(), t.needs_approval))
+        .collect();
+    assert_eq!(stored, as_seeded, "a fresh database holds the CSV's rules");
+    if ctx.kind == BackendKind::SqliteMemory {
+        return; // connecting again would open another, empty database
+    }
+    // An administrator lets hotels be claimed at once; type 15 loses its rule
+    // (as a type added to the CSV after the database was made would have none).
+    sqlx::query("UPDATE claim_type_rules SET needs_approval = $1 WHERE cell_type = '05'")
+        .bind(false)
+        .execute(ctx.store.raw_pool())
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM claim_type_rules WHERE cell_type = '15'")
+        .execute(ctx.store.raw_pool())
+        .await
+        .unwrap();
+    let again = Store::connect(&ctx.url).await.unwrap();
+    let rules = again.claim_rules().await.unwrap();
+    assert_eq!(rules.types.len(), defaults.len());
+    let hotel = rules.type_rule(type_code("05")).unwrap();
+    assert!(!hotel.needs_approval, "the administrator's rule is kept");
+    let compound = rules.type_rule(type_code("15")).unwrap();
+    assert_eq!(compound.kinds, [ManagerKind::Community]);
+    assert!(!compound.needs_approval, "the missing rule is seeded");
+    again.close().await;
 }
 
 async fn claim_rules_default_from_domain_and_editable(ctx: Ctx) {

@@ -13,6 +13,7 @@
 
 mod category;
 mod cell_type;
+mod claim_defaults;
 mod code;
 mod error;
 mod grid;
@@ -22,6 +23,7 @@ mod role;
 
 pub use category::Category;
 pub use cell_type::{CellType, CellTypeCatalog};
+pub use claim_defaults::{claim_rules_from_csv, default_claim_rules, DefaultClaimRule};
 pub use code::{CellTypeCode, GridCode};
 pub use error::ModelError;
 pub use grid::{GridSummary, Territory};

@@ -1,5 +1,5 @@
 //! Opening a store: picking the backend from the URL, pool settings per
-//! backend, migrations and the default cell-type table.
+//! backend, migrations, the default cell-type table and claim rules.
 
 use std::fmt;
 use std::time::Duration;
@@ -63,6 +63,9 @@ pub struct Store {
     /// The URL of a `SQLite` file (not of a memory database), for the
     /// connections of bulk writes opened outside the pool.
     sqlite_file_url: Option<String>,
+    /// Rows per multi-row statement at most, below the writers' own caps;
+    /// only tests lower it ([`Store::with_max_rows_per_statement`]).
+    pub(crate) max_rows_per_statement: usize,
 }
 
 impl fmt::Debug for Store {
@@ -112,14 +115,26 @@ impl Store {
             pool,
             backend,
             sqlite_file_url,
+            max_rows_per_statement: usize::MAX,
         };
         store.seed_cell_types().await?;
+        store.seed_claim_type_rules().await?;
         tracing::debug!(backend = %backend, url = %redact(url), "store ready");
         Ok(store)
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The same store writing at most `rows` rows per multi-row statement
+    /// (at least 1), so that tests cross chunk boundaries with small batches.
+    /// Production code keeps the writers' own sizes.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn with_max_rows_per_statement(mut self, rows: usize) -> Store {
+        self.max_rows_per_statement = rows.max(1);
+        self
     }
 
     /// The connection pool, for tests that must bypass the store's own checks

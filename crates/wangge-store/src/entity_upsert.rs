@@ -13,6 +13,7 @@ use wangge_model::{CustomerClass, Territory};
 
 use crate::bulk::{chunk_rows, placeholders, values_rows, AnyQuery};
 use crate::coords::to_stored;
+use crate::float_param::OptF64;
 use crate::row::{is_unique_violation, now_ms, positive_zero};
 use crate::territory::territory_id;
 use crate::{
@@ -317,6 +318,7 @@ impl Store {
             spec,
             territory_id,
             now: now_ms(),
+            max_chunk_rows: MAX_CHUNK_ROWS.min(self.max_rows_per_statement),
         })
     }
 }
@@ -327,6 +329,8 @@ struct Writer {
     spec: &'static TableSpec,
     territory_id: i64,
     now: i64,
+    /// Rows per statement at most ([`MAX_CHUNK_ROWS`] unless a test lowers it).
+    max_chunk_rows: usize,
 }
 
 impl Writer {
@@ -371,7 +375,7 @@ impl Writer {
     where
         T: Sync,
     {
-        let chunk = chunk_rows(self.backend, self.spec.columns.len(), MAX_CHUNK_ROWS);
+        let chunk = chunk_rows(self.backend, self.spec.columns.len(), self.max_chunk_rows);
         let full_sql = self.sql(chunk, returning);
         let mut written = Vec::new();
         for rows in rows.chunks(chunk) {
@@ -541,7 +545,10 @@ fn class_str(class: CustomerClass) -> &'static str {
 /// Binds lon, lat, raw_coordinates.
 fn bind_coords(query: AnyQuery<'_>, lon: Option<f64>, lat: Option<f64>) -> AnyQuery<'_> {
     let stored = to_stored(lon, lat);
-    query.bind(stored.lon).bind(stored.lat).bind(stored.raw)
+    query
+        .bind(OptF64(stored.lon))
+        .bind(OptF64(stored.lat))
+        .bind(stored.raw)
 }
 
 fn bind_customer<'q>(query: AnyQuery<'q>, r: &'q NewCustomer) -> AnyQuery<'q> {
@@ -552,7 +559,7 @@ fn bind_customer<'q>(query: AnyQuery<'q>, r: &'q NewCustomer) -> AnyQuery<'q> {
         .bind(r.product_type.as_deref())
         .bind(r.address.as_deref());
     bind_coords(query, r.lon, r.lat)
-        .bind(r.monthly_spend_yuan.map(positive_zero))
+        .bind(OptF64(r.monthly_spend_yuan.map(positive_zero)))
         .bind(r.staff_count)
         .bind(r.class.map(class_str))
         .bind(r.other_operator)
@@ -603,7 +610,7 @@ fn bind_opportunity<'q>(query: AnyQuery<'q>, row: &'q OpportunityRow<'_>) -> Any
         .bind(row.building_id)
         .bind(row.customer_id)
         .bind(r.stage.as_deref())
-        .bind(r.value_yuan.map(positive_zero));
+        .bind(OptF64(r.value_yuan.map(positive_zero)));
     bind_coords(query, r.lon, r.lat)
 }
 
@@ -857,6 +864,7 @@ mod tests {
             spec: &BUILDINGS,
             territory_id: 3,
             now: 99,
+            max_chunk_rows: MAX_CHUNK_ROWS,
         };
         let sql = writer.sql(2, true);
         assert!(

@@ -34,6 +34,7 @@ mod entity_query;
 mod entity_upsert;
 mod error;
 mod fingerprint;
+mod float_param;
 mod grid_edit;
 mod grid_import;
 mod grid_query;

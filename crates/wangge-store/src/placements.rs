@@ -7,6 +7,7 @@ use sqlx::{AnyConnection, Connection, Row};
 use wangge_model::PlacementStatus;
 
 use crate::bulk::{chunk_rows, literal, values_rows, AnyQuery};
+use crate::float_param::OptF64;
 use crate::row::positive_zero;
 use crate::{Backend, EntityKind, Placement, Store, StoreError};
 
@@ -62,7 +63,7 @@ impl Store {
         ))
         .execute(&mut *tx)
         .await?;
-        write_placements(&mut tx, self.backend(), kind, placements, false).await?;
+        write_placements(&mut tx, self.chunk_limits(), kind, placements, false).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -88,9 +89,19 @@ impl Store {
     ) -> Result<(), StoreError> {
         check_placements(kind, placements)?;
         let mut tx = self.begin_write().await?;
-        write_placements(&mut tx, self.backend(), kind, placements, true).await?;
+        write_placements(&mut tx, self.chunk_limits(), kind, placements, true).await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// The backend and the rows per placement INSERT at most.
+    fn chunk_limits(&self) -> (Backend, usize) {
+        (
+            self.backend(),
+            MAX_CHUNK_ROWS.min(self.max_rows_per_statement),
+        )
     }
 }
 
@@ -215,7 +226,7 @@ impl Shape {
                 .bind(p.l2_id)
                 .bind(p.l1_id)
                 .bind(p.suggestion_cell_id)
-                .bind(p.suggestion_distance_m.map(positive_zero))
+                .bind(OptF64(p.suggestion_distance_m.map(positive_zero)))
                 .bind(p.reason.as_deref()),
         }
     }
@@ -225,7 +236,7 @@ impl Shape {
 /// existing placement of the same entity is overwritten.
 async fn write_placements(
     conn: &mut AnyConnection,
-    backend: Backend,
+    (backend, max_chunk_rows): (Backend, usize),
     kind: EntityKind,
     placements: &[Placement],
     upsert: bool,
@@ -239,7 +250,7 @@ async fn write_placements(
         }
     }
     for (shape, rows) in &groups {
-        let chunk = chunk_rows(backend, shape.params_per_row(), MAX_CHUNK_ROWS);
+        let chunk = chunk_rows(backend, shape.params_per_row(), max_chunk_rows);
         let full_sql = shape.sql(backend, kind, chunk, upsert);
         for rows in rows.chunks(chunk) {
             let tail_sql;
@@ -284,7 +295,14 @@ async fn replace_in_bulk(
     check_grid_ids(&mut tx, kind, placements).await?;
     let indexes = drop_secondary_indexes(&mut tx).await?;
     truncate_kind(&mut tx, kind).await?;
-    write_placements(&mut tx, Backend::Sqlite, kind, placements, false).await?;
+    write_placements(
+        &mut tx,
+        (Backend::Sqlite, MAX_CHUNK_ROWS),
+        kind,
+        placements,
+        false,
+    )
+    .await?;
     for sql in &indexes {
         sqlx::query(sql).execute(&mut *tx).await?;
     }

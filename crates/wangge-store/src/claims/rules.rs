@@ -91,6 +91,46 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Stores the default claim rule of every cell type of `cell_types.csv`
+    /// that has no rule yet ([`wangge_model::default_claim_rules`]), so a
+    /// fresh database gets the shipped defaults and an operator's rules are
+    /// kept. Writes nothing when every type has a rule (a write would raise
+    /// the rules' revision at every start).
+    pub(crate) async fn seed_claim_type_rules(&self) -> Result<(), StoreError> {
+        let rows = sqlx::query("SELECT cell_type FROM claim_type_rules")
+            .fetch_all(&self.pool)
+            .await?;
+        let stored = rows
+            .iter()
+            .map(|row| row.try_get::<String, _>("cell_type"))
+            .collect::<Result<HashSet<String>, _>>()?;
+        let missing: Vec<_> = wangge_model::default_claim_rules()
+            .into_iter()
+            .filter(|rule| !stored.contains(&rule.cell_type.as_str()))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        for rule in &missing {
+            // DO NOTHING: another process seeding at the same moment is fine.
+            sqlx::query(
+                "INSERT INTO claim_type_rules (cell_type, zhengqi, community, needs_approval) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (cell_type) DO NOTHING",
+            )
+            .bind(rule.cell_type.as_str())
+            .bind(rule.claimed_by.contains(&ManagerKind::Zhengqi))
+            .bind(rule.claimed_by.contains(&ManagerKind::Community))
+            .bind(rule.needs_approval)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
 pub(super) async fn load_rules(conn: &mut AnyConnection) -> Result<ClaimRules, StoreError> {
     let rows = sqlx::query(
         "SELECT cell_type, zhengqi, community, needs_approval FROM claim_type_rules ORDER BY cell_type",
