@@ -108,7 +108,7 @@ async fn app(kind: BackendKind) -> App {
     )
     .await;
     let state = AppState::new(store);
-    state.reload_index().await.unwrap();
+    state.refresh().await.unwrap();
     let router = router(state);
     let ops = claims_support::login(&router, "ops").await;
     let manager = claims_support::login(&router, "gm").await;

@@ -63,6 +63,9 @@ pub struct Store {
     /// The URL of a `SQLite` file (not of a memory database), for the
     /// connections of bulk writes opened outside the pool.
     sqlite_file_url: Option<String>,
+    /// The URL of a `PostgreSQL` database, for the listener of the
+    /// revisions ([`Store::watch_revisions`]).
+    postgres_url: Option<String>,
 }
 
 impl fmt::Debug for Store {
@@ -112,6 +115,7 @@ impl Store {
             pool,
             backend,
             sqlite_file_url,
+            postgres_url: (backend == Backend::Postgres).then(|| url.to_owned()),
         };
         store.seed_cell_types().await?;
         tracing::debug!(backend = %backend, url = %redact(url), "store ready");
@@ -120,6 +124,10 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    pub(crate) fn postgres_url(&self) -> Option<&str> {
+        self.postgres_url.as_deref()
     }
 
     /// The connection pool, for tests that must bypass the store's own checks

@@ -23,8 +23,9 @@ pub async fn run(store: &Store, db_url: &str, args: ServeArgs) -> anyhow::Result
     }
     let state = AppState::new(store.clone()).with_client_config(ClientConfig { basemap });
     state
-        .reload_index()
+        .refresh()
         .await
+        .map_err(anyhow::Error::msg)
         .context("loading the grid into memory")?;
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await

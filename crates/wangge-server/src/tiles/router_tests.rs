@@ -59,7 +59,7 @@ async fn app_and_store() -> (axum::Router, Store) {
     ];
     store.import_grids(&t, &grids).await.unwrap();
     let state = AppState::new(store.clone());
-    state.reload_index().await.unwrap();
+    state.refresh().await.unwrap();
     (router(state), store)
 }
 
@@ -343,7 +343,7 @@ async fn coverage_tiles_have_the_access_of_the_coverage_report() {
         ..crate::auth::AuthConfig::default()
     };
     let state = AppState::with_auth(store, config, std::sync::Arc::new(crate::auth::SystemClock));
-    state.reload_index().await.unwrap();
+    state.refresh().await.unwrap();
     let private = router(state);
     let (tile, _, _) = fetch(&private, &uri, None).await;
     let (report, _, _) = fetch(&private, "/api/v1/coverage?kind=gaps", None).await;
@@ -369,7 +369,7 @@ async fn the_demo_new_estate_is_in_the_coverage_tiles() {
         .await
         .unwrap();
     let state = AppState::new(store);
-    state.reload_index().await.unwrap();
+    state.refresh().await.unwrap();
     let app = router(state);
 
     let (_, _, json) = fetch(&app, "/api/v1/coverage?kind=gaps", None).await;
