@@ -111,7 +111,7 @@ async fn get(router: &Router, uri: &str, token: Option<&str>) -> Answer {
 async fn located(router: &Router, lon: f64, lat: f64) -> Value {
     let a = get(router, &format!("/api/v1/locate?lon={lon}&lat={lat}"), None).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-    a.body["cell"]["code"].clone()
+    a.body["cell_code"].clone()
 }
 
 /// The tile (z, x, y) holding a point (web mercator).
