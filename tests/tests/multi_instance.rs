@@ -124,7 +124,12 @@ fn tile_of(z: u8, lon: f64, lat: f64) -> (u8, u32, u32) {
     (z, x, y)
 }
 
-async fn etag(router: &Router, layer: &str, (z, x, y): (u8, u32, u32), token: Option<&str>) -> String {
+async fn etag(
+    router: &Router,
+    layer: &str,
+    (z, x, y): (u8, u32, u32),
+    token: Option<&str>,
+) -> String {
     let a = get(router, &format!("/tiles/{layer}/{z}/{x}/{y}.mvt"), token).await;
     assert_eq!(a.status, StatusCode::OK, "{layer} tile: {}", a.text);
     a.headers["etag"].to_str().unwrap().to_owned()
@@ -159,18 +164,30 @@ async fn a_split_on_a_is_seen_by_b(kind: BackendKind) {
 
     let (_, locate_ms) = seen("B locates the new cell", written, || async {
         let code = located(&p.b, 0.1, 1.0).await;
-        if code == "T-W-S-1-2" { Ok(()) } else { Err(code.to_string()) }
+        if code == "T-W-S-1-2" {
+            Ok(())
+        } else {
+            Err(code.to_string())
+        }
     })
     .await;
     let (_, tile_ms) = seen("B's cell tile changes", written, || async {
         let now = etag(&p.b, "cells", tile, None).await;
-        if now == before { Err(now) } else { Ok(()) }
+        if now == before {
+            Err(now)
+        } else {
+            Ok(())
+        }
     })
     .await;
     let (_, coverage_ms) = seen("B's coverage analyses the new grid", written, || async {
         let c = get(&p.b, "/api/v1/coverage?kind=gaps", Some(&admin_b)).await;
         let revision = c.body["summary"]["revision"].as_i64().unwrap_or_default();
-        if revision > revision_before { Ok(()) } else { Err(c.text) }
+        if revision > revision_before {
+            Ok(())
+        } else {
+            Err(c.text)
+        }
     })
     .await;
     // An untouched tile far away kept its ETag (and the cut rebuilt A's
@@ -207,7 +224,10 @@ async fn a_cli_import_is_seen_by_both(kind: BackendKind) {
     let admin_a = login(&p.a, "admin").await;
     let admin_b = login(&p.b, "admin").await;
     let tile = tile_of(9, 3.0, 3.0);
-    let before = [etag(&p.a, "cells", tile, None).await, etag(&p.b, "cells", tile, None).await];
+    let before = [
+        etag(&p.a, "cells", tile, None).await,
+        etag(&p.b, "cells", tile, None).await,
+    ];
     let overlaps = |router: Router, token: String| async move {
         let c = get(&router, "/api/v1/coverage?kind=overlaps", Some(&token)).await;
         assert_eq!(c.status, StatusCode::OK, "{}", c.text);
@@ -230,23 +250,38 @@ async fn a_cli_import_is_seen_by_both(kind: BackendKind) {
         r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"T-E-N-3","name":"新小区","parent":"T-E-N","type":"15"},"geometry":{"type":"Polygon","coordinates":[[[2.5,2.5],[3.5,2.5],[3.5,3.5],[2.5,3.5],[2.5,2.5]]]}}]}"#,
     )
     .unwrap();
-    run_cli(&p.url, &["import", "grids", file.to_str().unwrap(), "--level", "4"]);
+    run_cli(
+        &p.url,
+        &["import", "grids", file.to_str().unwrap(), "--level", "4"],
+    );
     let written = Instant::now();
     for (name, router, token, before) in [
         ("A", &p.a, &admin_a, &before[0]),
         ("B", &p.b, &admin_b, &before[1]),
     ] {
-        let (_, overlap_ms) = seen(&format!("{name}'s coverage lists the overlap"), written, || {
-            let (router, token) = (router.clone(), token.clone());
-            async move {
-                let n = overlaps(router, token).await;
-                if n == 2 { Ok(()) } else { Err(format!("{n} overlaps with T-E-N-3")) }
-            }
-        })
+        let (_, overlap_ms) = seen(
+            &format!("{name}'s coverage lists the overlap"),
+            written,
+            || {
+                let (router, token) = (router.clone(), token.clone());
+                async move {
+                    let n = overlaps(router, token).await;
+                    if n == 2 {
+                        Ok(())
+                    } else {
+                        Err(format!("{n} overlaps with T-E-N-3"))
+                    }
+                }
+            },
+        )
         .await;
         let (_, tile_ms) = seen(&format!("{name}'s cell tile changes"), written, || async {
             let now = etag(router, "cells", tile, None).await;
-            if &now == before { Err(now) } else { Ok(()) }
+            if &now == before {
+                Err(now)
+            } else {
+                Ok(())
+            }
         })
         .await;
         log_line(&format!(
@@ -255,7 +290,11 @@ async fn a_cli_import_is_seen_by_both(kind: BackendKind) {
     }
     let (_, ms) = seen("B's coverage tile changes", written, || async {
         let now = etag(&p.b, "coverage", coverage_tile, Some(&admin_b)).await;
-        if now == coverage_before { Err(now) } else { Ok(()) }
+        if now == coverage_before {
+            Err(now)
+        } else {
+            Ok(())
+        }
     })
     .await;
     log_line(&format!("{kind}: CLI import: B's coverage tile in {ms:?}"));
@@ -296,22 +335,33 @@ async fn a_claim_and_a_rule_change_on_a_are_seen_by_b(kind: BackendKind) {
 
     let mut rules = get(&p.a, "/api/v1/claim-rules", Some(&admin_a)).await.body;
     rules["max_cells_per_manager"] = json!(1);
-    let put = call(&p.a, Method::PUT, "/api/v1/claim-rules", Some(&admin_a), Some(rules)).await;
+    let put = call(
+        &p.a,
+        Method::PUT,
+        "/api/v1/claim-rules",
+        Some(&admin_a),
+        Some(rules),
+    )
+    .await;
     assert_eq!(put.status, StatusCode::OK, "{}", put.text);
     let written = Instant::now();
-    let (_, rule_ms) = seen("B refuses a second cell under the new rule", written, || async {
-        let a = step(&p.b, Some(&west_b), "T-W-S-2", "claim", None).await;
-        match a.status {
-            StatusCode::CONFLICT if a.body["reason"] == "cell_limit" => Ok(()),
-            StatusCode::OK => {
-                // Claimed under the old rule: give it back and ask again.
-                let back = step(&p.b, Some(&west_b), "T-W-S-2", "release", None).await;
-                assert_eq!(back.status, StatusCode::OK, "{}", back.text);
-                Err(a.text)
+    let (_, rule_ms) = seen(
+        "B refuses a second cell under the new rule",
+        written,
+        || async {
+            let a = step(&p.b, Some(&west_b), "T-W-S-2", "claim", None).await;
+            match a.status {
+                StatusCode::CONFLICT if a.body["reason"] == "cell_limit" => Ok(()),
+                StatusCode::OK => {
+                    // Claimed under the old rule: give it back and ask again.
+                    let back = step(&p.b, Some(&west_b), "T-W-S-2", "release", None).await;
+                    assert_eq!(back.status, StatusCode::OK, "{}", back.text);
+                    Err(a.text)
+                }
+                _ => Err(a.text),
             }
-            _ => Err(a.text),
-        }
-    })
+        },
+    )
     .await;
     let shown = get(&p.b, "/api/v1/claim-rules", Some(&admin_b)).await;
     assert_eq!(shown.body["max_cells_per_manager"], 1, "{}", shown.text);
@@ -348,7 +398,14 @@ async fn a_new_standard_address_is_geocoded_by_both(kind: BackendKind) {
     let geocode = |router: Router, token: String| {
         let address = address.clone();
         async move {
-            let a = call(&router, Method::POST, "/api/v1/geocode", Some(&token), Some(address)).await;
+            let a = call(
+                &router,
+                Method::POST,
+                "/api/v1/geocode",
+                Some(&token),
+                Some(address),
+            )
+            .await;
             assert_eq!(a.status, StatusCode::OK, "{}", a.text);
             a.body
         }
@@ -378,7 +435,9 @@ async fn a_new_standard_address_is_geocoded_by_both(kind: BackendKind) {
             }
         })
         .await;
-        log_line(&format!("{kind}: new standard address geocoded by {name} in {ms:?}"));
+        log_line(&format!(
+            "{kind}: new standard address geocoded by {name} in {ms:?}"
+        ));
     }
     p.finish().await;
 }
@@ -388,9 +447,19 @@ async fn a_new_standard_address_is_geocoded_by_both(kind: BackendKind) {
 async fn a_user_disabled_on_a_is_refused_by_b(kind: BackendKind) {
     let p = pair(kind).await;
     let token_b = login(&p.b, "west.c").await;
-    assert_eq!(get(&p.b, "/api/v1/me", Some(&token_b)).await.status, StatusCode::OK);
+    assert_eq!(
+        get(&p.b, "/api/v1/me", Some(&token_b)).await.status,
+        StatusCode::OK
+    );
     let admin_a = login(&p.a, "admin").await;
-    let off = call(&p.a, Method::POST, "/api/v1/users/west.c/disable", Some(&admin_a), None).await;
+    let off = call(
+        &p.a,
+        Method::POST,
+        "/api/v1/users/west.c/disable",
+        Some(&admin_a),
+        None,
+    )
+    .await;
     assert!(off.status.is_success(), "{}", off.text);
     let written = Instant::now();
     let (_, login_ms) = seen("B refuses the login", written, || async {
@@ -411,7 +480,11 @@ async fn a_user_disabled_on_a_is_refused_by_b(kind: BackendKind) {
     .await;
     let (_, token_ms) = seen("B refuses the old token", written, || async {
         let a = get(&p.b, "/api/v1/me", Some(&token_b)).await;
-        if a.status == StatusCode::UNAUTHORIZED { Ok(()) } else { Err(format!("{} {}", a.status, a.text)) }
+        if a.status == StatusCode::UNAUTHORIZED {
+            Ok(())
+        } else {
+            Err(format!("{} {}", a.status, a.text))
+        }
     })
     .await;
     log_line(&format!(
@@ -482,7 +555,6 @@ async fn fifty_claims_over_two_instances(kind: BackendKind) {
     p.finish().await;
 }
 
-
 macro_rules! on_both {
     ($name:ident, $sqlite:ident, $postgres:ident) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -505,7 +577,11 @@ macro_rules! on_both {
 }
 
 on_both!(a_split_on_a_is_seen_by_b, split_sqlite, split_postgres);
-on_both!(a_cli_import_is_seen_by_both, cli_import_sqlite, cli_import_postgres);
+on_both!(
+    a_cli_import_is_seen_by_both,
+    cli_import_sqlite,
+    cli_import_postgres
+);
 on_both!(
     a_claim_and_a_rule_change_on_a_are_seen_by_b,
     claim_and_rule_sqlite,
@@ -516,5 +592,9 @@ on_both!(
     standard_address_sqlite,
     standard_address_postgres
 );
-on_both!(a_user_disabled_on_a_is_refused_by_b, disabled_user_sqlite, disabled_user_postgres);
+on_both!(
+    a_user_disabled_on_a_is_refused_by_b,
+    disabled_user_sqlite,
+    disabled_user_postgres
+);
 on_both!(fifty_claims_over_two_instances, race_sqlite, race_postgres);

@@ -43,7 +43,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .await?
         .remove(0);
-    println!("grids: {}; edited cell: {}", a.index().await.map_or(0, |i| i.grid_count()), cell.code);
+    println!(
+        "grids: {}; edited cell: {}",
+        a.index().await.map_or(0, |i| i.grid_count()),
+        cell.code
+    );
 
     let (mut full, mut incremental, mut seen_by_b) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..ROUNDS {

@@ -14,11 +14,11 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use wangge_model::GridCode;
+use wangge_store::Revisions;
 use wangge_store::{
     CellRefusal, CellStep, ClaimAction, ClaimFilter, ClaimRules, ClaimStatus, Refusal, StepContext,
     StoreError, UserRecord, ValueThresholds,
 };
-use wangge_store::Revisions;
 
 use crate::auth::{Action, AuthError, CurrentUser, Decision, Target};
 use crate::fresh::{Part, Slot};
@@ -47,7 +47,11 @@ impl Part for Thresholds {
     }
 
     async fn build(state: &AppState) -> Result<Self, String> {
-        let rules = state.store().claim_rules().await.map_err(|e| e.to_string())?;
+        let rules = state
+            .store()
+            .claim_rules()
+            .await
+            .map_err(|e| e.to_string())?;
         let thresholds = state
             .store()
             .value_thresholds(&rules.value_tiers)

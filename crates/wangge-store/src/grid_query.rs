@@ -100,7 +100,8 @@ impl Store {
                 .map(i64::to_string)
                 .collect::<Vec<_>>()
                 .join(",");
-            let sql = format!("SELECT {GRID_COLUMNS} FROM grids g {GRID_JOINS} WHERE g.id IN ({list})");
+            let sql =
+                format!("SELECT {GRID_COLUMNS} FROM grids g {GRID_JOINS} WHERE g.id IN ({list})");
             let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
             for row in &rows {
                 records.push(grid_record(row)?);

@@ -97,8 +97,13 @@ impl GridPart {
 }
 
 fn parse_row(record: GridRecord) -> Result<GridRow, String> {
-    let geometry = wangge_assign::parse_multipolygon(&record.geometry_geojson)
-        .map_err(|reason| format!("grid {}: stored geometry does not parse: {reason}", record.code))?;
+    let geometry =
+        wangge_assign::parse_multipolygon(&record.geometry_geojson).map_err(|reason| {
+            format!(
+                "grid {}: stored geometry does not parse: {reason}",
+                record.code
+            )
+        })?;
     let shape = Arc::new(Shape::new(&record, &geometry));
     let mut record = record;
     record.geometry_geojson = String::new();
@@ -182,7 +187,11 @@ async fn incremental_rows(
 fn assemble(key: GridKey, rows: HashMap<i64, Arc<GridRow>>) -> Result<GridPart, String> {
     let mut ordered: Vec<&Arc<GridRow>> = rows.values().collect();
     ordered.sort_by(|a, b| {
-        (a.record.level, &a.record.code, a.record.id).cmp(&(b.record.level, &b.record.code, b.record.id))
+        (a.record.level, &a.record.code, a.record.id).cmp(&(
+            b.record.level,
+            &b.record.code,
+            b.record.id,
+        ))
     });
     let (index, source) = if ordered.is_empty() {
         (None, None)

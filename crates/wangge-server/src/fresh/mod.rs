@@ -249,7 +249,8 @@ impl AppState {
             self.keep_fresh::<wangge_geocode::Geocoder>().await,
             self.keep_fresh::<crate::claims::Thresholds>().await,
             self.keep_fresh::<crate::tiles::source::DotSource>().await,
-            self.keep_fresh::<crate::tiles::findings::FindingSource>().await,
+            self.keep_fresh::<crate::tiles::findings::FindingSource>()
+                .await,
         ]
         .into_iter()
         .flatten()

@@ -79,9 +79,10 @@ impl TileCache {
             .filter(|(k, _)| k.revisions == from && matches!(k.layer, Layer::Grids | Layer::Cells))
             .filter(|(k, _)| {
                 let b = Frame::new(k.z, k.x, k.y).lonlat_box();
-                !rebuild.changed_boxes.iter().any(|c| {
-                    c[0] <= b[2] && c[2] >= b[0] && c[1] <= b[3] && c[3] >= b[1]
-                })
+                !rebuild
+                    .changed_boxes
+                    .iter()
+                    .any(|c| c[0] <= b[2] && c[2] >= b[0] && c[1] <= b[3] && c[3] >= b[1])
             })
             .map(|(k, t)| {
                 (
@@ -100,9 +101,9 @@ impl TileCache {
 
     /// How many tiles are cached under these revisions (tests, benchmark).
     pub fn count_at(&self, revisions: [i64; 3]) -> usize {
-        self.entries
-            .lock()
-            .map_or(0, |e| e.map.keys().filter(|k| k.revisions == revisions).count())
+        self.entries.lock().map_or(0, |e| {
+            e.map.keys().filter(|k| k.revisions == revisions).count()
+        })
     }
 }
 

@@ -23,8 +23,8 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use cache::TileKey;
 pub use cache::TileCache;
+use cache::TileKey;
 pub use clip::Frame;
 use findings::FindingSource;
 use source::{DotSource, GridSource};
@@ -280,7 +280,10 @@ async fn serve(
             if state.snapshot().await.grid.index.is_none() {
                 return Err(ApiError::not_found("the database holds no grid yet"));
             }
-            let findings = state.part::<FindingSource>().await.map_err(|e| unavailable(format!("tiles: {e}")))?;
+            let findings = state
+                .part::<FindingSource>()
+                .await
+                .map_err(|e| unavailable(format!("tiles: {e}")))?;
             let key = TileKey::new([findings.revision, 0, 0], layer, &frame);
             (None, None, Some(findings), key)
         }
@@ -289,11 +292,21 @@ async fn serve(
                 .part_with_key::<DotSource>()
                 .await
                 .map_err(|e| unavailable(format!("tiles: reading customers failed: {e}")))?;
-            (None, Some(dots), None, TileKey::new(dots_key, layer, &frame))
+            (
+                None,
+                Some(dots),
+                None,
+                TileKey::new(dots_key, layer, &frame),
+            )
         }
         Layer::Grids | Layer::Cells => {
             let (revisions, grids) = grid_source(state).await?;
-            (Some(grids), None, None, TileKey::new(revisions, layer, &frame))
+            (
+                Some(grids),
+                None,
+                None,
+                TileKey::new(revisions, layer, &frame),
+            )
         }
     };
     let encoded = if let Some(hit) = cache.get(&key) {

@@ -316,7 +316,10 @@ async fn coverage_tiles_show_the_gap_follow_the_grid_and_answer_304() {
             break body;
         }
         assert_eq!(status, StatusCode::NOT_MODIFIED);
-        assert!(std::time::Instant::now() < deadline, "the grid changed: still 304");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the grid changed: still 304"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     };
     let features = coverage_features(&body);
