@@ -148,7 +148,7 @@ impl AppState {
 }
 
 /// A refresh that failed, as a 500 (the details go to the log).
-pub(crate) fn refresh_error(e: String) -> ApiError {
+pub(crate) fn refresh_error(e: impl std::fmt::Display) -> ApiError {
     tracing::error!(error = %e, "refreshing the snapshot failed");
     ApiError {
         status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,

@@ -106,12 +106,11 @@ async fn run(weak: Weak<Inner>, store: Store, nudge: Arc<Notify>, mut alive: wat
             changed = alive.changed() => if changed.is_err() { return },
             () = nudge.notified() => {}
             changed = async {
-                match watcher.as_mut() {
-                    Some(w) => w.changed().await,
-                    None => {
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                        Ok(())
-                    }
+                if let Some(w) = watcher.as_mut() {
+                    w.changed().await
+                } else {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    Ok(())
                 }
             } => if changed.is_err() { watcher = None },
         }
