@@ -162,7 +162,7 @@ async fn a_split_on_a_is_seen_by_b(kind: BackendKind) {
     // A reads its own write at once.
     assert_eq!(located(&p.a, 0.1, 1.0).await, "T-W-S-1-2");
 
-    let (_, locate_ms) = seen("B locates the new cell", written, || async {
+    let ((), locate_ms) = seen("B locates the new cell", written, || async {
         let code = located(&p.b, 0.1, 1.0).await;
         if code == "T-W-S-1-2" {
             Ok(())
@@ -171,7 +171,7 @@ async fn a_split_on_a_is_seen_by_b(kind: BackendKind) {
         }
     })
     .await;
-    let (_, tile_ms) = seen("B's cell tile changes", written, || async {
+    let ((), tile_ms) = seen("B's cell tile changes", written, || async {
         let now = etag(&p.b, "cells", tile, None).await;
         if now == before {
             Err(now)
@@ -180,7 +180,7 @@ async fn a_split_on_a_is_seen_by_b(kind: BackendKind) {
         }
     })
     .await;
-    let (_, coverage_ms) = seen("B's coverage analyses the new grid", written, || async {
+    let ((), coverage_ms) = seen("B's coverage analyses the new grid", written, || async {
         let c = get(&p.b, "/api/v1/coverage?kind=gaps", Some(&admin_b)).await;
         let revision = c.body["summary"]["revision"].as_i64().unwrap_or_default();
         if revision > revision_before {
@@ -259,7 +259,7 @@ async fn a_cli_import_is_seen_by_both(kind: BackendKind) {
         ("A", &p.a, &admin_a, &before[0]),
         ("B", &p.b, &admin_b, &before[1]),
     ] {
-        let (_, overlap_ms) = seen(
+        let ((), overlap_ms) = seen(
             &format!("{name}'s coverage lists the overlap"),
             written,
             || {
@@ -275,7 +275,7 @@ async fn a_cli_import_is_seen_by_both(kind: BackendKind) {
             },
         )
         .await;
-        let (_, tile_ms) = seen(&format!("{name}'s cell tile changes"), written, || async {
+        let ((), tile_ms) = seen(&format!("{name}'s cell tile changes"), written, || async {
             let now = etag(router, "cells", tile, None).await;
             if &now == before {
                 Err(now)
@@ -288,7 +288,7 @@ async fn a_cli_import_is_seen_by_both(kind: BackendKind) {
             "{kind}: CLI import seen by {name}: coverage {overlap_ms:?}, tile {tile_ms:?}"
         ));
     }
-    let (_, ms) = seen("B's coverage tile changes", written, || async {
+    let ((), ms) = seen("B's coverage tile changes", written, || async {
         let now = etag(&p.b, "coverage", coverage_tile, Some(&admin_b)).await;
         if now == coverage_before {
             Err(now)
@@ -313,7 +313,7 @@ async fn a_claim_and_a_rule_change_on_a_are_seen_by_b(kind: BackendKind) {
     let claimed = step(&p.a, Some(&west_a), "T-W-S-1", "claim", None).await;
     assert_eq!(claimed.status, StatusCode::OK, "{}", claimed.text);
     let written = Instant::now();
-    let (_, list_ms) = seen("B lists the claim", written, || async {
+    let ((), list_ms) = seen("B lists the claim", written, || async {
         let a = get(&p.b, "/api/v1/claims?grid=T-W-S-1", Some(&admin_b)).await;
         if a.body["count"] == 1 && a.body["claims"][0]["manager"]["name"] == "west.c" {
             Ok(())
@@ -322,7 +322,7 @@ async fn a_claim_and_a_rule_change_on_a_are_seen_by_b(kind: BackendKind) {
         }
     })
     .await;
-    let (_, coverage_ms) = seen("B's coverage counts the cell claimed", written, || async {
+    let ((), coverage_ms) = seen("B's coverage counts the cell claimed", written, || async {
         let c = get(&p.b, "/api/v1/coverage?kind=ownership", Some(&admin_b)).await;
         let unclaimed = c.body["ownership"]["unclaimed_cells"].to_string();
         if unclaimed.contains("T-W-S-1\"") || c.status != StatusCode::OK {
@@ -345,7 +345,7 @@ async fn a_claim_and_a_rule_change_on_a_are_seen_by_b(kind: BackendKind) {
     .await;
     assert_eq!(put.status, StatusCode::OK, "{}", put.text);
     let written = Instant::now();
-    let (_, rule_ms) = seen(
+    let ((), rule_ms) = seen(
         "B refuses a second cell under the new rule",
         written,
         || async {
@@ -422,7 +422,7 @@ async fn a_new_standard_address_is_geocoded_by_both(kind: BackendKind) {
     cli.close().await;
     let written = Instant::now();
     for (name, router, token) in [("A", &p.a, &clerk_a), ("B", &p.b, &clerk_b)] {
-        let (_, ms) = seen(&format!("{name} geocodes the new address"), written, || {
+        let ((), ms) = seen(&format!("{name} geocodes the new address"), written, || {
             let (router, token) = (router.clone(), token.clone());
             let geocode = &geocode;
             async move {
@@ -462,7 +462,7 @@ async fn a_user_disabled_on_a_is_refused_by_b(kind: BackendKind) {
     .await;
     assert!(off.status.is_success(), "{}", off.text);
     let written = Instant::now();
-    let (_, login_ms) = seen("B refuses the login", written, || async {
+    let ((), login_ms) = seen("B refuses the login", written, || async {
         let a = call(
             &p.b,
             Method::POST,
@@ -478,7 +478,7 @@ async fn a_user_disabled_on_a_is_refused_by_b(kind: BackendKind) {
         }
     })
     .await;
-    let (_, token_ms) = seen("B refuses the old token", written, || async {
+    let ((), token_ms) = seen("B refuses the old token", written, || async {
         let a = get(&p.b, "/api/v1/me", Some(&token_b)).await;
         if a.status == StatusCode::UNAUTHORIZED {
             Ok(())
