@@ -198,9 +198,18 @@ async fn a_cached_analysis_follows_a_change_of_the_grid() {
         }])
         .await
         .unwrap();
-    let (_, _, after) = get(&app, "/api/v1/coverage?kind=gaps").await;
+    // Written as by another process: seen once the server's snapshot
+    // follows the revisions (polled with a deadline).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    let after = loop {
+        let (_, _, after) = get(&app, "/api/v1/coverage?kind=gaps").await;
+        if after["summary"]["revision"] != before["summary"]["revision"] {
+            break after;
+        }
+        assert!(std::time::Instant::now() < deadline, "still {after}");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    };
     assert!(after["gaps"].as_array().unwrap().is_empty(), "{after}");
-    assert_ne!(after["summary"]["revision"], before["summary"]["revision"]);
 
     // An unknown code refuses the whole batch and changes nothing.
     let err = store

@@ -108,7 +108,7 @@ async fn app(kind: BackendKind) -> App {
     )
     .await;
     let state = AppState::new(store);
-    state.reload_index().await.unwrap();
+    state.refresh().await.unwrap();
     let router = router(state);
     let ops = claims_support::login(&router, "ops").await;
     let manager = claims_support::login(&router, "gm").await;
@@ -201,9 +201,22 @@ async fn h3_hexagons_count_customers_and_unplaced_ones() {
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
-/// The heat maps are cached per data state: a repeated request gives the
-/// same answer, and an import or a placement run (here straight into the
-/// store, as the CLI does) shows in the next one.
+/// The heat maps are cached per data state (the revisions): a repeated
+/// request gives the same answer, and an import or a placement run (here
+/// straight into the store, as the CLI does) shows once the server's
+/// snapshot follows (polled with a deadline).
+async fn h3_until(app: &App, uri: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        let (_, body) = get_as(app, &app.ops, uri).await;
+        if done(&body) {
+            return body;
+        }
+        assert!(std::time::Instant::now() < deadline, "{uri}: still {body}");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
 #[tokio::test]
 async fn h3_answers_follow_imports_and_placements() {
     let app = app(BackendKind::SqliteFile).await;
@@ -216,9 +229,7 @@ async fn h3_answers_follow_imports_and_placements() {
     assert_eq!(unplaced["points"], 2);
 
     // K00 moves from the spot into the gap east of C2: same count, same
-    // ids, only its coordinates and stamp change. (The wait only makes
-    // sure the stamp is another millisecond.)
-    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    // ids, only its coordinates change.
     let t = Territory {
         code: "T".parse().unwrap(),
         name: "t".into(),
@@ -230,7 +241,7 @@ async fn h3_answers_follow_imports_and_placements() {
         )
         .await
         .unwrap();
-    let (_, moved) = get_as(&app, &app.ops, "/api/v1/h3?res=9").await;
+    let moved = h3_until(&app, "/api/v1/h3?res=9", |b| b != &first).await;
     assert_eq!(counts(&moved)[0], 9, "{moved}");
     assert_eq!(moved["points"], 22);
     // Not placed again yet: still the two unplaced ones.
@@ -241,14 +252,14 @@ async fn h3_answers_follow_imports_and_placements() {
     assign_all(&store, &index, &AssignOptions::default())
         .await
         .unwrap();
-    let (_, unplaced) = get_as(&app, &app.ops, "/api/v1/h3?res=7&kind=unplaced").await;
+    let unplaced = h3_until(&app, "/api/v1/h3?res=7&kind=unplaced", |b| b["points"] != 2).await;
     assert_eq!(unplaced["points"], 3, "{unplaced}");
     // A new customer counts at once too.
     store
         .upsert_customers(&t, &[customer("NEW", "新店", Some((110.05, 32.1)))])
         .await
         .unwrap();
-    let (_, added) = get_as(&app, &app.ops, "/api/v1/h3?res=9").await;
+    let added = h3_until(&app, "/api/v1/h3?res=9", |b| b != &moved).await;
     assert_eq!(counts(&added)[0], 10, "{added}");
     assert_eq!(added["points"], 23);
 }

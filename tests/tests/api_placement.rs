@@ -92,7 +92,7 @@ async fn app() -> App {
     let hash = claims_support::cheap_hash(claims_support::PASSWORD);
     claims_support::add_user(&store, "ops", Role::Ops, None, &[], &hash).await;
     let state = AppState::new(store);
-    state.reload_index().await.unwrap();
+    state.refresh().await.unwrap();
     let app = router(state);
     let token = claims_support::login(&app, "ops").await;
     App { router: app, token }

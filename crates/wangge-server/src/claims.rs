@@ -6,8 +6,6 @@
 //! and says why it refuses; refusals become 403/404/409/422 with
 //! `{error, message, reason, cell, ...}`.
 
-use std::sync::Mutex;
-
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -16,80 +14,67 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use wangge_model::GridCode;
+use wangge_store::Revisions;
 use wangge_store::{
     CellRefusal, CellStep, ClaimAction, ClaimFilter, ClaimRules, ClaimStatus, Refusal, StepContext,
     StoreError, UserRecord, ValueThresholds,
 };
 
 use crate::auth::{Action, AuthError, CurrentUser, Decision, Target};
+use crate::fresh::{Part, Slot};
 use crate::params::{self, Params};
 use crate::{ApiError, AppState};
 
 /// Cells one batch may hold.
 pub const MAX_BATCH_CELLS: usize = 5_000;
 const MAX_LIST: i64 = 10_000;
-/// How long cached value-tier thresholds are used (customers change by import).
-const THRESHOLDS_TTL_MS: i64 = 60_000;
-
-/// Value-tier thresholds cost a scan of the customers: computed at most once
-/// a minute (and again after the rules change).
-#[derive(Debug, Default)]
-pub(crate) struct ThresholdCache {
-    entry: Mutex<Option<Cached>>,
+/// The value-tier thresholds (a scan of the customers) under the claim
+/// rules in force, kept under the claim rules and customers revisions.
+#[derive(Debug)]
+pub(crate) struct Thresholds {
+    /// The rules limit customers, so every claim checks them.
+    limits_customers: bool,
+    thresholds: ValueThresholds,
 }
 
-/// A cache entry: thresholds, or none when the rules limited no customers.
-#[derive(Debug, Clone)]
-struct Cached {
-    at_ms: i64,
-    thresholds: Option<ValueThresholds>,
-}
-
-impl ThresholdCache {
-    fn get(&self, now_ms: i64) -> Option<Cached> {
-        let entry = self
-            .entry
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        entry
-            .as_ref()
-            .filter(|c| now_ms >= c.at_ms && now_ms - c.at_ms < THRESHOLDS_TTL_MS)
-            .cloned()
+impl Part for Thresholds {
+    fn key(r: &Revisions) -> [i64; 3] {
+        [r.claim_rules, r.customers, 0]
     }
 
-    fn put(&self, at_ms: i64, thresholds: Option<ValueThresholds>) {
-        *self
-            .entry
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) =
-            Some(Cached { at_ms, thresholds });
+    fn slot(state: &AppState) -> &Slot<Self> {
+        &state.inner.thresholds
     }
 
-    fn clear(&self) {
-        *self
-            .entry
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    async fn build(state: &AppState) -> Result<Self, String> {
+        let rules = state
+            .store()
+            .claim_rules()
+            .await
+            .map_err(|e| e.to_string())?;
+        let thresholds = state
+            .store()
+            .value_thresholds(&rules.value_tiers)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(Thresholds {
+            limits_customers: rules.limits_customers(),
+            thresholds,
+        })
     }
 }
 
 /// Thresholds for claim checks: `None` when the rules limit no customers
-/// (the store then needs none) or when `always` is false and nothing is cached.
+/// (the store then needs none) unless `always`.
 async fn thresholds(state: &AppState, always: bool) -> Result<Option<ValueThresholds>, StoreError> {
-    let now = state.auth().now_ms();
-    if let Some(cached) = state.thresholds_cache().get(now) {
-        if cached.thresholds.is_some() || !always {
-            return Ok(cached.thresholds);
-        }
-    }
-    let rules = state.store().claim_rules().await?;
-    let value = if always || rules.limits_customers() {
-        Some(state.store().value_thresholds(&rules.value_tiers).await?)
-    } else {
-        None
-    };
-    state.thresholds_cache().put(now, value.clone());
-    Ok(value)
+    let part = state
+        .part::<Thresholds>()
+        .await
+        .map_err(|reason| StoreError::Corrupt {
+            what: "value-tier thresholds".into(),
+            reason,
+        })?;
+    Ok((always || part.limits_customers).then(|| part.thresholds.clone()))
 }
 
 /// A manager named in a request: by id or by name.
@@ -570,7 +555,10 @@ pub async fn set_rules(
         .set_claim_rules(&rules, user.id, now)
         .await
         .map_err(store_error)?;
-    state.thresholds_cache().clear();
+    state
+        .refresh()
+        .await
+        .map_err(|e| AuthError::Api(crate::refresh_error(e)))?;
     tracing::info!(user = %user.name, "claim rules changed");
     Ok(Json(stored))
 }

@@ -1,8 +1,10 @@
 //! `GET /api/v1/coverage`: the coverage report (the same content as
 //! `wangge coverage --format json`). The geometric analysis takes about a
-//! second on the demo territory, so it is cached per grid revision (kept
-//! by the database's triggers, so a change made by the CLI or another
-//! server shows at once); ownership and data gaps are read on every call.
+//! second on the demo territory, so it is cached under the grid revision it
+//! read (kept by the database's triggers); an answer uses an analysis at
+//! least as new as the server's snapshot ([`crate::fresh`]), so a change
+//! made by the CLI or another server shows once the snapshot moves.
+//! Ownership and data gaps are read on every call.
 
 use std::sync::{Arc, Mutex};
 
@@ -28,6 +30,8 @@ const CACHED_ANALYSES: usize = 8;
 #[derive(Default)]
 pub struct CoverageCache {
     entries: Mutex<Vec<Cached>>,
+    /// One analysis computed at a time (concurrent misses wait for it).
+    computing: tokio::sync::Mutex<()>,
 }
 
 struct Cached {
@@ -41,26 +45,54 @@ struct Cached {
 type Analysis = (Arc<Snapshot>, Arc<CoverageReport>);
 
 impl CoverageCache {
-    /// The analysis of the current grid: cached, or computed now (off the
-    /// async threads) and kept.
+    fn find(&self, revision: i64, options: &ReportOptions) -> Option<Analysis> {
+        let gap_width_bits = options.gap_width_m.to_bits();
+        let entries = self.entries.lock().ok()?;
+        entries
+            .iter()
+            .filter(|c| {
+                c.revision >= revision
+                    && c.level == options.level
+                    && c.gap_width_bits == gap_width_bits
+            })
+            .max_by_key(|c| c.revision)
+            .map(|c| (c.snapshot.clone(), c.geometry.clone()))
+    }
+
+    /// The analysis of the grid as the store holds it now (one read of the
+    /// grid revision): what a coverage fix checks its preview against.
     pub async fn analysis(
         &self,
         store: &Store,
         options: &ReportOptions,
     ) -> Result<Analysis, CoverageError> {
         let revision = store.grid_revision().await?;
-        let gap_width_bits = options.gap_width_m.to_bits();
-        let found = |entries: &[Cached]| {
-            entries
-                .iter()
-                .find(|c| {
-                    c.revision == revision
-                        && c.level == options.level
-                        && c.gap_width_bits == gap_width_bits
-                })
-                .map(|c| (c.snapshot.clone(), c.geometry.clone()))
-        };
-        if let Some(hit) = self.entries.lock().ok().and_then(|e| found(&e)) {
+        self.analysis_at(store, revision, options).await
+    }
+
+    /// The analysis of the grid at least as new as the server's snapshot.
+    pub async fn current(
+        &self,
+        state: &AppState,
+        options: &ReportOptions,
+    ) -> Result<Analysis, CoverageError> {
+        let revision = state.snapshot().await.revisions.grids;
+        self.analysis_at(state.store(), revision, options).await
+    }
+
+    /// An analysis of grid revision `revision` or newer: cached, or
+    /// computed now (off the async threads) and kept.
+    async fn analysis_at(
+        &self,
+        store: &Store,
+        revision: i64,
+        options: &ReportOptions,
+    ) -> Result<Analysis, CoverageError> {
+        if let Some(hit) = self.find(revision, options) {
+            return Ok(hit);
+        }
+        let _computing = self.computing.lock().await;
+        if let Some(hit) = self.find(revision, options) {
             return Ok(hit);
         }
         let snapshot = Arc::new(Snapshot::load(store).await?);
@@ -79,7 +111,7 @@ impl CoverageCache {
             entries.push(Cached {
                 revision: snapshot.revision,
                 level: options.level,
-                gap_width_bits,
+                gap_width_bits: options.gap_width_m.to_bits(),
                 snapshot: snapshot.clone(),
                 geometry: geometry.clone(),
             });
@@ -169,7 +201,7 @@ pub async fn coverage(
     }
     let (snapshot, geometry) = state
         .coverage_cache()
-        .analysis(state.store(), &options)
+        .current(&state, &options)
         .await
         .map_err(api_error)?;
     let mut report = build_report(state.store(), &snapshot, &geometry, &options)

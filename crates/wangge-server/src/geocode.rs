@@ -1,10 +1,12 @@
 //! Geocoding over HTTP: one address (`POST /api/v1/geocode`) and reverse
 //! (`GET /api/v1/reverse`). The geocoder (gazetteer with the stored village
 //! edition, the standard address base) is loaded from the store on first use
-//! and kept; [`AppState::reload_geocoder`] drops it after an import.
+//! and kept under the standard addresses and villages revisions; when they
+//! move (an import here, by the CLI or by another server) it is loaded again
+//! in the background ([`crate::fresh`]).
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::Json;
@@ -15,44 +17,41 @@ use wangge_geocode::{
     AddressBase, DivisionCode, Gazetteer, Geocoder, Hints, Level, StandardAddress,
 };
 use wangge_spatial::index::LocateOptions;
-use wangge_store::{StandardAddressRecord, Store};
+use wangge_store::{Revisions, StandardAddressRecord, Store};
 
+use crate::fresh::{Part, Slot};
 use crate::params::{self, Params};
 use crate::{ApiError, AppState};
 
 /// Longest address accepted in one request (the parser reads 256 characters).
 const MAX_ADDRESS_BYTES: usize = 4096;
 
-/// The loaded geocoder, shared by requests.
-#[derive(Default)]
-pub struct GeocoderCache(RwLock<Option<Arc<Geocoder>>>);
+/// The geocoder depends on the standard addresses and the village edition.
+impl Part for Geocoder {
+    fn key(r: &Revisions) -> [i64; 3] {
+        [r.standard_addresses, r.villages, 0]
+    }
 
-impl GeocoderCache {
-    pub fn clear(&self) {
-        if let Ok(mut g) = self.0.write() {
-            *g = None;
-        }
+    fn slot(state: &AppState) -> &Slot<Self> {
+        &state.inner.geocoder
+    }
+
+    async fn build(state: &AppState) -> Result<Self, String> {
+        load_geocoder(state.store()).await
     }
 }
 
 impl AppState {
-    /// The geocoder, loaded from the store the first time.
+    /// The geocoder of the current revisions (loaded on first use).
     pub async fn geocoder(&self) -> Result<Arc<Geocoder>, ApiError> {
-        if let Some(g) = self.geocoder_cache().0.read().ok().and_then(|g| g.clone()) {
-            return Ok(g);
-        }
-        let g = Arc::new(load_geocoder(self.store()).await.map_err(|e| {
+        self.part::<Geocoder>().await.map_err(|e| {
             tracing::error!(error = %e, "loading the geocoder");
             ApiError {
                 status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
                 error: "internal",
                 message: "internal error; the server log has the details".into(),
             }
-        })?);
-        if let Ok(mut slot) = self.geocoder_cache().0.write() {
-            *slot = Some(g.clone());
-        }
-        Ok(g)
+        })
     }
 }
 
@@ -183,7 +182,7 @@ pub async fn geocode_one(
     };
     let g = state.geocoder().await?;
     let r = g.geocode(&req.address, &hints);
-    let cell = match (r.lon, r.lat, state.index()) {
+    let cell = match (r.lon, r.lat, state.index().await) {
         (Some(lon), Some(lat), Some(ix)) => ix
             .locate(lon, lat, &LocateOptions::default())
             .cell
@@ -271,7 +270,7 @@ pub async fn reverse(
             ),
         })
     });
-    let cell = state.index().and_then(|ix| {
+    let cell = state.index().await.and_then(|ix| {
         ix.locate(lon, lat, &LocateOptions::default())
             .cell
             .map(|c| ix.grid(c).code.to_string())

@@ -70,13 +70,12 @@ fn union_bbox(boxes: impl IntoIterator<Item = BBox>) -> Option<BBox> {
     })
 }
 
-/// After a grid change: a new snapshot, the entities in `area` placed
-/// again, the geocoder (which names places after cells) reloaded.
-/// Returns how many entities were placed again.
+/// After a grid change: this instance's snapshot refreshed (it reads its
+/// own write), the entities in `area` placed again with it, then refreshed
+/// again (placements moved). Returns how many entities were placed again.
 async fn grid_changed(state: &AppState, area: Option<BBox>) -> Result<usize, ApiError> {
-    state.reload_index().await.map_err(assign_error)?;
-    state.reload_geocoder();
-    let (Some(area), Some(index)) = (area, state.index()) else {
+    state.refresh().await.map_err(crate::refresh_error)?;
+    let (Some(area), Some(index)) = (area, state.index().await) else {
         return Ok(0);
     };
     let anything_placed = state
@@ -88,14 +87,16 @@ async fn grid_changed(state: &AppState, area: Option<BBox>) -> Result<usize, Api
     if !anything_placed {
         return Ok(0);
     }
-    wangge_assign::reassign_bbox(
+    let placed = wangge_assign::reassign_bbox(
         state.store(),
         &index,
         area,
         &wangge_assign::AssignOptions::default(),
     )
     .await
-    .map_err(assign_error)
+    .map_err(assign_error)?;
+    state.refresh().await.map_err(crate::refresh_error)?;
+    Ok(placed)
 }
 
 fn assign_error(e: wangge_assign::AssignError) -> ApiError {

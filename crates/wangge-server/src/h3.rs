@@ -4,12 +4,10 @@
 //!
 //! Reading every customer and hexing it takes seconds at the full scale, so
 //! the answers are cached per (data state, res, kind), the data state being
-//! the grid revision plus [`wangge_store::CustomerFingerprint`]: kept by
-//! the database itself (customer `updated_at` stamps, the unplaced rows of
-//! `placements`), so an import or a placement run by the CLI or another
-//! server shows at once, with no counter to forget to bump. Checking it
-//! costs one scan of the customer table with no conversion or hexing and
-//! one walk of the small unplaced index, instead of reading every point.
+//! the grids, customers and placements revisions of the server's snapshot
+//! (raised by the database's triggers: [`crate::fresh`]), so an import or a
+//! placement run by the CLI or another server shows once the snapshot
+//! moves, with no counter to forget to bump and no scan to check it.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -21,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use h3o::{CellIndex, LatLng, Resolution};
 use serde_json::{json, Value};
 use wangge_model::PlacementStatus;
-use wangge_store::{CustomerFingerprint, EntityKind};
+use wangge_store::EntityKind;
 
 use crate::params::{self, Params};
 use crate::{ApiError, AppState};
@@ -36,12 +34,11 @@ const PAGE_ROWS: i64 = 10_000;
 /// Answers kept at most: every resolution of both kinds.
 const CACHED_MAPS: usize = 2 * (MAX_RES - MIN_RES + 1) as usize;
 
-/// What an answer depends on: the data (grid revision, customers and the
-/// unplaced ones) and the request.
+/// What an answer depends on: the data (grids, customers and placements
+/// revisions) and the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct HexKey {
-    grid_revision: i64,
-    data: CustomerFingerprint,
+    data: [i64; 3],
     res: u8,
     kind: HexKind,
 }
@@ -64,7 +61,7 @@ impl HexCache {
     fn put(&self, key: HexKey, body: Bytes) {
         if let Ok(mut entries) = self.entries.lock() {
             // Answers for other data are dead; a bounded number of the rest.
-            entries.retain(|(k, _)| k.data == key.data && k.grid_revision == key.grid_revision);
+            entries.retain(|(k, _)| k.data == key.data);
             entries.retain(|(k, _)| k != &key);
             if entries.len() >= CACHED_MAPS {
                 entries.remove(0);
@@ -145,10 +142,10 @@ pub async fn hexagons(
             .unwrap_or("customers"),
     )?;
     // Read before the data: a write in between makes the key older than
-    // the answer, never newer (the next request computes again).
+    // the answer, never newer (the next snapshot computes again).
+    let r = state.snapshot().await.revisions;
     let key = HexKey {
-        grid_revision: state.store().grid_revision().await?,
-        data: state.store().customer_fingerprint().await?,
+        data: [r.grids, r.customers, r.placements],
         res: res_no,
         kind,
     };
@@ -254,12 +251,8 @@ mod tests {
     #[test]
     fn answers_are_kept_per_data_state_res_and_kind() {
         let cache = HexCache::default();
-        let data = CustomerFingerprint {
-            customers: [3, 3, 100],
-            unplaced: [1, 7],
-        };
+        let data = [1, 3, 100];
         let key = HexKey {
-            grid_revision: 1,
             data,
             res: 7,
             kind: HexKind::Customers,
@@ -277,16 +270,13 @@ mod tests {
         assert!(cache.get(&HexKey { res: 8, ..key }).is_none());
         // Another data state: a miss, and what was kept for the old one goes.
         let newer = HexKey {
-            data: CustomerFingerprint {
-                customers: [3, 3, 101],
-                ..data
-            },
+            data: [1, 3, 101],
             ..key
         };
         assert!(cache.get(&newer).is_none());
         assert!(cache
             .get(&HexKey {
-                grid_revision: 2,
+                data: [2, 3, 100],
                 ..key
             })
             .is_none());

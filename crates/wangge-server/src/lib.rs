@@ -7,6 +7,7 @@ pub mod auth;
 mod claims;
 pub mod config;
 mod coverage;
+pub mod fresh;
 pub mod geocode;
 mod geocode_jobs;
 mod grid_edit;
@@ -20,6 +21,8 @@ mod users;
 
 use std::sync::{Arc, RwLock};
 
+use wangge_geocode::Geocoder;
+
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
@@ -30,8 +33,9 @@ use wangge_store::Store;
 pub use api_error::ApiError;
 pub use geocode_jobs::JobConfig;
 
-/// What every handler shares: the store (the truth), auth state, and the
-/// in-memory grid snapshot.
+/// What every handler shares: the store (the truth), auth state, and what
+/// is kept in memory — each keyed by the database revisions it was built
+/// from, kept fresh by one background task ([`fresh`]).
 #[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
@@ -40,24 +44,34 @@ pub struct AppState {
 struct Inner {
     store: Store,
     auth: auth::AuthState,
-    thresholds: claims::ThresholdCache,
-    /// The grid snapshot (R-tree index), rebuilt from the store and swapped whole.
-    index: RwLock<Option<Arc<CellIndex>>>,
-    /// Vector tiles cut from the snapshot, cached per snapshot.
+    /// The snapshot (revisions, cell index, grid tile source) and the task
+    /// that rebuilds it when the revisions move.
+    fresh: fresh::Freshness,
+    /// Value-tier thresholds under the claim rules.
+    thresholds: fresh::Slot<claims::Thresholds>,
+    /// The geocoder with the standard address base.
+    geocoder: fresh::Slot<Geocoder>,
+    /// Customer points of the customer tiles.
+    dots: fresh::Slot<tiles::source::DotSource>,
+    /// Coverage findings of the coverage tiles.
+    findings: fresh::Slot<tiles::findings::FindingSource>,
+    /// Vector tiles, keyed by the revisions of their source.
     tiles: tiles::TileCache,
-    /// The geocoder with the standard address base, loaded on first use.
-    geocoder: geocode::GeocoderCache,
     /// This instance's job worker and settings (the jobs are in the store).
     jobs: geocode_jobs::JobRunner,
     /// Coverage analyses per grid revision.
     coverage: coverage::CoverageCache,
-    /// H3 heat maps per data state, resolution and kind.
+    /// H3 heat maps per revisions, resolution and kind.
     h3: h3::HexCache,
     /// What the map page reads of the settings (`GET /api/v1/config`).
     client: RwLock<config::ClientConfig>,
 }
 
 impl AppState {
+    /// A state on `store`. Call it inside a tokio runtime: it starts the
+    /// task that keeps the snapshot fresh (it ends when the state is
+    /// dropped); the first snapshot is built at once, and handlers wait
+    /// for that first one only.
     pub fn new(store: Store) -> Self {
         Self::with_auth(
             store,
@@ -69,20 +83,22 @@ impl AppState {
     /// With authentication settings and a clock (tests inject a
     /// [`auth::ManualClock`]).
     pub fn with_auth(store: Store, config: auth::AuthConfig, clock: Arc<dyn auth::Clock>) -> Self {
-        AppState {
-            inner: Arc::new(Inner {
-                store,
-                auth: auth::AuthState::new(config, clock),
-                thresholds: claims::ThresholdCache::default(),
-                index: RwLock::new(None),
-                tiles: tiles::TileCache::default(),
-                geocoder: geocode::GeocoderCache::default(),
-                jobs: geocode_jobs::JobRunner::default(),
-                coverage: coverage::CoverageCache::default(),
-                h3: h3::HexCache::default(),
-                client: RwLock::default(),
-            }),
-        }
+        let inner = Arc::new(Inner {
+            store,
+            auth: auth::AuthState::new(config, clock),
+            fresh: fresh::Freshness::new(),
+            thresholds: fresh::Slot::default(),
+            geocoder: fresh::Slot::default(),
+            dots: fresh::Slot::default(),
+            findings: fresh::Slot::default(),
+            tiles: tiles::TileCache::default(),
+            jobs: geocode_jobs::JobRunner::default(),
+            coverage: coverage::CoverageCache::default(),
+            h3: h3::HexCache::default(),
+            client: RwLock::default(),
+        });
+        fresh::start(&inner);
+        AppState { inner }
     }
 
     /// With the settings the map page reads (the base map).
@@ -106,25 +122,11 @@ impl AppState {
         &self.inner.auth
     }
 
-    pub(crate) fn thresholds_cache(&self) -> &claims::ThresholdCache {
-        &self.inner.thresholds
-    }
-
     pub(crate) fn jobs(&self) -> &geocode_jobs::JobRunner {
         &self.inner.jobs
     }
 
-    pub(crate) fn geocoder_cache(&self) -> &geocode::GeocoderCache {
-        &self.inner.geocoder
-    }
-
-    /// Drops the loaded geocoder: the next request reloads the standard
-    /// addresses and villages from the store.
-    pub fn reload_geocoder(&self) {
-        self.inner.geocoder.clear();
-    }
-
-    pub(crate) fn tiles(&self) -> &tiles::TileCache {
+    pub fn tiles(&self) -> &tiles::TileCache {
         &self.inner.tiles
     }
 
@@ -140,22 +142,19 @@ impl AppState {
         &self.inner.store
     }
 
-    /// The current grid snapshot, if the store has a grid.
-    pub fn index(&self) -> Option<Arc<CellIndex>> {
-        self.inner.index.read().map_or(None, |guard| guard.clone())
+    /// The cell index of the current snapshot, if the store has a grid.
+    pub async fn index(&self) -> Option<Arc<CellIndex>> {
+        self.snapshot().await.grid.index.clone()
     }
+}
 
-    /// Rebuilds the snapshot from the store (after the grid changed) and swaps it in.
-    pub async fn reload_index(&self) -> Result<(), wangge_assign::AssignError> {
-        let index = match wangge_assign::load_index(self.store()).await {
-            Ok(index) => Some(Arc::new(index)),
-            Err(wangge_assign::AssignError::NoGrid) => None,
-            Err(e) => return Err(e),
-        };
-        if let Ok(mut guard) = self.inner.index.write() {
-            *guard = index;
-        }
-        Ok(())
+/// A refresh that failed, as a 500 (the details go to the log).
+pub(crate) fn refresh_error(e: impl std::fmt::Display) -> ApiError {
+    tracing::error!(error = %e, "refreshing the snapshot failed");
+    ApiError {
+        status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        error: "internal",
+        message: "internal error; the server log has the details".into(),
     }
 }
 

@@ -27,6 +27,7 @@ pub async fn locate(
     let snap_distance_m = params::optional::<f64>(&q, "snap_distance_m")?.unwrap_or(30.0);
     let index = state
         .index()
+        .await
         .ok_or_else(|| ApiError::not_found("the database holds no grid yet"))?;
     let (wgs_lon, wgs_lat) = if lon.is_finite() && lat.is_finite() {
         to_wgs84(crs, lon, lat)

@@ -66,6 +66,9 @@ pub struct Store {
     /// Rows per multi-row statement at most, below the writers' own caps;
     /// only tests lower it ([`Store::with_max_rows_per_statement`]).
     pub(crate) max_rows_per_statement: usize,
+    /// The URL of a `PostgreSQL` database, for the listener of the
+    /// revisions ([`Store::watch_revisions`]).
+    postgres_url: Option<String>,
 }
 
 impl fmt::Debug for Store {
@@ -116,6 +119,7 @@ impl Store {
             backend,
             sqlite_file_url,
             max_rows_per_statement: usize::MAX,
+            postgres_url: (backend == Backend::Postgres).then(|| url.to_owned()),
         };
         store.seed_cell_types().await?;
         store.seed_claim_type_rules().await?;
@@ -135,6 +139,10 @@ impl Store {
     pub fn with_max_rows_per_statement(mut self, rows: usize) -> Store {
         self.max_rows_per_statement = rows.max(1);
         self
+    }
+
+    pub(crate) fn postgres_url(&self) -> Option<&str> {
+        self.postgres_url.as_deref()
     }
 
     /// The connection pool, for tests that must bypass the store's own checks

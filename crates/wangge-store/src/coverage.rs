@@ -45,10 +45,10 @@ pub struct GeometryUpdate {
 
 impl Store {
     /// A number that changes whenever any grid is inserted, updated or
-    /// deleted (kept by triggers, migration 0005), also by another process
-    /// or server on the same database.
+    /// deleted (kept by triggers, migration 0007), also by another process
+    /// or server on the same database: [`crate::Revisions::grids`].
     pub async fn grid_revision(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT revision FROM grid_revision WHERE id = 1")
+        let row = sqlx::query("SELECT revision FROM revisions WHERE name = 'grids'")
             .fetch_one(&self.pool)
             .await?;
         Ok(row.try_get("revision")?)

@@ -87,6 +87,30 @@ impl Store {
         rows.iter().map(grid_record).collect()
     }
 
+    /// The grids with these database ids (ids that are gone are left
+    /// out), ordered by level, then code: what an incremental rebuild of
+    /// a snapshot re-reads ([`Store::grid_changes`]).
+    pub async fn grids_by_id(&self, ids: &[i64]) -> Result<Vec<GridRecord>, StoreError> {
+        // Numbers only, so the list is written into the SQL: one statement
+        // per 500 ids whatever the backend's parameter limit.
+        let mut records = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let list = chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            let sql =
+                format!("SELECT {GRID_COLUMNS} FROM grids g {GRID_JOINS} WHERE g.id IN ({list})");
+            let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+            for row in &rows {
+                records.push(grid_record(row)?);
+            }
+        }
+        records.sort_by(|a, b| (a.level, &a.code, a.id).cmp(&(b.level, &b.code, b.id)));
+        Ok(records)
+    }
+
     /// The grid or cell with this code, if any.
     pub async fn grid(&self, code: &GridCode) -> Result<Option<GridRecord>, StoreError> {
         let sql = format!(

@@ -43,8 +43,9 @@ pub async fn run(store: &Store, db_url: &str, args: ServeArgs) -> anyhow::Result
             ..JobConfig::default()
         });
     state
-        .reload_index()
+        .refresh()
         .await
+        .map_err(anyhow::Error::msg)
         .context("loading the grid into memory")?;
     // Runs the jobs submitted here and takes over those of a dead instance.
     state.start_job_worker();

@@ -1,12 +1,11 @@
 //! Vector tiles: `GET /tiles/{layer}/{z}/{x}/{y}.mvt` for `grids` (levels
 //! 1-3, with a `level` property), `cells` (network cells with type and
 //! category) and `customers` (clustered below zoom 14), cut from the grid
-//! snapshot ([`AppState::index`]) and cached per snapshot, with a content
+//! snapshot ([`AppState::snapshot`]) and the customer dots, with a content
 //! ETag so an unchanged tile answers `304`; and `coverage` (the findings
-//! of the coverage analysis: see [`findings`]), cut from the analysis
-//! cached per grid revision and cached under that revision, so a change
-//! to the grids (by this server, the CLI or another server) is seen on
-//! the next tile.
+//! of the coverage analysis: see [`findings`]). Every tile is cached under
+//! the revisions of its source ([`crate::fresh`]), so a change by this
+//! server, the CLI or another server is seen once the snapshot moves.
 //!
 //! Claim status is not in the tiles: it changes with every click, so the
 //! map paints it from `/api/v1/claims` by feature state, and the tiles of a
@@ -19,24 +18,23 @@ pub mod mvt;
 pub mod source;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 pub use cache::TileCache;
+use cache::TileKey;
 pub use clip::Frame;
 use findings::FindingSource;
 use source::{DotSource, GridSource};
+use wangge_store::Revisions;
 
+use crate::fresh::{Part, Slot};
 use crate::{ApiError, AppState};
 
 /// Deepest zoom served (a cell is many screens wide long before this).
 pub const MAX_ZOOM: u8 = 20;
-/// Customers are re-read from the store at most this often (placements
-/// change without the grid snapshot changing).
-const CUSTOMERS_MAX_AGE: Duration = Duration::from_secs(30);
 
 /// The layers, by URL name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -135,30 +133,16 @@ fn unavailable(message: String) -> ApiError {
     }
 }
 
-/// The grid source for the current snapshot, built on first use after the
-/// snapshot changed (one builder at a time; the others wait for it).
-async fn grid_source(state: &AppState) -> Result<Arc<GridSource>, ApiError> {
-    let Some(index) = state.index() else {
-        return Err(ApiError::not_found(
+/// The grid source of the current snapshot and the revisions it was read
+/// at (the snapshot is rebuilt in the background: see [`crate::fresh`]).
+async fn grid_source(state: &AppState) -> Result<([i64; 3], Arc<GridSource>), ApiError> {
+    let snapshot = state.snapshot().await;
+    match snapshot.grid.source.as_ref() {
+        Some(source) => Ok((snapshot.grid.key, source.clone())),
+        None => Err(ApiError::not_found(
             "no grid loaded yet: import or seed a territory",
-        ));
-    };
-    let cache = state.tiles();
-    let mut slot = cache.grids.lock().await;
-    if let Some(current) = slot.as_ref() {
-        if Arc::ptr_eq(&current.index, &index) {
-            return Ok(current.clone());
-        }
+        )),
     }
-    let built = Arc::new(
-        GridSource::load(state.store(), index)
-            .await
-            .map_err(|e| unavailable(format!("tiles: reading the grid failed: {e}")))?,
-    );
-    cache.new_generation();
-    *slot = Some(built.clone());
-    prewarm(state.clone(), built.clone());
-    Ok(built)
 }
 
 /// Deepest zoom cut ahead: shallower tiles hold thousands of cells each and
@@ -166,9 +150,9 @@ async fn grid_source(state: &AppState) -> Result<Arc<GridSource>, ApiError> {
 pub const PREWARM_MAX_ZOOM: u8 = 8;
 
 /// Cuts the grid and cell tiles of zooms 0-[`PREWARM_MAX_ZOOM`] over the
-/// territory in the background, so they are cache hits when asked for.
-fn prewarm(state: AppState, grids: Arc<GridSource>) {
-    let generation = state.tiles().grid_generation();
+/// territory in the background, so they are cache hits when asked for
+/// (tiles carried over from the previous snapshot are not cut again).
+pub(crate) fn prewarm(state: AppState, revisions: [i64; 3], grids: Arc<GridSource>) {
     tokio::task::spawn_blocking(move || {
         let [x0, y0, x1, y1] = grids.world_extent();
         if x0 > x1 {
@@ -183,7 +167,7 @@ fn prewarm(state: AppState, grids: Arc<GridSource>) {
                 for y in ty0..=ty1 {
                     for layer in [Layer::Grids, Layer::Cells] {
                         let frame = Frame::new(z, x, y);
-                        let key = TileCache::grid_key_at(generation, layer, &frame);
+                        let key = TileKey::new(revisions, layer, &frame);
                         if state.tiles().get(&key).is_none() {
                             let sources = Sources {
                                 grids: Some(&grids),
@@ -199,51 +183,42 @@ fn prewarm(state: AppState, grids: Arc<GridSource>) {
     });
 }
 
-async fn dot_source(state: &AppState) -> Result<Arc<DotSource>, ApiError> {
-    let cache = state.tiles();
-    let mut slot = cache.dots.lock().await;
-    if let Some((at, dots)) = slot.as_ref() {
-        if at.elapsed() < CUSTOMERS_MAX_AGE {
-            return Ok(dots.clone());
-        }
+/// Customer dots, keyed by the customers revision.
+impl Part for DotSource {
+    fn key(r: &Revisions) -> [i64; 3] {
+        [r.customers, 0, 0]
     }
-    let dots = Arc::new(
-        DotSource::load(state.store())
-            .await
-            .map_err(|e| unavailable(format!("tiles: reading customers failed: {e}")))?,
-    );
-    cache.new_customer_generation();
-    *slot = Some((Instant::now(), dots.clone()));
-    Ok(dots)
+
+    fn slot(state: &AppState) -> &Slot<Self> {
+        &state.inner.dots
+    }
+
+    async fn build(state: &AppState) -> Result<Self, String> {
+        DotSource::load(state.store()).await
+    }
 }
 
-/// The findings of the current grid revision, rebuilt from the coverage
-/// analysis (cached per revision by [`crate::coverage::CoverageCache`])
-/// when the revision changed; one builder at a time.
-async fn finding_source(state: &AppState) -> Result<Arc<FindingSource>, ApiError> {
-    let revision = state.store().grid_revision().await?;
-    let cache = state.tiles();
-    let mut slot = cache.findings.lock().await;
-    if let Some(current) = slot.as_ref() {
-        if current.revision == revision {
-            return Ok(current.clone());
-        }
+/// The coverage findings of the tiles (default options), keyed by the
+/// grid revision.
+impl Part for FindingSource {
+    fn key(r: &Revisions) -> [i64; 3] {
+        [r.grids, 0, 0]
     }
-    if state.store().is_empty().await? {
-        return Err(ApiError::not_found("the database holds no grid yet"));
+
+    fn slot(state: &AppState) -> &Slot<Self> {
+        &state.inner.findings
     }
-    let (snapshot, geometry) = state
-        .coverage_cache()
-        .analysis(state.store(), &wangge_coverage::ReportOptions::default())
-        .await
-        .map_err(|e| unavailable(format!("tiles: the coverage analysis failed: {e}")))?;
-    let built = tokio::task::spawn_blocking(move || {
-        Arc::new(FindingSource::new(snapshot.revision, &geometry))
-    })
-    .await
-    .map_err(|e| unavailable(format!("tiles: the coverage task failed: {e}")))?;
-    *slot = Some(built.clone());
-    Ok(built)
+
+    async fn build(state: &AppState) -> Result<Self, String> {
+        let (snapshot, geometry) = state
+            .coverage_cache()
+            .current(state, &wangge_coverage::ReportOptions::default())
+            .await
+            .map_err(|e| format!("the coverage analysis failed: {e}"))?;
+        tokio::task::spawn_blocking(move || FindingSource::new(snapshot.revision, &geometry))
+            .await
+            .map_err(|e| format!("the coverage task failed: {e}"))
+    }
 }
 
 /// `GET /tiles/{layer}/{z}/{x}/{y}.mvt` (customers: `/tiles/customers/...`,
@@ -300,18 +275,39 @@ async fn serve(
 ) -> Result<Response, ApiError> {
     let frame = parse_address(z, x, y)?;
     let cache = state.tiles();
-    let (grids, dots, findings, key) = if layer == Layer::Coverage {
-        let findings = finding_source(state).await?;
-        let key = TileCache::coverage_key(findings.revision, &frame);
-        (None, None, Some(findings), key)
-    } else {
-        let grids = grid_source(state).await?;
-        let dots = if layer == Layer::Customers {
-            Some(dot_source(state).await?)
-        } else {
-            None
-        };
-        (Some(grids), dots, None, cache.key(layer, &frame))
+    let (grids, dots, findings, key) = match layer {
+        Layer::Coverage => {
+            if state.snapshot().await.grid.index.is_none() {
+                return Err(ApiError::not_found("the database holds no grid yet"));
+            }
+            let findings = state
+                .part::<FindingSource>()
+                .await
+                .map_err(|e| unavailable(format!("tiles: {e}")))?;
+            let key = TileKey::new([findings.revision, 0, 0], layer, &frame);
+            (None, None, Some(findings), key)
+        }
+        Layer::Customers => {
+            let (dots_key, dots) = state
+                .part_with_key::<DotSource>()
+                .await
+                .map_err(|e| unavailable(format!("tiles: reading customers failed: {e}")))?;
+            (
+                None,
+                Some(dots),
+                None,
+                TileKey::new(dots_key, layer, &frame),
+            )
+        }
+        Layer::Grids | Layer::Cells => {
+            let (revisions, grids) = grid_source(state).await?;
+            (
+                Some(grids),
+                None,
+                None,
+                TileKey::new(revisions, layer, &frame),
+            )
+        }
     };
     let encoded = if let Some(hit) = cache.get(&key) {
         hit

@@ -59,7 +59,7 @@ async fn app_and_store() -> (axum::Router, Store) {
     ];
     store.import_grids(&t, &grids).await.unwrap();
     let state = AppState::new(store.clone());
-    state.reload_index().await.unwrap();
+    state.refresh().await.unwrap();
     (router(state), store)
 }
 
@@ -306,9 +306,22 @@ async fn coverage_tiles_show_the_gap_follow_the_grid_and_answer_304() {
         }])
         .await
         .unwrap();
-    let (status, fresh, body) = fetch(&app, &uri, Some(&etag)).await;
-    assert_eq!(status, StatusCode::OK, "the grid changed: not 304");
-    assert_ne!(fresh.as_deref(), Some(etag.as_str()));
+    // A write by another process: seen once the snapshot follows the
+    // revisions (polled with a deadline).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    let body = loop {
+        let (status, fresh, body) = fetch(&app, &uri, Some(&etag)).await;
+        if status == StatusCode::OK {
+            assert_ne!(fresh.as_deref(), Some(etag.as_str()));
+            break body;
+        }
+        assert_eq!(status, StatusCode::NOT_MODIFIED);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the grid changed: still 304"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    };
     let features = coverage_features(&body);
     assert!(
         !features
@@ -343,7 +356,7 @@ async fn coverage_tiles_have_the_access_of_the_coverage_report() {
         ..crate::auth::AuthConfig::default()
     };
     let state = AppState::with_auth(store, config, std::sync::Arc::new(crate::auth::SystemClock));
-    state.reload_index().await.unwrap();
+    state.refresh().await.unwrap();
     let private = router(state);
     let (tile, _, _) = fetch(&private, &uri, None).await;
     let (report, _, _) = fetch(&private, "/api/v1/coverage?kind=gaps", None).await;
@@ -369,7 +382,7 @@ async fn the_demo_new_estate_is_in_the_coverage_tiles() {
         .await
         .unwrap();
     let state = AppState::new(store);
-    state.reload_index().await.unwrap();
+    state.refresh().await.unwrap();
     let app = router(state);
 
     let (_, _, json) = fetch(&app, "/api/v1/coverage?kind=gaps", None).await;

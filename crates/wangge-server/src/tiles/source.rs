@@ -6,13 +6,15 @@
 use std::sync::Arc;
 
 use wangge_spatial::index::{CellIndex, GridRef};
-use wangge_store::{EntityKind, GridFilter, Store};
+use wangge_store::{EntityKind, GridFilter, GridRecord, Store};
 
 use super::clip::{world, world_box_of, world_polygons, Frame};
 use super::mvt::{LayerWriter, Value};
 
 /// A grid ready to be cut: polygons of rings in world coordinates.
 pub struct Shape {
+    /// The grid's database id: the feature id, stable across snapshots.
+    pub id: i64,
     pub code: String,
     pub name: String,
     pub level: u8,
@@ -30,7 +32,7 @@ pub struct Shape {
 /// The grid part of the tile source, rebuilt when the snapshot changes.
 pub struct GridSource {
     pub index: Arc<CellIndex>,
-    shapes: Vec<Shape>,
+    shapes: Vec<Arc<Shape>>,
     /// `GridRef` number → position in `shapes` (`u32::MAX`: not drawn).
     by_ref: Vec<u32>,
     /// Positions of the level 1-3 grids in `shapes`.
@@ -49,15 +51,37 @@ pub struct DotSource {
     dots: Vec<Dot>,
 }
 
+impl Shape {
+    /// The tile shape of a stored grid with its parsed geometry.
+    pub fn new(g: &GridRecord, mp: &geo::MultiPolygon<f64>) -> Shape {
+        let polygons = world_polygons(mp);
+        // An empty box (no finite vertex) meets no tile.
+        let world_box = world_box_of(&polygons).unwrap_or([f64::MAX, f64::MAX, f64::MIN, f64::MIN]);
+        Shape {
+            id: g.id,
+            code: g.code.as_str().to_owned(),
+            name: g.name.clone(),
+            level: g.level.get(),
+            parent: g.parent.as_ref().map(|p| p.as_str().to_owned()),
+            cell_type: g.cell_type.map(|t| t.to_string()),
+            category: g.category.map(wangge_model::Category::as_str),
+            area_m2: g.area_m2,
+            invalid: !g.valid,
+            polygons,
+            world_box,
+        }
+    }
+}
+
 impl GridSource {
-    /// Reads every grid from the store and pairs it with the snapshot.
+    /// Reads every grid from the store and pairs it with the snapshot
+    /// (the server builds both from one read: [`GridSource::from_shapes`]).
     pub async fn load(store: &Store, index: Arc<CellIndex>) -> Result<GridSource, String> {
         let records = store
             .grids(&GridFilter::default())
             .await
             .map_err(|e| e.to_string())?;
         let mut shapes = Vec::with_capacity(records.len());
-        let mut position = std::collections::HashMap::with_capacity(records.len());
         for g in records {
             // A grid whose stored geometry does not parse is left off the
             // map (the coverage report names it), not fatal to every tile.
@@ -65,24 +89,18 @@ impl GridSource {
                 tracing::warn!(code = %g.code, "geometry does not parse; left off the tiles");
                 continue;
             };
-            let polygons = world_polygons(&mp);
-            // An empty box (no finite vertex) meets no tile.
-            let world_box =
-                world_box_of(&polygons).unwrap_or([f64::MAX, f64::MAX, f64::MIN, f64::MIN]);
-            position.insert(g.code.as_str().to_owned(), shapes.len() as u32);
-            shapes.push(Shape {
-                code: g.code.as_str().to_owned(),
-                name: g.name,
-                level: g.level.get(),
-                parent: g.parent.map(|p| p.as_str().to_owned()),
-                cell_type: g.cell_type.map(|t| t.to_string()),
-                category: g.category.map(wangge_model::Category::as_str),
-                area_m2: g.area_m2,
-                invalid: !g.valid,
-                polygons,
-                world_box,
-            });
+            shapes.push(Arc::new(Shape::new(&g, &mp)));
         }
+        Ok(GridSource::from_shapes(index, shapes))
+    }
+
+    /// Pairs the shapes with the snapshot they were read with.
+    pub fn from_shapes(index: Arc<CellIndex>, shapes: Vec<Arc<Shape>>) -> GridSource {
+        let position: std::collections::HashMap<&str, u32> = shapes
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.code.as_str(), i as u32))
+            .collect();
         let by_ref = (0..index.grid_count())
             .map(|i| {
                 let code = index.grid(GridRef(i as u32)).code.as_str();
@@ -93,12 +111,12 @@ impl GridSource {
             .filter(|&i| shapes[i as usize].level < 4)
             .collect();
         upper.sort_by_key(|&i| shapes[i as usize].level);
-        Ok(GridSource {
+        GridSource {
             index,
             shapes,
             by_ref,
             upper,
-        })
+        }
     }
 
     /// The box of every outline, `[x0, y0, x1, y1]` in world coordinates.
@@ -132,6 +150,8 @@ impl GridSource {
                 .into_iter()
                 .map(|r| self.by_ref[r.index()])
                 .filter(|&i| i != u32::MAX)
+                .collect::<std::collections::BTreeSet<u32>>()
+                .into_iter()
                 .collect()
         } else {
             self.upper
@@ -170,7 +190,7 @@ impl GridSource {
             if let Some(c) = s.category {
                 props.push(("category", Value::Str(c.to_owned())));
             }
-            writer.add_polygons(Some(u64::from(i) + 1), props, &polygons);
+            writer.add_polygons(u64::try_from(s.id).ok(), props, &polygons);
         }
         writer.finish_into(tile);
     }
