@@ -56,5 +56,5 @@ pub use customer_search::CustomerHit;
 pub use entities::*;
 pub use error::StoreError;
 pub use fingerprint::CustomerFingerprint;
-pub use grid_edit::{MergeOutcome, NewPiece};
+pub use grid_edit::{GridEdit, MergeOutcome, NewPiece};
 pub use types::*;
