@@ -17,6 +17,7 @@ use axum::Router;
 use claims_support::{call, login, App};
 use serde_json::{json, Value};
 use wangge_model::Territory;
+use wangge_server::auth::AuthConfig;
 use wangge_server::{router, AppState};
 use wangge_store::{NewCustomer, Store};
 use wangge_tests::{backend_kinds, log_line, BackendKind};
@@ -57,7 +58,10 @@ async fn with_customers(store: &Store) {
             other_operator: false,
         })
         .collect();
-    store.upsert_customers(&territory, &customers).await.unwrap();
+    store
+        .upsert_customers(&territory, &customers)
+        .await
+        .unwrap();
     let index = wangge_assign::load_index(store).await.unwrap();
     wangge_assign::assign_all(store, &index, &wangge_assign::AssignOptions::default())
         .await
@@ -65,13 +69,29 @@ async fn with_customers(store: &Store) {
 }
 
 async fn version(router: &Router, code: &str) -> i64 {
-    let a = call(router, Method::GET, &format!("/api/v1/cells/{code}"), None, None).await;
+    let a = call(
+        router,
+        Method::GET,
+        &format!("/api/v1/cells/{code}"),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-    a.body["version"].as_i64().expect("a cell answers its version")
+    a.body["version"]
+        .as_i64()
+        .expect("a cell answers its version")
 }
 
 async fn exists(router: &Router, code: &str) -> bool {
-    let a = call(router, Method::GET, &format!("/api/v1/cells/{code}"), None, None).await;
+    let a = call(
+        router,
+        Method::GET,
+        &format!("/api/v1/cells/{code}"),
+        None,
+        None,
+    )
+    .await;
     assert!(
         a.status == StatusCode::OK || a.status == StatusCode::NOT_FOUND,
         "{}",
@@ -137,7 +157,12 @@ async fn gaps_and_overlaps(router: &Router) -> (usize, usize) {
 /// A second instance on the same database: its own pool and snapshot.
 async fn second_instance(app: &App) -> Router {
     let store = Store::connect(&app.test_store.url).await.unwrap();
-    router(AppState::new(store))
+    // The same clock: the tokens were issued at its time.
+    router(AppState::with_auth(
+        store,
+        AuthConfig::default(),
+        Arc::new(app.clock.clone()),
+    ))
 }
 
 async fn round(kind: BackendKind, race: Race, with_versions: bool, n: usize) {
@@ -148,7 +173,10 @@ async fn round(kind: BackendKind, race: Race, with_versions: bool, n: usize) {
     let (va, vb) = (version(&app.router, A).await, version(&app.router, B).await);
     let versions = with_versions.then_some((va, vb));
     let edits = match race {
-        Race::SplitAndMerge => [split(0.3, "T-W-S-1-x", versions.map(|v| v.0)), merge(versions)],
+        Race::SplitAndMerge => [
+            split(0.3, "T-W-S-1-x", versions.map(|v| v.0)),
+            merge(versions),
+        ],
         Race::TwoSplits => [
             split(0.3, "T-W-S-1-x", versions.map(|v| v.0)),
             split(0.6, "T-W-S-1-y", versions.map(|v| v.0)),
@@ -161,7 +189,14 @@ async fn round(kind: BackendKind, race: Race, with_versions: bool, n: usize) {
         let (router, token, edits) = (routers[i].clone(), admin.clone(), edits.clone());
         tasks.push(tokio::spawn(async move {
             let e = &edits[i];
-            call(&router, Method::POST, &e.uri, Some(&token), Some(e.body.clone())).await
+            call(
+                &router,
+                Method::POST,
+                &e.uri,
+                Some(&token),
+                Some(e.body.clone()),
+            )
+            .await
         }));
     }
     let mut answers = Vec::new();
@@ -198,15 +233,42 @@ async fn round(kind: BackendKind, race: Race, with_versions: bool, n: usize) {
             a.text
         );
     }
-    let ok = answers.iter().filter(|a| a.status == StatusCode::OK).count();
+    let ok = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::OK)
+        .count();
     if with_versions {
-        assert_eq!(ok, 1, "{what}: one winner, one 409: {answers:?}", answers = answers.iter().map(|a| &a.text).collect::<Vec<_>>());
+        assert_eq!(
+            ok,
+            1,
+            "{what}: one winner, one 409: {answers:?}",
+            answers = answers.iter().map(|a| &a.text).collect::<Vec<_>>()
+        );
     } else {
-        assert_eq!(ok, 2, "{what}: without versions both apply, one after the other");
+        assert_eq!(
+            ok, 2,
+            "{what}: without versions both apply, one after the other"
+        );
     }
     // Both instances see a grid whose cells neither overlap nor leave gaps.
     for r in &routers {
-        assert_eq!(gaps_and_overlaps(r).await, (0, 0), "{what}");
+        let found = gaps_and_overlaps(r).await;
+        if found != (0, 0) {
+            let cells = app
+                .store
+                .grids(&wangge_store::GridFilter {
+                    parent: Some("T-W-S".parse().unwrap()),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            let cells: Vec<String> = cells
+                .iter()
+                .map(|c| format!("{} v{} {}", c.code, c.version, c.geometry_geojson))
+                .collect();
+            let answers: Vec<&str> = answers.iter().map(|a| a.text.as_str()).collect();
+            panic!("{what}: gaps and overlaps {found:?}\ncells: {cells:#?}\nanswers: {answers:#?}");
+        }
     }
     // Every customer is placed in a cell that exists.
     let unplaced = call(&app.router, Method::GET, "/api/v1/assignment", None, None).await;

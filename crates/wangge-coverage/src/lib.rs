@@ -30,9 +30,7 @@ mod snapshot;
 
 pub use data::{CellItem, DataCounts, DataGaps, UnplacedInGrid, UnplacedKind, PORTS_FULL_SHARE};
 pub use error::CoverageError;
-pub use fix::{
-    difference, fixed_snapshot, plan_fixes, DiffRow, FixPlan, GridChange, LeftAlone,
-};
+pub use fix::{difference, fixed_snapshot, plan_fixes, DiffRow, FixPlan, GridChange, LeftAlone};
 pub use geometry::polygonal_value;
 pub use options::{Kind, ReportOptions};
 pub use ownership::{

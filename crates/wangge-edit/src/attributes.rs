@@ -4,8 +4,8 @@
 use wangge_model::{CellTypeCatalog, CellTypeCode, GridCode};
 use wangge_store::{GridRecord, Store};
 
-use crate::place::Scope;
 use crate::change::{check_version, finish};
+use crate::place::Scope;
 use crate::{Changed, EditError};
 
 /// Rename a grid and/or set a cell's type.

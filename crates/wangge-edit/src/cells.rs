@@ -9,8 +9,8 @@ use wangge_spatial::area::geodesic_area_m2;
 use wangge_spatial::edit::{merge, split_by_line};
 use wangge_store::{GeometryUpdate, GridEdit, NewPiece, Store};
 
-use crate::place::Scope;
 use crate::change::{check_version, finish, geometry_of, union_bbox, update_for};
+use crate::place::Scope;
 use crate::{Changed, EditError};
 
 /// A cell as an edit leaves it.

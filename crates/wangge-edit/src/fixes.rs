@@ -12,8 +12,8 @@ use wangge_coverage::{
 use wangge_spatial::coverage::CoverageReport;
 use wangge_store::Store;
 
-use crate::place::Scope;
 use crate::change::{finish, union_bbox};
+use crate::place::Scope;
 use crate::{Changed, EditError};
 
 /// Apply the proposals of `report`, analysed on `snapshot` with `options`

@@ -7,8 +7,8 @@ use wangge_io::{read_grids_geojson, GridFields};
 use wangge_model::{LevelNo, Territory};
 use wangge_store::Store;
 
-use crate::place::Scope;
 use crate::change::{finish, union_bbox};
+use crate::place::Scope;
 use crate::{Changed, EditError};
 
 /// Import a GeoJSON file of level `level`.
@@ -58,16 +58,15 @@ pub async fn import_grids(
         .invalid()
         .map(|(source, reason)| (source.to_owned(), reason.to_owned()))
         .collect();
-    let territory = match (store.territory().await?, &request.territory) {
-        (Some(stored), _) => stored,
-        (None, Some(new)) => new.clone(),
-        (None, None) => {
-            return Err(EditError::bad_input(
+    let territory =
+        match (store.territory().await?, &request.territory) {
+            (Some(stored), _) => stored,
+            (None, Some(new)) => new.clone(),
+            (None, None) => return Err(EditError::bad_input(
                 "territory",
                 "the database holds no territory yet: give territory (a code) and territory_name",
-            ))
-        }
-    };
+            )),
+        };
     let mut edit = store.begin_grid_edit().await?;
     if let Some(expected) = request.expected_revision {
         let now = edit.revision_at_start();
@@ -80,7 +79,11 @@ pub async fn import_grids(
     let codes: Vec<_> = parsed.grids.iter().map(|g| g.code.clone()).collect();
     let old_boxes = edit.stored_boxes(&codes).await?;
     let report = edit.import_grids(&territory, &parsed.grids).await?;
-    let area = union_bbox(old_boxes.into_iter().chain(parsed.grids.iter().map(|g| g.bbox)));
+    let area = union_bbox(
+        old_boxes
+            .into_iter()
+            .chain(parsed.grids.iter().map(|g| g.bbox)),
+    );
     let changed = finish(store, edit, request.dry_run, codes, area, Scope::Everything).await?;
     Ok(Imported {
         territory,

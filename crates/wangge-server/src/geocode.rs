@@ -9,8 +9,8 @@ use axum::extract::{Query, State};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use wangge_geocode::crs::{from_wgs84, to_wgs84, Crs};
 use wangge_assign::load_geocoder;
+use wangge_geocode::crs::{from_wgs84, to_wgs84, Crs};
 use wangge_geocode::{DivisionCode, Geocoder, Hints, Level};
 use wangge_spatial::index::LocateOptions;
 

@@ -89,7 +89,10 @@ async fn after_commit(state: &AppState, changed: &Changed) -> Map<String, Value>
         tracing::warn!(message = %e.message, "the edit is committed; the snapshot was not rebuilt");
         fields.insert(
             "snapshot_error".into(),
-            json!(format!("the edit is saved, but the map was not refreshed: {}", e.message)),
+            json!(format!(
+                "the edit is saved, but the map was not refreshed: {}",
+                e.message
+            )),
         );
     }
     fields

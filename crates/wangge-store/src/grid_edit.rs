@@ -423,7 +423,10 @@ impl GridEdit {
     /// An unknown code, a bbox or area that is not finite, or a geometry
     /// that is not a polygon's GeoJSON object refuses the whole batch,
     /// naming the grid.
-    pub async fn update_geometries(&mut self, updates: &[GeometryUpdate]) -> Result<(), StoreError> {
+    pub async fn update_geometries(
+        &mut self,
+        updates: &[GeometryUpdate],
+    ) -> Result<(), StoreError> {
         for u in updates {
             check_update(u)?;
         }
