@@ -5,8 +5,6 @@ use thiserror::Error;
 pub enum CoverageError {
     #[error(transparent)]
     Store(#[from] wangge_store::StoreError),
-    #[error(transparent)]
-    Assign(#[from] wangge_assign::AssignError),
     #[error("writing the report: {0}")]
     Write(#[from] std::io::Error),
     #[error("writing the CSV report: {0}")]

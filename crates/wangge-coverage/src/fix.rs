@@ -1,7 +1,7 @@
-//! Applying the report's fix proposals: a plan (new geometry per grid that
-//! changes), the same plan applied in memory for a dry run, or written in
-//! one store transaction followed by re-placing what lies in the changed
-//! areas, and the difference between two reports.
+//! The report's fix proposals as a plan (new geometry per grid that
+//! changes), the same plan applied in memory (what the report would say
+//! after it), and the difference between two reports. Writing a plan is an
+//! edit of the grid: `wangge_edit::apply_fixes`.
 
 use geo::MultiPolygon;
 use serde::Serialize;
@@ -12,10 +12,10 @@ use wangge_spatial::coverage::{
     apply_fixes, lonlat_area_m2, AreaTotal, CoverageReport, FixKind, LevelSummary,
 };
 use wangge_spatial::validate::{check_multipolygon, summarize};
-use wangge_store::{BBox, GeometryUpdate, Store};
+use wangge_store::{BBox, GeometryUpdate};
 
 use crate::geometry::polygonal_value;
-use crate::{CoverageError, Snapshot, StoredExtra};
+use crate::{Snapshot, StoredExtra};
 
 /// What applying the proposals of a report changes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -125,56 +125,6 @@ pub fn fixed_snapshot(snapshot: &Snapshot, plan: &FixPlan) -> Snapshot {
         }
     }
     Snapshot::new(snapshot.revision, grids, stored)
-}
-
-/// What writing a plan did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Applied {
-    pub grids_changed: usize,
-    /// Customers, resources, buildings and opportunities placed again
-    /// (those in the changed grids' old or new bounding box).
-    pub entities_replaced: usize,
-}
-
-/// Writes the plan in ONE transaction, then re-places the entities in the
-/// changed areas.
-pub async fn apply_plan(store: &Store, plan: &FixPlan) -> Result<Applied, CoverageError> {
-    let updates: Vec<GeometryUpdate> = plan.changes.iter().map(|c| c.update.clone()).collect();
-    store.update_grid_geometries(&updates).await?;
-    let mut area: Option<BBox> = None;
-    for b in plan
-        .changes
-        .iter()
-        .flat_map(|c| c.old_bbox.into_iter().chain([c.update.bbox]))
-    {
-        area = Some(match area {
-            None => b,
-            Some(a) => [
-                a[0].min(b[0]),
-                a[1].min(b[1]),
-                a[2].max(b[2]),
-                a[3].max(b[3]),
-            ],
-        });
-    }
-    let anything_placed = store.entity_counts().await?.iter().any(|(_, n)| *n > 0);
-    let entities_replaced = match area {
-        Some(area) if anything_placed => {
-            let index = wangge_assign::load_index(store).await?;
-            wangge_assign::reassign_bbox(
-                store,
-                &index,
-                area,
-                &wangge_assign::AssignOptions::default(),
-            )
-            .await?
-        }
-        _ => 0,
-    };
-    Ok(Applied {
-        grids_changed: plan.changes.len(),
-        entities_replaced,
-    })
 }
 
 /// One line of the difference between two reports.

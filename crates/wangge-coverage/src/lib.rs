@@ -11,8 +11,9 @@
 //!   placed, cells with customers but no network, full ports) are read from
 //!   the store each time ([`build_report`]);
 //! * [`write_report`] writes JSON, one GeoJSON FeatureCollection or CSV with
-//!   WKT; [`plan_fixes`] / [`apply_plan`] apply the proposals in one
-//!   transaction and [`difference`] compares two reports.
+//!   WKT; [`plan_fixes`] turns the proposals into new geometries (written
+//!   by `wangge_edit::apply_fixes` in one transaction) and [`difference`]
+//!   compares two reports.
 //!
 //! The CLI (`wangge coverage`) and the server (`GET /api/v1/coverage`)
 //! share this crate, so both give the same content.
@@ -29,10 +30,7 @@ mod snapshot;
 
 pub use data::{CellItem, DataCounts, DataGaps, UnplacedInGrid, UnplacedKind, PORTS_FULL_SHARE};
 pub use error::CoverageError;
-pub use fix::{
-    apply_plan, difference, fixed_snapshot, plan_fixes, Applied, DiffRow, FixPlan, GridChange,
-    LeftAlone,
-};
+pub use fix::{difference, fixed_snapshot, plan_fixes, DiffRow, FixPlan, GridChange, LeftAlone};
 pub use geometry::polygonal_value;
 pub use options::{Kind, ReportOptions};
 pub use ownership::{

@@ -1,25 +1,27 @@
 //! Administrators change the grid from the map: a grid's name or a cell's
 //! type, a GeoJSON import, cutting a cell along a drawn line, merging
 //! neighbouring cells; operations staff apply the coverage report's fix
-//! proposals. Every change is one store transaction; afterwards what lies
-//! in the changed area is placed again and the snapshot (index, tiles,
-//! geocoder) is rebuilt, so the map and the coverage report show the new
-//! grid at once. `dry_run` answers with the result without writing.
+//! proposals. The handlers parse, call `wangge_edit` (one store transaction
+//! per edit, its `dry_run` the same transaction rolled back, the changed
+//! area placed again after the commit) and answer; then the snapshot
+//! (index, tiles, geocoder) is refreshed so the map and the coverage report
+//! show the new grid at once. After a commit the answer is 200 even when a
+//! later step failed: `placement_error` / `snapshot_error` say which.
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::Json;
-use geo::{Coord, MultiPolygon};
+use geo::Coord;
 use serde::Deserialize;
-use serde_json::{json, Value};
-use wangge_coverage::{analyze_snapshot, difference, fixed_snapshot, plan_fixes};
-use wangge_io::{read_grids_geojson, GridFields};
+use serde_json::{json, Map, Value};
+use wangge_edit::{
+    AttributesRequest, Changed, EditError, EditedCell, FixRequest, ImportRequest, MergeRequest,
+    SplitRequest,
+};
+use wangge_io::GridFields;
 use wangge_model::{GridCode, LevelNo, Territory};
-use wangge_spatial::area::geodesic_area_m2;
-use wangge_spatial::bbox::bbox_of;
-use wangge_spatial::edit::{merge, split_by_line};
-use wangge_spatial::validate::{check_multipolygon, summarize};
-use wangge_store::{BBox, GeometryUpdate, NewPiece};
+use wangge_store::BBox;
 
 use crate::auth::CurrentUser;
 use crate::params::{self, Params};
@@ -36,80 +38,75 @@ fn grid_code(text: &str, field: &str) -> Result<GridCode, ApiError> {
         .map_err(|e| ApiError::bad_request(format!("{field} {text:?}: {e}")))
 }
 
-/// A stored grid's geometry, parsed.
-fn geometry_of(record: &wangge_store::GridRecord) -> Result<MultiPolygon<f64>, ApiError> {
-    wangge_assign::parse_multipolygon(&record.geometry_geojson).map_err(|reason| {
-        ApiError::bad_request(format!(
-            "grid {}: its stored geometry cannot be read: {reason}",
-            record.code
-        ))
-    })
-}
-
-/// New geometry of a grid with what is derived from it.
-fn update_for(code: &GridCode, geometry: &MultiPolygon<f64>) -> Result<GeometryUpdate, ApiError> {
-    let bbox = bbox_of(geometry)
-        .ok_or_else(|| ApiError::bad_request(format!("cell {code} would be empty")))?;
-    Ok(GeometryUpdate {
-        code: code.clone(),
-        geometry_geojson: wangge_coverage::polygonal_value(geometry).to_string(),
-        bbox,
-        area_m2: geodesic_area_m2(geometry),
-        invalid_reason: summarize(&check_multipolygon(geometry)),
-    })
-}
-
-fn union_bbox(boxes: impl IntoIterator<Item = BBox>) -> Option<BBox> {
-    boxes.into_iter().reduce(|a, b| {
-        [
-            a[0].min(b[0]),
-            a[1].min(b[1]),
-            a[2].max(b[2]),
-            a[3].max(b[3]),
-        ]
-    })
-}
-
-/// After a grid change: this instance's snapshot refreshed (it reads its
-/// own write), the entities in `area` placed again with it, then refreshed
-/// again (placements moved). Returns how many entities were placed again.
-async fn grid_changed(state: &AppState, area: Option<BBox>) -> Result<usize, ApiError> {
-    state.refresh().await.map_err(crate::refresh_error)?;
-    let (Some(area), Some(index)) = (area, state.index().await) else {
-        return Ok(0);
-    };
-    let anything_placed = state
-        .store()
-        .entity_counts()
-        .await?
-        .iter()
-        .any(|(_, n)| *n > 0);
-    if !anything_placed {
-        return Ok(0);
-    }
-    let placed = wangge_assign::reassign_bbox(
-        state.store(),
-        &index,
-        area,
-        &wangge_assign::AssignOptions::default(),
-    )
-    .await
-    .map_err(assign_error)?;
-    state.refresh().await.map_err(crate::refresh_error)?;
-    Ok(placed)
-}
-
-fn assign_error(e: wangge_assign::AssignError) -> ApiError {
+/// An edit's refusal as the client sees it: 400 bad input (the message
+/// names the field), 404, 409 conflict (the grid moved since it was read, a
+/// code taken, claims in the way), 422 hierarchy; store failures 500.
+fn edit_error(e: EditError) -> ApiError {
     match e {
-        wangge_assign::AssignError::Store(e) => e.into(),
-        other => ApiError::bad_request(other.to_string()),
+        EditError::BadInput { message, .. } => ApiError::bad_request(message),
+        EditError::NotFound { message } => ApiError::not_found(message),
+        EditError::Conflict { message } => ApiError {
+            status: StatusCode::CONFLICT,
+            error: "conflict",
+            message,
+        },
+        EditError::Hierarchy { message } => ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            error: "unprocessable",
+            message,
+        },
+        EditError::Store(e) => e.into(),
     }
 }
 
-fn cell_json(update: &GeometryUpdate, name: &str) -> Value {
+/// After a committed grid change: this instance's snapshot (index, tiles,
+/// the geocoder, which names places after cells) refreshed, so it reads its
+/// own write; other instances follow the revisions. `area` is where the
+/// grid changed.
+async fn grid_changed(state: &AppState, area: Option<BBox>) -> Result<(), ApiError> {
+    tracing::debug!(?area, "grid changed: new snapshot");
+    state.refresh().await.map_err(crate::refresh_error)
+}
+
+/// The answer's fields that every committed edit shares: how many entities
+/// were placed again, and what failed after the commit (the edit stands).
+async fn after_commit(state: &AppState, changed: &Changed) -> Map<String, Value> {
+    let mut fields = Map::new();
+    fields.insert(
+        "entities_replaced".into(),
+        json!(changed.placed_again.count()),
+    );
+    if changed.dry_run || changed.codes.is_empty() {
+        return fields;
+    }
+    if let Some(reason) = changed.placed_again.failure() {
+        fields.insert("placement_error".into(), json!(reason));
+    }
+    if let Err(e) = grid_changed(state, changed.area).await {
+        tracing::warn!(message = %e.message, "the edit is committed; the snapshot was not rebuilt");
+        fields.insert(
+            "snapshot_error".into(),
+            json!(format!(
+                "the edit is saved, but the map was not refreshed: {}",
+                e.message
+            )),
+        );
+    }
+    fields
+}
+
+fn with(mut answer: Value, fields: Map<String, Value>) -> Json<Value> {
+    if let Value::Object(map) = &mut answer {
+        map.extend(fields);
+    }
+    Json(answer)
+}
+
+fn cell_json(cell: &EditedCell) -> Value {
+    let update = &cell.geometry;
     json!({
         "code": update.code,
-        "name": name,
+        "name": cell.name,
         "area_m2": update.area_m2,
         "invalid_reason": update.invalid_reason,
         "geometry": serde_json::from_str::<Value>(&update.geometry_geojson).unwrap_or(Value::Null),
@@ -121,49 +118,47 @@ fn cell_json(update: &GeometryUpdate, name: &str) -> Value {
 pub struct AttributesBody {
     name: Option<String>,
     cell_type: Option<String>,
+    /// The grid's `version` as read (`GET /grids/{code}`); another refuses.
+    version: Option<i64>,
 }
 
-/// `PATCH /api/v1/grids/{code} {"name"?, "cell_type"?}`: the type as a code
-/// (`15`), a Chinese (`小区`) or an English name.
+/// `PATCH /api/v1/grids/{code} {"name"?, "cell_type"?, "version"?}`: the type
+/// as a code (`15`), a Chinese (`小区`) or an English name.
 pub async fn edit_attributes(
     State(state): State<AppState>,
     Path(code): Path<String>,
     bytes: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let code = grid_code(&code, "grid")?;
-    let edit: AttributesBody = body(&bytes, "{\"name\"?: text, \"cell_type\"?: code or name}")?;
-    if edit.name.is_none() && edit.cell_type.is_none() {
-        return Err(ApiError::bad_request(
-            "nothing to change: give name and/or cell_type",
-        ));
-    }
-    let catalog = state.store().cell_types().await?;
-    let cell_type = match edit.cell_type.as_deref() {
-        Some(text) => Some(
-            catalog
-                .resolve(text)
-                .map_err(|e| ApiError::bad_request(format!("cell_type: {e}")))?
-                .code,
-        ),
-        None => None,
-    };
-    state
-        .store()
-        .update_grid_attributes(&code, edit.name.as_deref(), cell_type.as_ref())
-        .await?;
+    let edit: AttributesBody = body(
+        &bytes,
+        "{\"name\"?: text, \"cell_type\"?: code or name, \"version\"?}",
+    )?;
+    let done = wangge_edit::set_attributes(
+        state.store(),
+        &AttributesRequest {
+            grid: code,
+            name: edit.name,
+            cell_type: edit.cell_type,
+            expected_version: edit.version,
+            dry_run: false,
+        },
+    )
+    .await
+    .map_err(edit_error)?;
     // Tiles carry the name and category: a new snapshot.
-    grid_changed(&state, None).await?;
-    let record = state
-        .store()
-        .grid(&code)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no grid {code}")))?;
-    Ok(Json(
-        json!({ "grid": Value::Object(wangge_io::grid_properties(&record, &catalog)) }),
+    let mut fields = after_commit(&state, &done.changed).await;
+    fields.remove("entities_replaced");
+    Ok(with(
+        json!({
+            "grid": Value::Object(wangge_io::grid_properties(&done.grid, &done.catalog)),
+            "version": done.grid.version,
+        }),
+        fields,
     ))
 }
 
-/// `POST /api/v1/grids/import?level=&code_field=&name_field=&type_field=&parent_field=&dry_run=`
+/// `POST /api/v1/grids/import?level=&code_field=&name_field=&type_field=&parent_field=&revision=&dry_run=`
 /// with a GeoJSON FeatureCollection: all features or none.
 pub async fn import(
     State(state): State<AppState>,
@@ -173,6 +168,7 @@ pub async fn import(
     let level: LevelNo = params::optional(&q, "level")?
         .ok_or_else(|| ApiError::bad_request("parameter level (1-4) is required"))?;
     let dry_run = params::optional::<bool>(&q, "dry_run")?.unwrap_or(false);
+    let expected_revision = params::optional::<i64>(&q, "revision")?;
     let defaults = GridFields::default();
     let field = |name: &str, default: &str| {
         q.get(name)
@@ -186,71 +182,50 @@ pub async fn import(
         cell_type: field("type_field", &defaults.cell_type),
         parent: field("parent_field", &defaults.parent),
     };
-    let text = std::str::from_utf8(&bytes).map_err(|e| {
-        ApiError::bad_request(format!(
-            "the file is not UTF-8 (byte {}): GeoJSON must be UTF-8 (RFC 7946); re-save it as UTF-8",
-            e.valid_up_to()
-        ))
-    })?;
-    let catalog = state.store().cell_types().await?;
-    let parsed = read_grids_geojson(text, level, &fields, &catalog)
-        .map_err(|e| ApiError::bad_request(format!("nothing was imported: {e}")))?;
-    let invalid: Vec<Value> = parsed
-        .invalid()
+    // Used only when the store holds no territory yet.
+    let territory = q
+        .get("territory")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|code| {
+            Ok::<_, ApiError>(Territory {
+                code: grid_code(code, "territory")?,
+                name: q
+                    .get("territory_name")
+                    .map_or(code, |s| s.trim())
+                    .to_owned(),
+            })
+        })
+        .transpose()?;
+    let done = wangge_edit::import_grids(
+        state.store(),
+        &ImportRequest {
+            geojson: &bytes,
+            level,
+            fields,
+            territory,
+            expected_revision,
+            dry_run,
+        },
+    )
+    .await
+    .map_err(|e| edit_error(e.prefixed("nothing was imported")))?;
+    let invalid: Vec<Value> = done
+        .invalid
+        .iter()
         .map(|(source, reason)| json!({ "feature": source, "reason": reason }))
         .collect();
-    if dry_run {
-        return Ok(Json(json!({
-            "dry_run": true,
-            "features": parsed.grids.len(),
+    let fields = after_commit(&state, &done.changed).await;
+    Ok(with(
+        json!({
+            "dry_run": dry_run,
+            "features": done.features,
+            "inserted": done.inserted,
+            "updated": done.updated,
             "invalid": invalid,
-        })));
-    }
-    let territory = if let Some(t) = state.store().territory().await? {
-        t
-    } else {
-        let code = q.get("territory").map_or("", |s| s.trim());
-        Territory {
-            code: code.parse().map_err(|_| {
-                ApiError::bad_request(
-                    "the database holds no territory yet: give territory (a code) and territory_name",
-                )
-            })?,
-            name: q
-                .get("territory_name")
-                .map_or(code, |s| s.trim())
-                .to_owned(),
-        }
-    };
-    let mut old_boxes = Vec::new();
-    for g in &parsed.grids {
-        if let Some(old) = state.store().grid(&g.code).await? {
-            old_boxes.push(old.bbox);
-        }
-    }
-    let report = state
-        .store()
-        .import_grids(&territory, &parsed.grids)
-        .await
-        .map_err(|e| {
-            let mut err = ApiError::from(e);
-            err.message = format!("nothing was imported: {}", err.message);
-            err
-        })?;
-    let area = union_bbox(
-        old_boxes
-            .into_iter()
-            .chain(parsed.grids.iter().map(|g| g.bbox)),
-    );
-    let replaced = grid_changed(&state, area).await?;
-    Ok(Json(json!({
-        "dry_run": false,
-        "features": parsed.grids.len(),
-        "inserted": report.inserted,
-        "updated": report.updated,
-        "invalid": invalid,
-        "entities_replaced": replaced,
-    })))
+        }),
+        fields,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -260,6 +235,8 @@ pub struct SplitBody {
     line: Value,
     new_code: Option<String>,
     new_name: Option<String>,
+    /// The cell's `version` as read or previewed; another refuses (409).
+    version: Option<i64>,
     #[serde(default)]
     dry_run: bool,
 }
@@ -282,20 +259,7 @@ fn line_points(line: &Value) -> Result<Vec<Coord<f64>>, ApiError> {
     Ok(points.into_iter().map(|[x, y]| Coord { x, y }).collect())
 }
 
-/// A code for a new piece: `CODE-2`, `CODE-3`, ... the first one free.
-async fn free_code(state: &AppState, code: &GridCode) -> Result<GridCode, ApiError> {
-    for n in 2..1000 {
-        let candidate = grid_code(&format!("{code}-{n}"), "new_code")?;
-        if state.store().grid(&candidate).await?.is_none() {
-            return Ok(candidate);
-        }
-    }
-    Err(ApiError::bad_request(format!(
-        "no free code {code}-N: give new_code"
-    )))
-}
-
-/// `POST /api/v1/cells/{code}/split {"line", "new_code"?, "new_name"?, "dry_run"?}`:
+/// `POST /api/v1/cells/{code}/split {"line", "new_code"?, "new_name"?, "version"?, "dry_run"?}`:
 /// the larger side keeps the code, the claims and the history; the other
 /// side becomes a new, unclaimed cell of the same grid and type.
 pub async fn split(
@@ -306,66 +270,34 @@ pub async fn split(
     let code = grid_code(&code, "cell")?;
     let edit: SplitBody = body(
         &bytes,
-        "{\"line\": [[lon, lat], ...], \"new_code\"?, \"new_name\"?, \"dry_run\"?}",
+        "{\"line\": [[lon, lat], ...], \"new_code\"?, \"new_name\"?, \"version\"?, \"dry_run\"?}",
     )?;
-    let record = state
-        .store()
-        .grid(&code)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no cell {code}")))?;
-    if record.level != LevelNo::CELL {
-        return Err(ApiError::bad_request(format!(
-            "{code} is a level-{} grid: only cells (level 4) are cut",
-            record.level
-        )));
-    }
-    let line = line_points(&edit.line)?;
-    let geometry = geometry_of(&record)?;
-    let [a, b] = split_by_line(&geometry, &line)
-        .map_err(|e| ApiError::bad_request(format!("cell {code}: {e}")))?;
-    let (kept, cut) = if geodesic_area_m2(&a) >= geodesic_area_m2(&b) {
-        (a, b)
-    } else {
-        (b, a)
-    };
-    let new_code = match edit.new_code.as_deref() {
-        Some(text) => grid_code(text, "new_code")?,
-        None => free_code(&state, &code).await?,
-    };
-    let new_name = edit
-        .new_name
-        .map(|n| n.trim().to_owned())
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| {
-            format!(
-                "{}-{}",
-                record.name,
-                new_code.as_str().rsplit('-').next().unwrap_or("2")
-            )
-        });
-    let keep = update_for(&code, &kept)?;
-    let piece = NewPiece {
-        name: new_name.clone(),
-        geometry: update_for(&new_code, &cut)?,
-    };
-    let cells = vec![
-        cell_json(&keep, &record.name),
-        cell_json(&piece.geometry, &new_name),
-    ];
-    state
-        .store()
-        .split_cell(&code, &keep, std::slice::from_ref(&piece), edit.dry_run)
-        .await?;
-    let replaced = if edit.dry_run {
-        0
-    } else {
-        grid_changed(&state, Some(record.bbox)).await?
-    };
-    Ok(Json(json!({
-        "dry_run": edit.dry_run,
-        "cells": cells,
-        "entities_replaced": replaced,
-    })))
+    let new_code = edit
+        .new_code
+        .as_deref()
+        .map(|text| grid_code(text, "new_code"))
+        .transpose()?;
+    let done = wangge_edit::split(
+        state.store(),
+        &SplitRequest {
+            cell: code,
+            line: line_points(&edit.line)?,
+            new_code,
+            new_name: edit.new_name,
+            expected_version: edit.version,
+            dry_run: edit.dry_run,
+        },
+    )
+    .await
+    .map_err(edit_error)?;
+    let fields = after_commit(&state, &done.changed).await;
+    Ok(with(
+        json!({
+            "dry_run": edit.dry_run,
+            "cells": [cell_json(&done.kept), cell_json(&done.cut)],
+        }),
+        fields,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -375,11 +307,14 @@ pub struct MergeBody {
     /// The cell that keeps its code, claims and name (default: the first).
     into: Option<String>,
     name: Option<String>,
+    /// The cells' `version`s as read or previewed, by code; another refuses (409).
+    #[serde(default)]
+    versions: std::collections::BTreeMap<String, i64>,
     #[serde(default)]
     dry_run: bool,
 }
 
-/// `POST /api/v1/cells/merge {"codes": [...], "into"?, "name"?, "dry_run"?}`:
+/// `POST /api/v1/cells/merge {"codes": [...], "into"?, "name"?, "versions"?, "dry_run"?}`:
 /// neighbouring cells of one grid become one.
 pub async fn merge_cells(
     State(state): State<AppState>,
@@ -388,82 +323,48 @@ pub async fn merge_cells(
 ) -> Result<Json<Value>, ApiError> {
     let edit: MergeBody = body(
         &bytes,
-        "{\"codes\": [cell codes], \"into\"?, \"name\"?, \"dry_run\"?}",
+        "{\"codes\": [cell codes], \"into\"?, \"name\"?, \"versions\"?, \"dry_run\"?}",
     )?;
-    let mut codes = Vec::with_capacity(edit.codes.len());
-    for text in &edit.codes {
-        let code = grid_code(text, "codes")?;
-        if !codes.contains(&code) {
-            codes.push(code);
-        }
-    }
-    if codes.len() < 2 {
-        return Err(ApiError::bad_request("codes: at least two different cells"));
-    }
-    let into = match edit.into.as_deref() {
-        Some(text) => grid_code(text, "into")?,
-        None => codes[0].clone(),
-    };
-    if !codes.contains(&into) {
-        return Err(ApiError::bad_request(format!(
-            "into {into} is not one of the cells merged"
-        )));
-    }
-    let mut geometries = Vec::with_capacity(codes.len());
-    let mut boxes = Vec::with_capacity(codes.len());
-    let mut kept_name = String::new();
-    for code in &codes {
-        let record = state
-            .store()
-            .grid(code)
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("no cell {code}")))?;
-        if *code == into {
-            kept_name.clone_from(&record.name);
-        }
-        boxes.push(record.bbox);
-        geometries.push(geometry_of(&record)?);
-    }
-    let merged = merge(&geometries).map_err(|e| {
-        ApiError::bad_request(format!(
-            "cells {}: {e}",
-            codes
-                .iter()
-                .map(GridCode::as_str)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-    })?;
-    let update = update_for(&into, &merged)?;
-    let absorbed: Vec<GridCode> = codes.iter().filter(|c| **c != into).cloned().collect();
-    let name = edit
-        .name
-        .map(|n| n.trim().to_owned())
-        .filter(|n| !n.is_empty());
-    let outcome = state
-        .store()
-        .merge_cells(&into, &absorbed, &update, Some(user.id), edit.dry_run)
-        .await?;
-    let replaced = if edit.dry_run {
-        0
-    } else {
-        if let Some(name) = &name {
-            state
-                .store()
-                .update_grid_attributes(&into, Some(name), None)
-                .await?;
-        }
-        grid_changed(&state, union_bbox(boxes)).await?
-    };
-    Ok(Json(json!({
-        "dry_run": edit.dry_run,
-        "cell": cell_json(&update, name.as_deref().unwrap_or(&kept_name)),
-        "removed": absorbed,
-        "claim": outcome.claim.map(|(manager, status)| json!({ "manager": manager, "status": status })),
-        "claims_closed": outcome.claims_closed,
-        "history_moved": outcome.history_moved,
-        "entities_replaced": replaced,
-    })))
+    let cells = edit
+        .codes
+        .iter()
+        .map(|text| grid_code(text, "codes"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let into = edit
+        .into
+        .as_deref()
+        .map(|text| grid_code(text, "into"))
+        .transpose()?;
+    let expected_versions = edit
+        .versions
+        .iter()
+        .map(|(text, v)| Ok((grid_code(text, "versions")?, *v)))
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let done = wangge_edit::merge_cells(
+        state.store(),
+        &MergeRequest {
+            cells,
+            into,
+            name: edit.name,
+            expected_versions,
+            actor_user_id: Some(user.id),
+            dry_run: edit.dry_run,
+        },
+    )
+    .await
+    .map_err(edit_error)?;
+    let fields = after_commit(&state, &done.changed).await;
+    Ok(with(
+        json!({
+            "dry_run": edit.dry_run,
+            "cell": cell_json(&done.cell),
+            "removed": done.removed,
+            "claim": done.claims.claim.map(|(manager, status)| json!({ "manager": manager, "status": status })),
+            "claims_closed": done.claims.claims_closed,
+            "history_moved": done.claims.history_moved,
+        }),
+        fields,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -500,7 +401,7 @@ pub async fn apply_fixes(
         gap_width_m: edit
             .gap_width_m
             .unwrap_or(wangge_coverage::ReportOptions::default().gap_width_m),
-        parent: parent.clone(),
+        parent,
         kinds: Vec::new(),
     };
     options
@@ -511,35 +412,20 @@ pub async fn apply_fixes(
         .analysis(state.store(), &options)
         .await
         .map_err(crate::coverage::api_error)?;
-    if let Some(revision) = edit.revision {
-        if revision != snapshot.revision {
-            return Err(ApiError {
-                status: axum::http::StatusCode::CONFLICT,
-                error: "conflict",
-                message: format!(
-                    "the grid changed since the preview (revision {revision}, now {}): preview again",
-                    snapshot.revision
-                ),
-            });
-        }
-    }
-    let mut chosen = (*report).clone();
-    if let Some(parent) = &parent {
-        chosen
-            .fixes
-            .retain(|f| snapshot.within(f.parent.as_ref(), parent));
-    }
-    let plan = plan_fixes(&snapshot, &chosen);
-    // The report after the change, computed on the fixed snapshot in memory
-    // (the same numbers a fresh report gives after writing).
-    let after = {
-        let fixed = fixed_snapshot(&snapshot, &plan);
-        let options = options.clone();
-        tokio::task::spawn_blocking(move || analyze_snapshot(&fixed, &options))
-            .await
-            .map_err(|e| ApiError::bad_request(format!("coverage analysis failed: {e}")))?
-    };
-    let changes: Vec<Value> = plan
+    let done = wangge_edit::apply_fixes(
+        state.store(),
+        &FixRequest {
+            snapshot: snapshot.clone(),
+            report,
+            options,
+            expected_revision: edit.revision,
+            dry_run: edit.dry_run,
+        },
+    )
+    .await
+    .map_err(edit_error)?;
+    let changes: Vec<Value> = done
+        .plan
         .changes
         .iter()
         .map(|c| {
@@ -553,27 +439,17 @@ pub async fn apply_fixes(
             })
         })
         .collect();
-    let mut replaced = 0;
-    if !edit.dry_run && !plan.changes.is_empty() {
-        // Written here rather than by `wangge_coverage::apply_plan`, so the
-        // new index is built once and serves both the map and re-placement.
-        let updates: Vec<GeometryUpdate> = plan.changes.iter().map(|c| c.update.clone()).collect();
-        state.store().update_grid_geometries(&updates).await?;
-        let area = union_bbox(
-            plan.changes
-                .iter()
-                .flat_map(|c| c.old_bbox.into_iter().chain([c.update.bbox])),
-        );
-        replaced = grid_changed(&state, area).await?;
-    }
-    Ok(Json(json!({
-        "dry_run": edit.dry_run,
-        "revision": snapshot.revision,
-        "proposals_applied": plan.proposals_applied,
-        "blind_spots_left": plan.blind_spots_left,
-        "left_alone": plan.left_alone,
-        "changes": changes,
-        "difference": difference(&report, &after),
-        "entities_replaced": replaced,
-    })))
+    let fields = after_commit(&state, &done.changed).await;
+    Ok(with(
+        json!({
+            "dry_run": edit.dry_run,
+            "revision": done.revision,
+            "proposals_applied": done.plan.proposals_applied,
+            "blind_spots_left": done.plan.blind_spots_left,
+            "left_alone": done.plan.left_alone,
+            "changes": changes,
+            "difference": done.difference,
+        }),
+        fields,
+    ))
 }

@@ -83,6 +83,8 @@ pub async fn grid_detail(
     let geometry: Value = serde_json::from_str(&grid.geometry_geojson).unwrap_or(Value::Null);
     Ok(Json(json!({
         "grid": summary(&grid),
+        // What an edit sends back as `version` so a change in between is refused.
+        "version": grid.version,
         "geometry": geometry,
         "bbox": grid.bbox,
         "chain": chain.iter().map(summary).collect::<Vec<_>>(),

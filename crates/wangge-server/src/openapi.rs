@@ -213,7 +213,7 @@ pub const ROUTES: &[RouteDoc] = &[
                     "/api/v1/grids/import",
                     Access::Act(Action::EditGrid),
                     "grid editing",
-                    "Import a GeoJSON FeatureCollection of grids of one level: all features or none; invalid geometry stored flagged and listed; what lies in the imported area is placed again.",
+                    "Import a GeoJSON FeatureCollection of grids of one level: all features or none; invalid geometry stored flagged and listed; every entity is placed again.",
                 ),
                 "FeatureCollection",
             ),
@@ -223,7 +223,8 @@ pub const ROUTES: &[RouteDoc] = &[
                 ("name_field", "property with the name (default name)"),
                 ("type_field", "property with the cell type (default type)"),
                 ("parent_field", "property with the parent code (default parent)"),
-                ("dry_run", "true: read and check only"),
+                ("dry_run", "true: the same transaction, rolled back"),
+                ("revision", "the grid revision of the preview; refused (409) if the grid changed since"),
                 ("territory", "territory code, when the database has none yet"),
                 ("territory_name", "territory name, when the database has none yet"),
             ],
@@ -964,13 +965,18 @@ fn schemas() -> Value {
     // Grid editing: a third.
     let editing = json!({
         "GridEdit": {"type": "object", "properties": {
-            "name": string, "cell_type": {"type": "string", "example": "15"}}},
+            "name": string, "cell_type": {"type": "string", "example": "15"},
+            "version": {"type": "integer", "description": "the grid's version as read; refused (409) if it changed since"}}},
         "SplitRequest": {"type": "object", "required": ["line"], "properties": {
             "line": {"type": "array", "items": {"type": "array", "items": {"type": "number"}},
                 "description": "[[lon, lat], ...] starting and ending outside the cell, or a GeoJSON LineString"},
-            "new_code": string, "new_name": string, "dry_run": {"type": "boolean"}}},
+            "new_code": string, "new_name": string,
+            "version": {"type": "integer", "description": "the cell's version as read or previewed; refused (409) if it changed since"},
+            "dry_run": {"type": "boolean"}}},
         "MergeRequest": {"type": "object", "required": ["codes"], "properties": {
             "codes": {"type": "array", "items": {"type": "string"}}, "into": string, "name": string,
+            "versions": {"type": "object", "additionalProperties": {"type": "integer"},
+                "description": "the cells' versions as read, by code; refused (409) if one changed since"},
             "dry_run": {"type": "boolean"}}},
         "FixRequest": {"type": "object", "properties": {
             "level": int, "parent": string, "gap_width_m": {"type": "number"},

@@ -93,7 +93,7 @@ pub fn split_by_line(
     }
     let subject = cell_contours(cell);
     let clip = contours_of(&left.orient(Direction::Default));
-    let snap = Snap::new(cell, &points);
+    let snap = Snap::new(cell, &points, snap_tolerance(frame));
     let left_part = snap.apply(overlay(&subject, &clip, OverlayRule::Intersect));
     let right_part = snap.apply(overlay(&subject, &clip, OverlayRule::Difference));
     // Below a square millimetre at these latitudes a side is rounding noise.
@@ -118,7 +118,8 @@ pub fn merge(cells: &[MultiPolygon<f64>]) -> Result<MultiPolygon<f64>, EditError
     }
     let union = fill(&contours, FillRule::NonZero);
     let whole = MultiPolygon(cells.iter().flat_map(|c| c.0.iter().cloned()).collect());
-    let union = Snap::new(&whole, &[]).apply(union);
+    let tolerance = bbox_of(&whole).map_or(SNAP_DEG, snap_tolerance);
+    let union = Snap::new(&whole, &[], tolerance).apply(union);
     match union.0.len() {
         0 => Err(EditError::Empty),
         1 => Ok(union),
@@ -132,17 +133,29 @@ pub fn merge(cells: &[MultiPolygon<f64>]) -> Result<MultiPolygon<f64>, EditError
 /// micro-gaps. So each output vertex goes back to the input vertex it came
 /// from, else onto the cell edge (or drawn line) it lies on.
 struct Snap {
+    /// Degrees: how far an output vertex may lie from where it came from.
+    tolerance: f64,
     vertices: Vec<Coord<f64>>,
     /// Cell edges first: a point on both an edge and the line goes onto the
     /// edge, which the neighbour shares.
     segments: Vec<(Coord<f64>, Coord<f64>)>,
 }
 
-/// Well above the grid's error, well below anything drawn (0.1 mm).
+/// Well above the grid's error on a cell-sized frame, well below anything
+/// drawn (0.1 mm).
 const SNAP_DEG: f64 = 1e-9;
 
+/// The snap distance for an overlay over `frame`: the integer grid is about
+/// 2^30 steps across the frame, and a vertex can move by a step or two, so
+/// a frame of degrees (a large grid cut again: its vertices are themselves
+/// off the round numbers) needs more than [`SNAP_DEG`].
+fn snap_tolerance(frame: [f64; 4]) -> f64 {
+    let extent = (frame[2] - frame[0]).max(frame[3] - frame[1]);
+    SNAP_DEG.max(extent * 4e-9)
+}
+
 impl Snap {
-    fn new(cell: &MultiPolygon<f64>, line: &[Coord<f64>]) -> Self {
+    fn new(cell: &MultiPolygon<f64>, line: &[Coord<f64>], tolerance: f64) -> Self {
         let rings = cell
             .0
             .iter()
@@ -154,11 +167,16 @@ impl Snap {
             segments.extend(ring.lines().map(|l| (l.start, l.end)));
         }
         segments.extend(line.windows(2).map(|w| (w[0], w[1])));
-        Snap { vertices, segments }
+        Snap {
+            tolerance,
+            vertices,
+            segments,
+        }
     }
 
     fn coord(&self, c: Coord<f64>) -> Coord<f64> {
-        let near = |a: Coord<f64>| (a.x - c.x).abs() <= SNAP_DEG && (a.y - c.y).abs() <= SNAP_DEG;
+        let tolerance = self.tolerance;
+        let near = |a: Coord<f64>| (a.x - c.x).abs() <= tolerance && (a.y - c.y).abs() <= tolerance;
         if let Some(v) = self.vertices.iter().find(|v| near(**v)) {
             return *v;
         }
@@ -337,6 +355,30 @@ mod tests {
         assert!(right.contains(&Point::new(110.015, 32.005)));
         assert!(check_multipolygon(&left).is_empty());
         assert!(check_multipolygon(&right).is_empty());
+    }
+
+    /// A cell degrees wide cut twice: the integer grid's error grows with
+    /// the frame, and the second cut starts from vertices that are already
+    /// off the round numbers. The pieces must still meet each other and the
+    /// untouched neighbour edge (x = 1) exactly.
+    #[test]
+    fn a_large_cell_cut_twice_still_meets_its_neighbours_exactly() {
+        let cell = MultiPolygon(vec![polygon![
+            (x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 2.0), (x: 0.0, y: 2.0),
+        ]]);
+        let [west, east] = split_by_line(&cell, &[c(0.3, -0.5), c(0.3, 2.5)]).unwrap();
+        let [middle, rest] = split_by_line(&east, &[c(0.6, -0.5), c(0.6, 2.5)]).unwrap();
+        let xs = |mp: &MultiPolygon<f64>| -> Vec<f64> {
+            mp.0[0].exterior().0.iter().map(|p| p.x).collect()
+        };
+        let max = |v: Vec<f64>| v.into_iter().fold(f64::MIN, f64::max);
+        let min = |v: Vec<f64>| v.into_iter().fold(f64::MAX, f64::min);
+        assert_eq!(max(xs(&rest)), 1.0, "the neighbour's edge moved: {rest:?}");
+        assert_eq!(max(xs(&west)), min(xs(&middle)), "{west:?} {middle:?}");
+        assert_eq!(max(xs(&middle)), min(xs(&rest)), "{middle:?} {rest:?}");
+        let whole = cell.unsigned_area();
+        let sum = west.unsigned_area() + middle.unsigned_area() + rest.unsigned_area();
+        assert!((sum - whole).abs() < whole * 1e-12, "{sum} vs {whole}");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use wangge_model::{GridCode, PlacementStatus};
 
-use crate::row::{get_parsed, now_ms, positive_zero};
+use crate::row::{get_parsed, positive_zero};
 use crate::{BBox, EntityKind, Store, StoreError};
 
 /// What is placed in one cell (statuses `assigned` and `via_parent`).
@@ -138,26 +138,6 @@ impl Store {
             by_status,
             in_gap_by_l3,
         })
-    }
-
-    /// Replaces the geometry (with bbox, area and validity) of these grids
-    /// in ONE transaction: all or none. An unknown code, a bbox or area
-    /// that is not finite, or a geometry that is not a polygon's GeoJSON
-    /// object refuses the whole batch, naming the grid.
-    pub async fn update_grid_geometries(
-        &self,
-        updates: &[GeometryUpdate],
-    ) -> Result<(), StoreError> {
-        for u in updates {
-            check_update(u)?;
-        }
-        let mut tx = self.begin_write().await?;
-        let now = now_ms();
-        for u in updates {
-            update_geometry(&mut tx, u, now).await?;
-        }
-        tx.commit().await?;
-        Ok(())
     }
 }
 

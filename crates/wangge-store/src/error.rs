@@ -97,6 +97,23 @@ impl StoreError {
         }
     }
 
+    /// True when the write lost a race or clashes with what is stored: a
+    /// code taken, a stated conflict, or the database refusing for the same
+    /// reasons (a unique key, a foreign key to a row just deleted, a
+    /// PostgreSQL deadlock or serialization failure). Retrying after
+    /// reading again may succeed; a 409 to an HTTP client.
+    pub fn is_conflict(&self) -> bool {
+        match self {
+            StoreError::DuplicateCode { .. } | StoreError::Conflict { .. } => true,
+            StoreError::Database(sqlx::Error::Database(db)) => {
+                db.is_unique_violation()
+                    || db.is_foreign_key_violation()
+                    || matches!(db.code().as_deref(), Some("40P01" | "40001"))
+            }
+            _ => false,
+        }
+    }
+
     /// True for errors that come from the caller's data (4xx), false for
     /// database or migration failures and corruption (5xx).
     pub fn is_client_error(&self) -> bool {

@@ -1,15 +1,22 @@
-//! An administrator's edits of the grid: a grid's name or a cell's type,
-//! cutting a cell in two, merging neighbouring cells. Each edit is ONE
-//! transaction; the geometry work is done by the caller
-//! (`wangge_spatial::edit`), the store keeps the hierarchy and the claims
-//! right.
+//! The SQL of an administrator's grid edits, inside one transaction: a
+//! grid's name or a cell's type, cutting a cell in two, merging
+//! neighbouring cells, new geometries (coverage fixes), an import.
+//!
+//! [`Store::begin_grid_edit`] opens the transaction and takes the grid's
+//! write lock first, so whatever the edit reads in it stays as read until
+//! it commits or rolls back: the rules and the geometry work between the
+//! reads and the writes live in `wangge-edit`, which decides, and a dry run
+//! is the same transaction rolled back.
 
-use sqlx::{AnyConnection, Row};
-use wangge_model::{CellTypeCode, GridCode};
+use std::collections::HashSet;
+
+use sqlx::{Any, AnyConnection, Row, Transaction};
+use wangge_model::{CellTypeCode, GridCode, Territory};
 
 use crate::coverage::{check_update, update_geometry};
+use crate::grid_query::grid_by_code;
 use crate::row::now_ms;
-use crate::{GeometryUpdate, Store, StoreError};
+use crate::{BBox, Backend, GeometryUpdate, GridRecord, ImportReport, NewGrid, Store, StoreError};
 
 /// A new cell cut off an existing one: it takes the parent, type and
 /// properties of the cell it comes from.
@@ -40,11 +47,160 @@ struct CellRow {
     parent_id: Option<i64>,
 }
 
+/// One grid edit: a write transaction that holds the grid's write lock
+/// (`SQLite`: `BEGIN IMMEDIATE`; `PostgreSQL`: the grids row of `revisions`,
+/// which every write of `grids` takes through its trigger anyway, so grid
+/// writers queue there instead of deadlocking on rows). Dropped without
+/// [`GridEdit::commit`], it rolls back.
+pub struct GridEdit {
+    tx: Transaction<'static, Any>,
+    backend: Backend,
+    revision: i64,
+}
+
 impl Store {
+    /// Opens a grid edit (see [`GridEdit`]); waits for an edit in progress.
+    pub async fn begin_grid_edit(&self) -> Result<GridEdit, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let lock = match self.backend() {
+            Backend::Sqlite => "SELECT revision FROM revisions WHERE name = 'grids'",
+            Backend::Postgres => "SELECT revision FROM revisions WHERE name = 'grids' FOR UPDATE",
+        };
+        let row = sqlx::query(lock).fetch_one(&mut *tx).await?;
+        Ok(GridEdit {
+            tx,
+            backend: self.backend(),
+            revision: row.try_get("revision")?,
+        })
+    }
+
+    /// Imports grids in ONE transaction (see [`GridEdit::import_grids`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use wangge_model::{LevelNo, Territory};
+    /// use wangge_store::{NewGrid, Store, StoreError};
+    /// let store = Store::connect("sqlite::memory:").await?;
+    /// let territory = Territory { code: "SY".parse()?, name: "十堰".into() };
+    /// let grid = |code: &str, level: u8, parent: Option<&str>| NewGrid {
+    ///     code: code.parse().unwrap(),
+    ///     name: code.into(),
+    ///     level: LevelNo::try_from(level).unwrap(),
+    ///     parent: parent.map(|p| p.parse().unwrap()),
+    ///     cell_type: (level == 4).then(|| "15".parse().unwrap()),
+    ///     geometry_geojson: r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}"#.into(),
+    ///     bbox: [0.0, 0.0, 1.0, 1.0],
+    ///     area_m2: 1.0,
+    ///     invalid_reason: None,
+    ///     properties_json: None,
+    ///     source: Some(format!("feature {code}")),
+    /// };
+    /// let report = store
+    ///     .import_grids(&territory, &[grid("A-1", 2, Some("A")), grid("A", 1, None)])
+    ///     .await?;
+    /// assert_eq!(report.inserted, 2);
+    ///
+    /// // A level-3 grid under a level-1 grid is refused, and nothing is written.
+    /// let err = store
+    ///     .import_grids(&territory, &[grid("B", 1, None), grid("B-1", 3, Some("B"))])
+    ///     .await
+    ///     .unwrap_err();
+    /// assert!(matches!(err, StoreError::ParentLevel { .. }));
+    /// assert!(err.to_string().contains("B-1 (feature B-1)"));
+    /// assert!(store.grid(&"B".parse()?).await?.is_none());
+    /// # Ok(()) }
+    /// ```
+    pub async fn import_grids(
+        &self,
+        territory: &Territory,
+        grids: &[NewGrid],
+    ) -> Result<ImportReport, StoreError> {
+        let mut edit = self.begin_grid_edit().await?;
+        let report = edit.import_grids(territory, grids).await?;
+        edit.commit().await?;
+        Ok(report)
+    }
+
+    /// Replaces the geometry of these grids in ONE transaction (see
+    /// [`GridEdit::update_geometries`]).
+    pub async fn update_grid_geometries(
+        &self,
+        updates: &[GeometryUpdate],
+    ) -> Result<(), StoreError> {
+        let mut edit = self.begin_grid_edit().await?;
+        edit.update_geometries(updates).await?;
+        edit.commit().await
+    }
+}
+
+impl GridEdit {
+    /// The grid revision when the edit began (it holds the lock: no other
+    /// grid write came in between since).
+    pub fn revision_at_start(&self) -> i64 {
+        self.revision
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub(crate) fn conn(&mut self) -> &mut AnyConnection {
+        &mut *self.tx
+    }
+
+    /// The grid or cell with this code, as it is in this transaction.
+    pub async fn grid(&mut self, code: &GridCode) -> Result<Option<GridRecord>, StoreError> {
+        grid_by_code(&mut self.tx, code).await
+    }
+
+    /// True when some grid has this code.
+    pub async fn code_taken(&mut self, code: &GridCode) -> Result<bool, StoreError> {
+        let taken = sqlx::query("SELECT 1 FROM grids WHERE code = $1")
+            .bind(code.as_str())
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        Ok(taken.is_some())
+    }
+
+    /// The bounding boxes of those of `codes` that are stored: one scan of
+    /// the boxes (an import of a whole territory asks for thousands).
+    pub async fn stored_boxes(&mut self, codes: &[GridCode]) -> Result<Vec<BBox>, StoreError> {
+        let wanted: HashSet<&str> = codes.iter().map(GridCode::as_str).collect();
+        let rows = sqlx::query("SELECT code, min_lon, min_lat, max_lon, max_lat FROM grids")
+            .fetch_all(&mut *self.tx)
+            .await?;
+        let mut boxes = Vec::new();
+        for row in &rows {
+            let code: String = row.try_get("code")?;
+            if wanted.contains(code.as_str()) {
+                boxes.push([
+                    row.try_get("min_lon")?,
+                    row.try_get("min_lat")?,
+                    row.try_get("max_lon")?,
+                    row.try_get("max_lat")?,
+                ]);
+            }
+        }
+        Ok(boxes)
+    }
+
+    /// Makes the edit permanent.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Undoes everything the edit wrote (the dry run's end).
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+
     /// Renames a grid and/or sets a cell's type. A type is only for level-4
     /// cells and must be in the cell type table; an empty name is refused.
-    pub async fn update_grid_attributes(
-        &self,
+    pub async fn set_attributes(
+        &mut self,
         code: &GridCode,
         name: Option<&str>,
         cell_type: Option<&CellTypeCode>,
@@ -60,8 +216,7 @@ impl Store {
                 });
             }
         }
-        let mut tx = self.begin_write().await?;
-        let cell = cell_row(&mut tx, code).await?;
+        let cell = cell_row(&mut self.tx, code).await?;
         if let Some(cell_type) = cell_type {
             if cell.level != 4 {
                 return Err(StoreError::CellTypeNotAllowed {
@@ -71,7 +226,7 @@ impl Store {
             }
             let known = sqlx::query("SELECT 1 FROM cell_types WHERE code = $1")
                 .bind(cell_type.as_str())
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut *self.tx)
                 .await?;
             if known.is_none() {
                 return Err(StoreError::UnknownCellType {
@@ -89,38 +244,31 @@ impl Store {
         .bind(cell_type.map(CellTypeCode::as_str))
         .bind(now_ms())
         .bind(cell.id)
-        .execute(&mut *tx)
+        .execute(&mut *self.tx)
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
-    /// Cuts a level-4 cell (`dry_run`: checks only, writes nothing): it keeps its code and claims with the geometry
+    /// Cuts a level-4 cell: it keeps its code and claims with the geometry
     /// `keep`; each of `pieces` becomes a new cell beside it (same parent,
     /// type and properties), unclaimed. A code that exists already refuses
     /// the whole edit.
     pub async fn split_cell(
-        &self,
+        &mut self,
         code: &GridCode,
         keep: &GeometryUpdate,
         pieces: &[NewPiece],
-        dry_run: bool,
     ) -> Result<(), StoreError> {
         check_update(keep)?;
         for piece in pieces {
             check_update(&piece.geometry)?;
         }
-        let mut tx = self.begin_write().await?;
-        let cell = cell_row(&mut tx, code).await?;
+        let cell = cell_row(&mut self.tx, code).await?;
         require_cell(code, &cell)?;
         let now = now_ms();
-        update_geometry(&mut tx, keep, now).await?;
+        update_geometry(&mut self.tx, keep, now).await?;
         for piece in pieces {
-            let taken = sqlx::query("SELECT 1 FROM grids WHERE code = $1")
-                .bind(piece.geometry.code.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-            if taken.is_some() {
+            if self.code_taken(&piece.geometry.code).await? {
                 return Err(StoreError::DuplicateCode {
                     code: piece.geometry.code.to_string(),
                     source_hint: Some("a grid with this code exists".to_owned()),
@@ -147,10 +295,10 @@ impl Store {
             .bind(g.invalid_reason.as_deref())
             .bind(now)
             .bind(cell.id)
-            .execute(&mut *tx)
+            .execute(&mut *self.tx)
             .await?;
         }
-        finish(tx, dry_run).await
+        Ok(())
     }
 
     /// Merges `absorbed` into the cell `keep`, which takes `geometry` (its
@@ -161,14 +309,12 @@ impl Store {
     /// other open claims are closed as released, and the history of the
     /// removed cells moves to the merged cell, marked "merged from CODE".
     /// Placements in removed cells are cleared for the caller to re-place.
-    /// `dry_run` checks everything and writes nothing.
     pub async fn merge_cells(
-        &self,
+        &mut self,
         keep: &GridCode,
         absorbed: &[GridCode],
         geometry: &GeometryUpdate,
         actor_user_id: Option<i64>,
-        dry_run: bool,
     ) -> Result<MergeOutcome, StoreError> {
         check_update(geometry)?;
         if geometry.code != *keep {
@@ -179,8 +325,8 @@ impl Store {
                 ),
             });
         }
-        let mut tx = self.begin_write().await?;
-        let kept = cell_row(&mut tx, keep).await?;
+        let tx = &mut self.tx;
+        let kept = cell_row(tx, keep).await?;
         require_cell(keep, &kept)?;
         let mut gone = Vec::with_capacity(absorbed.len());
         for code in absorbed {
@@ -190,7 +336,7 @@ impl Store {
                     source_hint: Some("merge list".to_owned()),
                 });
             }
-            let cell = cell_row(&mut tx, code).await?;
+            let cell = cell_row(tx, code).await?;
             require_cell(code, &cell)?;
             if cell.parent_id != kept.parent_id {
                 return Err(StoreError::Conflict {
@@ -209,7 +355,7 @@ impl Store {
                  WHERE c.cell_id = $1 AND c.status IN ('pending', 'active')",
             )
             .bind(id)
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut **tx)
             .await?;
             for row in rows {
                 open.push((
@@ -249,7 +395,7 @@ impl Store {
             .bind(actor_user_id)
             .bind(format!("merged into {keep}"))
             .bind(o.1)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             outcome.claims_closed += 1;
         }
@@ -261,31 +407,35 @@ impl Store {
             .bind(kept.id)
             .bind(format!("merged from {code}"))
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             outcome.history_moved += usize::try_from(moved.rows_affected()).unwrap_or(0);
             sqlx::query("DELETE FROM grids WHERE id = $1")
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
-        update_geometry(&mut tx, geometry, now).await?;
-        finish(tx, dry_run).await?;
+        update_geometry(tx, geometry, now).await?;
         Ok(outcome)
     }
-}
 
-/// Commits, or for a dry run rolls back: the checks all ran, nothing stays.
-async fn finish(
-    tx: sqlx::Transaction<'static, sqlx::Any>,
-    dry_run: bool,
-) -> Result<(), StoreError> {
-    if dry_run {
-        tx.rollback().await?;
-    } else {
-        tx.commit().await?;
+    /// Replaces the geometry (with bbox, area and validity) of these grids.
+    /// An unknown code, a bbox or area that is not finite, or a geometry
+    /// that is not a polygon's GeoJSON object refuses the whole batch,
+    /// naming the grid.
+    pub async fn update_geometries(
+        &mut self,
+        updates: &[GeometryUpdate],
+    ) -> Result<(), StoreError> {
+        for u in updates {
+            check_update(u)?;
+        }
+        let now = now_ms();
+        for u in updates {
+            update_geometry(&mut self.tx, u, now).await?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 async fn cell_row(tx: &mut AnyConnection, code: &GridCode) -> Result<CellRow, StoreError> {

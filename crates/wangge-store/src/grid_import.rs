@@ -15,7 +15,7 @@ use wangge_model::{CellTypeCode, LevelNo, Territory};
 use crate::grid_query::level_of;
 use crate::row::{get_parsed, is_unique_violation, now_ms, positive_zero};
 use crate::territory::territory_id;
-use crate::{Backend, ImportReport, NewGrid, Store, StoreError};
+use crate::{Backend, GridEdit, ImportReport, NewGrid, StoreError};
 
 /// Rows per multi-row INSERT: 200 x 18 parameters stays far below the
 /// parameter limits of `SQLite` (32,766) and `PostgreSQL` (65,535).
@@ -58,60 +58,25 @@ pub(crate) struct ImportPlan {
     pub updates: [Vec<(usize, i64)>; 4],
 }
 
-impl Store {
-    /// Imports grids of any levels into a territory (created if missing) in
-    /// ONE transaction: all grids or none.
+impl GridEdit {
+    /// Imports grids of any levels into a territory (created if missing)
+    /// inside this edit: all grids or none.
     ///
     /// Parents are found by code among the territory's stored grids or in the
     /// batch itself (the batch may hold several levels, in any order). A code
     /// that exists already is updated (name, geometry, type, parent) and
-    /// counted in `updated`. Any error rolls everything back and names the
-    /// grid and its `source`.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use wangge_model::{LevelNo, Territory};
-    /// use wangge_store::{NewGrid, Store, StoreError};
-    /// let store = Store::connect("sqlite::memory:").await?;
-    /// let territory = Territory { code: "SY".parse()?, name: "十堰".into() };
-    /// let grid = |code: &str, level: u8, parent: Option<&str>| NewGrid {
-    ///     code: code.parse().unwrap(),
-    ///     name: code.into(),
-    ///     level: LevelNo::try_from(level).unwrap(),
-    ///     parent: parent.map(|p| p.parse().unwrap()),
-    ///     cell_type: (level == 4).then(|| "15".parse().unwrap()),
-    ///     geometry_geojson: r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}"#.into(),
-    ///     bbox: [0.0, 0.0, 1.0, 1.0],
-    ///     area_m2: 1.0,
-    ///     invalid_reason: None,
-    ///     properties_json: None,
-    ///     source: Some(format!("feature {code}")),
-    /// };
-    /// let report = store
-    ///     .import_grids(&territory, &[grid("A-1", 2, Some("A")), grid("A", 1, None)])
-    ///     .await?;
-    /// assert_eq!(report.inserted, 2);
-    ///
-    /// // A level-3 grid under a level-1 grid is refused, and nothing is written.
-    /// let err = store
-    ///     .import_grids(&territory, &[grid("B", 1, None), grid("B-1", 3, Some("B"))])
-    ///     .await
-    ///     .unwrap_err();
-    /// assert!(matches!(err, StoreError::ParentLevel { .. }));
-    /// assert!(err.to_string().contains("B-1 (feature B-1)"));
-    /// assert!(store.grid(&"B".parse()?).await?.is_none());
-    /// # Ok(()) }
-    /// ```
+    /// counted in `updated`. Any error names the grid and its `source`; the
+    /// caller then drops the edit, which rolls everything back.
     pub async fn import_grids(
-        &self,
+        &mut self,
         territory: &Territory,
         grids: &[NewGrid],
     ) -> Result<ImportReport, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let territory_id = territory_id(&mut tx, territory).await?;
-        let known_types = stored_type_codes(&mut tx).await?;
-        let existing = stored_grids(&mut tx, territory_id).await?;
+        let backend = self.backend();
+        let tx = self.conn();
+        let territory_id = territory_id(tx, territory).await?;
+        let known_types = stored_type_codes(tx).await?;
+        let existing = stored_grids(tx, territory_id).await?;
         let plan = plan_import(grids, &existing, &known_types)?;
 
         let mut ids: HashMap<String, i64> = existing
@@ -121,14 +86,13 @@ impl Store {
         let now = now_ms();
         for level in 0..4 {
             for chunk in plan.inserts[level].chunks(INSERT_CHUNK_ROWS) {
-                let sql = insert_sql(chunk.len(), self.backend());
-                insert_chunk(&mut tx, &sql, territory_id, grids, chunk, &mut ids, now).await?;
+                let sql = insert_sql(chunk.len(), backend);
+                insert_chunk(tx, &sql, territory_id, grids, chunk, &mut ids, now).await?;
             }
             for &(i, id) in &plan.updates[level] {
-                update_grid(&mut tx, &grids[i], &ids, id, now).await?;
+                update_grid(tx, &grids[i], &ids, id, now).await?;
             }
         }
-        tx.commit().await?;
 
         Ok(ImportReport {
             inserted: plan.inserts.iter().map(Vec::len).sum(),

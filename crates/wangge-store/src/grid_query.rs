@@ -2,7 +2,7 @@
 //! of its subtree.
 
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 use wangge_model::{GridCode, LevelNo};
 
 use crate::row::{get_bool, get_parsed, get_parsed_opt};
@@ -11,7 +11,7 @@ use crate::{GridFilter, GridRecord, Store, StoreError};
 /// The columns of a [`GridRecord`], for `FROM grids g` + [`GRID_JOINS`].
 const GRID_COLUMNS: &str = "g.id, g.code, g.name, g.level, p.code AS parent_code, g.cell_type, \
     ct.category, g.geometry, g.min_lon, g.min_lat, g.max_lon, g.max_lat, g.area_m2, g.valid, \
-    g.invalid_reason, o.code AS outlet_code, g.properties";
+    g.invalid_reason, o.code AS outlet_code, g.properties, g.version";
 
 const GRID_JOINS: &str = "LEFT JOIN grids p ON p.id = g.parent_id \
     LEFT JOIN cell_types ct ON ct.code = g.cell_type \
@@ -113,14 +113,8 @@ impl Store {
 
     /// The grid or cell with this code, if any.
     pub async fn grid(&self, code: &GridCode) -> Result<Option<GridRecord>, StoreError> {
-        let sql = format!(
-            "SELECT {GRID_COLUMNS} FROM grids g {GRID_JOINS} WHERE g.level IN (1, 2, 3, 4) AND g.code = $1 ORDER BY g.territory_id LIMIT 1"
-        );
-        let row = sqlx::query(&sql)
-            .bind(code.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(grid_record).transpose()
+        let mut conn = self.pool.acquire().await?;
+        grid_by_code(&mut conn, code).await
     }
 
     /// The parent chain of a grid: its parent first, up to the level-1 grid.
@@ -186,6 +180,21 @@ impl Store {
     }
 }
 
+/// The grid or cell with this code on one connection (a transaction's).
+pub(crate) async fn grid_by_code(
+    conn: &mut AnyConnection,
+    code: &GridCode,
+) -> Result<Option<GridRecord>, StoreError> {
+    let sql = format!(
+        "SELECT {GRID_COLUMNS} FROM grids g {GRID_JOINS} WHERE g.level IN (1, 2, 3, 4) AND g.code = $1 ORDER BY g.territory_id LIMIT 1"
+    );
+    let row = sqlx::query(&sql)
+        .bind(code.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(grid_record).transpose()
+}
+
 pub(crate) fn level_of(row: &AnyRow, column: &str) -> Result<LevelNo, StoreError> {
     let level: i64 = row.try_get(column)?;
     LevelNo::try_from(level).map_err(|e| StoreError::corrupt("grid level", e))
@@ -213,5 +222,6 @@ fn grid_record(row: &AnyRow) -> Result<GridRecord, StoreError> {
         invalid_reason: row.try_get("invalid_reason")?,
         outlet: row.try_get("outlet_code")?,
         properties_json: row.try_get("properties")?,
+        version: row.try_get("version")?,
     })
 }

@@ -58,7 +58,7 @@ pub use coverage::{CellLoad, GeometryUpdate, PlacementGaps};
 pub use customer_search::CustomerHit;
 pub use entities::*;
 pub use error::StoreError;
-pub use grid_edit::{MergeOutcome, NewPiece};
+pub use grid_edit::{GridEdit, MergeOutcome, NewPiece};
 pub use login_throttle::{LoginLimits, LoginOutcome, LoginReservation, LoginTicket};
 pub use jobs::{ChunkCommit, JobChunk, JobPart, JobRecord, JobState, NewJob};
 pub use revisions::{GridChanges, Revisions, POSTGRES_POLL, SQLITE_POLL};

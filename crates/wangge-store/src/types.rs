@@ -48,6 +48,9 @@ pub struct GridRecord {
     /// Code of the supporting outlet (level-3 grids).
     pub outlet: Option<String>,
     pub properties_json: Option<String>,
+    /// Raised by the database on every update of the row (migration 0011):
+    /// an edit compares it with the version its caller read.
+    pub version: i64,
 }
 
 /// Filter for listing grids; every field narrows the result (AND).

@@ -6,10 +6,13 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::time::Instant;
 
+use std::sync::Arc;
+
 use wangge_coverage::{
-    analyze_snapshot, apply_plan, build_report, difference, fixed_snapshot, plan_fixes,
-    write_report, DiffRow, FixPlan, Format, Kind, Report, ReportOptions, Snapshot,
+    analyze_snapshot, build_report, write_report, DiffRow, FixPlan, Format, Kind, Report,
+    ReportOptions, Snapshot,
 };
+use wangge_edit::{FixRequest, PlacedAgain};
 use wangge_spatial::coverage::CoverageReport;
 use wangge_store::Store;
 
@@ -30,7 +33,7 @@ pub async fn run(store: &Store, args: &CoverageArgs) -> anyhow::Result<()> {
     options.check()?;
     let (snapshot, geometry) = analyse(store, &options).await?;
     if args.fix {
-        return fix(store, args, &options, &snapshot, &geometry).await;
+        return fix(store, args, &options, snapshot, geometry).await;
     }
     let started = Instant::now();
     let report = build_report(store, &snapshot, &geometry, &options).await?;
@@ -107,37 +110,55 @@ fn one_line(report: &Report) -> String {
     line
 }
 
+/// What writing the plan did: grids written, entities placed again.
+struct Applied {
+    grids_changed: usize,
+    placed_again: PlacedAgain,
+}
+
+/// `--fix`: the same edit as the server's `POST /api/v1/coverage/fixes`.
 async fn fix(
     store: &Store,
     args: &CoverageArgs,
     options: &ReportOptions,
-    snapshot: &Snapshot,
-    before: &CoverageReport,
+    snapshot: Snapshot,
+    before: CoverageReport,
 ) -> anyhow::Result<()> {
-    let plan = plan_fixes(snapshot, before);
-    let (after, applied) = if args.dry_run || plan.changes.is_empty() {
-        (
-            analyze_snapshot(&fixed_snapshot(snapshot, &plan), options),
-            None,
-        )
-    } else {
-        let applied = apply_plan(store, &plan).await?;
-        let (_, after) = analyse(store, options).await?;
-        (after, Some(applied))
-    };
-    let diff = difference(before, &after);
+    let done = wangge_edit::apply_fixes(
+        store,
+        &FixRequest {
+            snapshot: Arc::new(snapshot),
+            report: Arc::new(before),
+            options: options.clone(),
+            expected_revision: None,
+            dry_run: args.dry_run,
+        },
+    )
+    .await?;
+    let plan = &done.plan;
+    let applied = (!args.dry_run && !plan.changes.is_empty()).then(|| Applied {
+        grids_changed: plan.changes.len(),
+        placed_again: done.changed.placed_again.clone(),
+    });
+    if let Some(reason) = applied.as_ref().and_then(|a| a.placed_again.failure()) {
+        eprintln!("warning: {reason}; run `wangge assign`");
+    }
+    let diff = &done.difference;
     let mut out = crate::output::open(args.output.as_deref())?;
     if args.format == Some(CoverageFormat::Json) {
         let json = serde_json::json!({
             "dry_run": args.dry_run,
             "plan": plan,
-            "applied": applied,
+            "applied": applied.as_ref().map(|a| serde_json::json!({
+                "grids_changed": a.grids_changed,
+                "entities_replaced": a.placed_again.count(),
+            })),
             "difference": diff,
         });
         serde_json::to_writer(&mut out, &json)?;
         writeln!(out)?;
     } else {
-        print_fix(&mut out, args.dry_run, &plan, applied.as_ref(), &diff)?;
+        print_fix(&mut out, args.dry_run, plan, applied.as_ref(), diff)?;
     }
     out.flush()?;
     Ok(())
@@ -147,7 +168,7 @@ fn print_fix(
     out: &mut dyn Write,
     dry_run: bool,
     plan: &FixPlan,
-    applied: Option<&wangge_coverage::Applied>,
+    applied: Option<&Applied>,
     diff: &[DiffRow],
 ) -> std::io::Result<()> {
     writeln!(
@@ -182,7 +203,8 @@ fn print_fix(
         Some(a) => writeln!(
             out,
             "wrote {} grids in one transaction; placed {} entities again",
-            a.grids_changed, a.entities_replaced
+            a.grids_changed,
+            a.placed_again.count()
         )?,
     }
     let when = if dry_run { "after (dry run)" } else { "after" };

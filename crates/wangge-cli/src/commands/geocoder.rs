@@ -9,9 +9,9 @@ use wangge_geocode::crs::{to_wgs84, Crs};
 use wangge_geocode::{AddressBase, DivisionCode, Gazetteer, Geocoder, Level, StandardAddress};
 use wangge_store::{StandardAddressRecord, Store, VillageRecord};
 
-/// The geocoder the store configures (shared with the server).
+/// The geocoder the store configures (the server loads the same).
 pub async fn load_geocoder(store: &Store) -> anyhow::Result<Geocoder> {
-    wangge_server::geocode::load_geocoder(store)
+    wangge_assign::load_geocoder(store)
         .await
         .map_err(|e| anyhow::anyhow!(e))
 }
@@ -34,7 +34,7 @@ fn code_of(field: &str, value: Option<&str>, level: Level) -> anyhow::Result<Opt
 }
 
 fn to_standard(r: &StandardAddressRecord) -> anyhow::Result<StandardAddress> {
-    wangge_server::geocode::standard_address(r).map_err(|e| anyhow::anyhow!(e))
+    wangge_assign::standard_address(r).map_err(|e| anyhow::anyhow!(e))
 }
 
 pub fn progress_bar() -> indicatif::ProgressBar {
