@@ -15,13 +15,17 @@
 #   load      the claims load (scripts/load/run.sh) on the same database
 # Each line of $OUT/summary.tsv: backend, copies, customers per copy, step,
 # wall seconds, peak resident MiB of the command, load average (1 min) at
-# the start, and the command's own figures; full outputs in $OUT/*.log.
+# the start, CPU seconds of the command (user + system: the figure that
+# holds when other builds share the cores; PostgreSQL's own work is not in
+# it), and the command's own figures; full outputs in $OUT/*.log.
 #
 # Env: BACKENDS (default "sqlite postgres"), CUSTOMERS per copy (default
 # 120000; 1206974 is the field's scale), STEPS (default "seed assign snapshot
 # coverage tiles load"), LOAD_RATES (default 500,1000), LOAD_SECONDS (10),
 # OUT (default /tmp/wangge-province), PG (default postgres://postgres@127.0.0.1:5432),
-# NO_BUILD=1 to use the binaries already built, KEEP=1 to keep the databases.
+# NO_BUILD=1 to use the binaries already built, KEEP=1 to keep the databases,
+# REUSE=1 to measure databases kept by an earlier run (no fresh database;
+# leave `seed` out of STEPS).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -40,7 +44,7 @@ if [ "${NO_BUILD:-0}" != 1 ]; then
 fi
 bin=target/release/wangge
 summary="$out/summary.tsv"
-[ -f "$summary" ] || printf 'backend\tcopies\tcustomers/copy\tstep\twall_s\tpeak_mib\tload1\tfigures\n' > "$summary"
+[ -f "$summary" ] || printf 'backend\tcopies\tcustomers/copy\tstep\twall_s\tpeak_mib\tload1\tcpu_s\tfigures\n' > "$summary"
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
@@ -50,16 +54,17 @@ run() {
     shift 2
     local load
     load=$(load1)
-    /usr/bin/time -f '%e %M' -o "$log.time" "$@" > "$log" 2>&1 || {
+    /usr/bin/time -f '%e %M %U %S' -o "$log.time" "$@" > "$log" 2>&1 || {
         echo "FAILED: $* (see $log)" >&2
         tail -5 "$log" >&2
         return 1
     }
-    read -r wall peak_kib < "$log.time"
+    local wall peak_kib user sys
+    read -r wall peak_kib user sys < "$log.time"
     local figures
     figures=$(figures_of "$step" "$log")
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$backend" "$n" "$customers" "$step" "$wall" \
-        "$((peak_kib / 1024))" "$load" "$figures" | tee -a "$summary"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$backend" "$n" "$customers" "$step" "$wall" \
+        "$((peak_kib / 1024))" "$load" "$(echo "$user + $sys" | bc)" "$figures" | tee -a "$summary"
 }
 
 # The command's own figures, on one line.
@@ -80,13 +85,15 @@ for backend in $backends; do
         tag="$backend-c$n-k$customers"
         case $backend in
             sqlite)
-                rm -f "$out/$tag.db"*
+                [ "${REUSE:-0}" = 1 ] || rm -f "$out/$tag.db"*
                 url="sqlite://$out/$tag.db"
                 ;;
             postgres)
                 name="wangge_province_c${n}_k$customers"
-                dropdb -h 127.0.0.1 -U postgres --if-exists "$name"
-                createdb -h 127.0.0.1 -U postgres "$name"
+                if [ "${REUSE:-0}" != 1 ]; then
+                    dropdb -h 127.0.0.1 -U postgres --if-exists "$name"
+                    createdb -h 127.0.0.1 -U postgres "$name"
+                fi
                 url="$pg/$name"
                 ;;
             *) echo "unknown backend $backend" >&2; exit 2 ;;
