@@ -37,10 +37,30 @@ async fn two_copies_seed_twice_the_demo_and_place_within_their_copy() {
         assert_eq!(stats.outlets, 2 * one_stats.outlets, "{}", t.kind);
         assert_eq!(two.users.len(), 2 * one.users.len(), "{}", t.kind);
         let counts = store.entity_counts().await.expect("entity counts");
-        let count = |kind| counts.iter().find(|(k, _)| *k == kind).map_or(0, |(_, n)| *n);
-        assert_eq!(count(EntityKind::Customer), 2 * CUSTOMERS as i64, "{}", t.kind);
-        assert_eq!(count(EntityKind::Resource), 2 * one.resources as i64, "{}", t.kind);
-        assert_eq!(count(EntityKind::Building), 2 * one.buildings as i64, "{}", t.kind);
+        let count = |kind| {
+            counts
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .map_or(0, |(_, n)| *n)
+        };
+        assert_eq!(
+            count(EntityKind::Customer),
+            2 * CUSTOMERS as i64,
+            "{}",
+            t.kind
+        );
+        assert_eq!(
+            count(EntityKind::Resource),
+            2 * one.resources as i64,
+            "{}",
+            t.kind
+        );
+        assert_eq!(
+            count(EntityKind::Building),
+            2 * one.buildings as i64,
+            "{}",
+            t.kind
+        );
         assert_eq!(
             count(EntityKind::Opportunity),
             2 * one.opportunities as i64,
@@ -65,8 +85,16 @@ async fn two_copies_seed_twice_the_demo_and_place_within_their_copy() {
             .map_or(0, |(_, n)| *n);
         // Each copy places as the demo does (about 97 %): the copies do not
         // swallow each other's points.
-        assert!(assigned * 100 > 2 * CUSTOMERS * 95, "{}: {assigned} assigned", t.kind);
-        log_line(&format!("{}: two copies, {assigned} of {} customers assigned", t.kind, 2 * CUSTOMERS));
+        assert!(
+            assigned * 100 > 2 * CUSTOMERS * 95,
+            "{}: {assigned} assigned",
+            t.kind
+        );
+        log_line(&format!(
+            "{}: two copies, {assigned} of {} customers assigned",
+            t.kind,
+            2 * CUSTOMERS
+        ));
 
         // Every department of the second copy holds what its original holds:
         // the copied customers and resources lie in their own copy.

@@ -22,9 +22,7 @@ use geo::MapCoords;
 use geo_types::{Coord, MultiPolygon};
 use wangge_model::GridCode;
 use wangge_spatial::area::geodesic_area_m2;
-use wangge_store::{
-    NewBuilding, NewCustomer, NewGrid, NewOpportunity, NewOutlet, NewResource,
-};
+use wangge_store::{NewBuilding, NewCustomer, NewGrid, NewOpportunity, NewOutlet, NewResource};
 
 use crate::build::geojson_text;
 use crate::entities::{Intended, Intent};
@@ -66,7 +64,12 @@ pub struct TerritoryCopy {
 /// ```
 pub fn layout(grids: &[NewGrid], copies: usize) -> Result<Vec<TerritoryCopy>, DemoError> {
     check_count(copies)?;
-    let [mut x0, mut y0, mut x1, mut y1] = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+    let [mut x0, mut y0, mut x1, mut y1] = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
     for grid in grids {
         let [a, b, c, d] = grid.bbox;
         (x0, y0, x1, y1) = (x0.min(a), y0.min(b), x1.max(c), y1.max(d));
@@ -170,7 +173,11 @@ impl TerritoryCopy {
             code,
             name,
             level: grid.level,
-            parent: grid.parent.as_ref().map(|p| self.grid_code(p)).transpose()?,
+            parent: grid
+                .parent
+                .as_ref()
+                .map(|p| self.grid_code(p))
+                .transpose()?,
             cell_type: grid.cell_type,
             geometry_geojson: geojson_text(&moved),
             bbox: [a + self.dlon, b + self.dlat, c + self.dlon, d + self.dlat],
@@ -316,7 +323,11 @@ impl TerritoryCopy {
 
     /// The generator's intentions for the copy, whose grids come after
     /// `grids_before` grids of the earlier copies.
-    pub fn intended(&self, intended: &Intended, grids_before: usize) -> Result<Intended, DemoError> {
+    pub fn intended(
+        &self,
+        intended: &Intended,
+        grids_before: usize,
+    ) -> Result<Intended, DemoError> {
         let offset = u32::try_from(grids_before)
             .map_err(|_| DemoError::Plan("more grids than a u32 counts".into()))?;
         let cell = |c: u32| {
@@ -346,11 +357,21 @@ impl TerritoryCopy {
 }
 
 fn parse_multipolygon(grid: &NewGrid) -> Result<MultiPolygon<f64>, DemoError> {
-    let fail = |reason: String| DemoError::Plan(format!("copying the geometry of {}: {reason}", grid.code));
-    let geometry: geojson::Geometry = grid.geometry_geojson.parse().map_err(|e: geojson::Error| fail(e.to_string()))?;
+    let fail = |reason: String| {
+        DemoError::Plan(format!("copying the geometry of {}: {reason}", grid.code))
+    };
+    let geometry: geojson::Geometry = grid
+        .geometry_geojson
+        .parse()
+        .map_err(|e: geojson::Error| fail(e.to_string()))?;
     match geo_types::Geometry::<f64>::try_from(geometry.value).map_err(|e| fail(e.to_string()))? {
         geo_types::Geometry::Polygon(p) => Ok(MultiPolygon(vec![p])),
         geo_types::Geometry::MultiPolygon(mp) => Ok(mp),
-        other => Err(fail(format!("not a polygon: {other:?}").chars().take(80).collect())),
+        other => Err(fail(
+            format!("not a polygon: {other:?}")
+                .chars()
+                .take(80)
+                .collect(),
+        )),
     }
 }

@@ -257,7 +257,8 @@ pub fn generate_copies(config: &DemoConfig, copies: usize) -> Result<DemoTerrito
         out.customers.extend(copy.customers(&base.customers));
         out.resources.extend(copy.resources(&base.resources));
         out.buildings.extend(copy.buildings(&base.buildings));
-        out.opportunities.extend(copy.opportunities(&base.opportunities));
+        out.opportunities
+            .extend(copy.opportunities(&base.opportunities));
         out.roads.extend(copy.roads(&base.roads));
         let intended = copy.intended(&base.intended, grids_before)?;
         out.intended.customers.extend(intended.customers);

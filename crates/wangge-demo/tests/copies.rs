@@ -74,8 +74,17 @@ fn references_stay_inside_their_copy() {
     let copy2 = |code: &str| code.starts_with("C02-");
     for grid in &two.grids {
         if let Some(parent) = &grid.parent {
-            assert!(grids.contains(parent.as_str()), "{} has no parent", grid.code);
-            assert_eq!(copy2(parent.as_str()), copy2(grid.code.as_str()), "{}", grid.code);
+            assert!(
+                grids.contains(parent.as_str()),
+                "{} has no parent",
+                grid.code
+            );
+            assert_eq!(
+                copy2(parent.as_str()),
+                copy2(grid.code.as_str()),
+                "{}",
+                grid.code
+            );
         }
     }
     for outlet in &two.outlets {
@@ -87,13 +96,22 @@ fn references_stay_inside_their_copy() {
     for user in &two.users {
         let second = user.name.ends_with("-02");
         for scope in &user.scopes {
-            assert_eq!(copy2(scope.as_str()), second, "{} scoped to {scope}", user.name);
+            assert_eq!(
+                copy2(scope.as_str()),
+                second,
+                "{} scoped to {scope}",
+                user.name
+            );
         }
     }
     let resources: HashSet<&str> = two.resources.iter().map(|r| r.code.as_str()).collect();
     for r in &two.resources {
         if let Some(parent) = &r.parent {
-            assert!(resources.contains(parent.as_str()), "{} hangs on nothing", r.code);
+            assert!(
+                resources.contains(parent.as_str()),
+                "{} hangs on nothing",
+                r.code
+            );
             assert_eq!(copy2(parent), copy2(&r.code), "{}", r.code);
         }
     }
@@ -112,7 +130,12 @@ fn references_stay_inside_their_copy() {
 /// The box of `boxes`.
 fn union(boxes: impl Iterator<Item = [f64; 4]>) -> [f64; 4] {
     boxes.fold(
-        [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY],
+        [
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ],
         |[a, b, c, d], [x0, y0, x1, y1]| [a.min(x0), b.min(y0), c.max(x1), d.max(y1)],
     )
 }
@@ -130,13 +153,22 @@ fn copies_are_disjoint_and_their_entities_lie_in_their_copy() {
     // Moved east only: the same latitudes and areas.
     assert_eq!((first[1], first[3]), (second[1], second[3]));
     for (a, b) in two.grids[..n].iter().zip(&two.grids[n..]) {
-        assert!((a.area_m2 - b.area_m2).abs() < 1e-6 * a.area_m2.max(1.0), "{}", b.code);
+        assert!(
+            (a.area_m2 - b.area_m2).abs() < 1e-6 * a.area_m2.max(1.0),
+            "{}",
+            b.code
+        );
     }
 
     // Every customer of copy 2 meant to be placed lies in the box of its
     // intended cell, which is a cell of copy 2.
     let mut placed = 0;
-    for (customer, intent) in two.customers.iter().zip(&two.intended.customers).skip(CUSTOMERS) {
+    for (customer, intent) in two
+        .customers
+        .iter()
+        .zip(&two.intended.customers)
+        .skip(CUSTOMERS)
+    {
         assert!(customer.code.starts_with("C02-"), "{}", customer.code);
         if intent.status != PlacementStatus::Assigned {
             continue;
@@ -156,15 +188,23 @@ fn copies_are_disjoint_and_their_entities_lie_in_their_copy() {
         );
         placed += 1;
     }
-    assert!(placed > CUSTOMERS * 9 / 10, "only {placed} placed customers checked");
+    assert!(
+        placed > CUSTOMERS * 9 / 10,
+        "only {placed} placed customers checked"
+    );
 
     // Coordinates that are no place (NaN, swapped, (0, 0)) are not moved.
     for (a, b) in one.customers.iter().zip(&two.customers[CUSTOMERS..]) {
         match (a.lon, a.lat) {
-            (Some(x), Some(y)) if x.is_finite() && (-90.0..=90.0).contains(&y) && (x, y) != (0.0, 0.0) => {
+            (Some(x), Some(y))
+                if x.is_finite() && (-90.0..=90.0).contains(&y) && (x, y) != (0.0, 0.0) =>
+            {
                 assert!(b.lon.unwrap() > second[0] - 0.5, "{} not moved", b.code);
             }
-            _ => assert_eq!(format!("{:?}", (a.lon, a.lat)), format!("{:?}", (b.lon, b.lat))),
+            _ => assert_eq!(
+                format!("{:?}", (a.lon, a.lat)),
+                format!("{:?}", (b.lon, b.lat))
+            ),
         }
     }
 }
@@ -174,7 +214,10 @@ fn copies_follow_the_seed() {
     let again = generate_copies(&config(), 2).expect("two copies again");
     let two = two();
     assert_eq!(again.grids, two.grids);
-    assert_eq!(format!("{:?}", again.customers), format!("{:?}", two.customers));
+    assert_eq!(
+        format!("{:?}", again.customers),
+        format!("{:?}", two.customers)
+    );
     assert_eq!(again.users, two.users);
     assert_ne!(two.users[0].password, two.users[one().users.len()].password);
 }
@@ -182,7 +225,17 @@ fn copies_follow_the_seed() {
 #[test]
 fn copies_out_of_range_are_refused() {
     for copies in [0, 100] {
-        let err = generate_copies(&DemoConfig { customers: 0, ..config() }, copies).unwrap_err();
-        assert!(err.to_string().contains("copies must be between 1 and 99"), "{err}");
+        let err = generate_copies(
+            &DemoConfig {
+                customers: 0,
+                ..config()
+            },
+            copies,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("copies must be between 1 and 99"),
+            "{err}"
+        );
     }
 }

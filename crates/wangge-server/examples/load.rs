@@ -115,7 +115,11 @@ fn options() -> Result<Options, Error> {
             "--server-pid" => {
                 o.server_pids = value
                     .split(',')
-                    .map(|p| p.trim().parse().map_err(|e| format!("--server-pid {p:?}: {e}")))
+                    .map(|p| {
+                        p.trim()
+                            .parse()
+                            .map_err(|e| format!("--server-pid {p:?}: {e}"))
+                    })
                     .collect::<Result<_, _>>()?;
             }
             other => return Err(format!("unknown flag {other}").into()),
@@ -579,13 +583,7 @@ async fn main() -> Result<(), Error> {
             let address = o.addresses[i % servers].clone();
             let other = (servers > 1).then(|| o.addresses[(i + 1) % servers].clone());
             tasks.push(tokio::spawn(drive(
-                address,
-                other,
-                manager,
-                per_conn,
-                until,
-                seed,
-                o.only,
+                address, other, manager, per_conn, until, seed, o.only,
             )));
         }
         let mut all = Tally::default();

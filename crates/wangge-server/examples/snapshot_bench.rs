@@ -37,7 +37,9 @@ fn mib(kib: u64) -> f64 {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let url = args.next().unwrap_or_else(|| "sqlite://wangge.db".to_owned());
+    let url = args
+        .next()
+        .unwrap_or_else(|| "sqlite://wangge.db".to_owned());
     let runs: usize = args.next().map_or(Ok(3), |r| r.parse())?;
     let store = Store::connect(&url).await?;
 
