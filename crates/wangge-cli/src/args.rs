@@ -122,9 +122,12 @@ pub struct DemoArgs {
     /// Random seed: the same seed gives the same territory.
     #[arg(long, default_value_t = 2011)]
     pub seed: u64,
-    /// Number of demo customers (1206974 is the full Shiyan scale of 2011).
+    /// Number of demo customers per copy (1206974 is the full Shiyan scale of 2011).
     #[arg(long, default_value_t = 120_000)]
     pub customers: usize,
+    /// Copies of the territory side by side (province scale; codes of copy k ≥ 2 start `Ckk-`).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=99))]
+    pub copies: u8,
 }
 
 #[derive(Debug, Subcommand)]

@@ -39,6 +39,7 @@ pub mod address;
 pub mod apportion;
 mod build;
 mod buildings;
+pub mod copies;
 mod customers;
 mod division;
 mod entities;
@@ -65,6 +66,8 @@ use wangge_model::{CellTypeCatalog, GridCode, Territory};
 use wangge_store::{
     NewBuilding, NewCustomer, NewGrid, NewOpportunity, NewOutlet, NewResource, NewUser, Store,
 };
+
+use crate::copies::TerritoryCopy;
 
 pub use build::{geojson_text, TERRITORY_CODE};
 pub use entities::{Intended, Intent};
@@ -211,17 +214,98 @@ fn generate_timed(config: &DemoConfig) -> Result<(DemoTerritory, u128, u128), De
     Ok((demo, grids_ms, entities_ms))
 }
 
+/// [`generate`] laid out `copies` times side by side (see [`copies`]): the
+/// grids copy after copy (each copy in level order), and so the entities;
+/// `config.customers` is per copy. `copies = 1` is [`generate`].
+///
+/// ```
+/// # fn main() -> Result<(), wangge_demo::DemoError> {
+/// use wangge_demo::{generate_copies, DemoConfig};
+/// let demo = generate_copies(&DemoConfig { customers: 100, ..DemoConfig::default() }, 2)?;
+/// assert_eq!(demo.grids.iter().filter(|g| g.level.is_cell()).count(), 2 * 7_183);
+/// assert_eq!(demo.customers.len(), 200);
+/// assert!(demo.grids.iter().any(|g| g.code.as_str() == "C02-SY-DJK01"));
+/// # Ok(()) }
+/// ```
+pub fn generate_copies(config: &DemoConfig, copies: usize) -> Result<DemoTerritory, DemoError> {
+    copies::check_count(copies)?;
+    let base = generate(config)?;
+    let layout = copies::layout(&base.grids, copies)?;
+    if copies == 1 {
+        return Ok(base);
+    }
+    let mut out = DemoTerritory {
+        territory: base.territory.clone(),
+        grids: Vec::with_capacity(base.grids.len() * copies),
+        outlets: Vec::new(),
+        users: Vec::new(),
+        customers: Vec::with_capacity(base.customers.len() * copies),
+        resources: Vec::new(),
+        buildings: Vec::new(),
+        opportunities: Vec::new(),
+        roads: Vec::new(),
+        intended: Intended {
+            new_estate: base.intended.new_estate.clone(),
+            ..Intended::default()
+        },
+    };
+    for copy in &layout {
+        let grids_before = out.grids.len();
+        out.grids.extend(copy.grids(&base.grids)?);
+        out.outlets.extend(copy.outlets(&base.outlets)?);
+        out.users.extend(copy.users(&base.users, config.seed)?);
+        out.customers.extend(copy.customers(&base.customers));
+        out.resources.extend(copy.resources(&base.resources));
+        out.buildings.extend(copy.buildings(&base.buildings));
+        out.opportunities
+            .extend(copy.opportunities(&base.opportunities));
+        out.roads.extend(copy.roads(&base.roads));
+        let intended = copy.intended(&base.intended, grids_before)?;
+        out.intended.customers.extend(intended.customers);
+        out.intended.resources.extend(intended.resources);
+        out.intended.blind_spots.extend(intended.blind_spots);
+        out.intended.busy_cells.extend(intended.busy_cells);
+    }
+    Ok(out)
+}
+
 /// Generates the demo and stores it: territory, grids (one transaction),
 /// outlets, users with argon2 hashes of their passwords, then customers,
 /// resources, buildings and opportunities. Placing them is the caller's.
 pub async fn seed(store: &Store, config: &DemoConfig) -> Result<DemoReport, DemoError> {
-    let (demo, generate_grids_ms, generate_entities_ms) = generate_timed(config)?;
+    seed_copies(store, config, 1).await
+}
+
+/// [`seed`] of `copies` copies side by side (see [`copies`]);
+/// `config.customers` is per copy. The grids, outlets and users of all
+/// copies are stored first (the outlets replace any stored), then the
+/// entities copy by copy, so that at most one copy's entities are held
+/// beside the demo's.
+pub async fn seed_copies(
+    store: &Store,
+    config: &DemoConfig,
+    copies: usize,
+) -> Result<DemoReport, DemoError> {
+    copies::check_count(copies)?;
+    let (demo, mut generate_grids_ms, mut generate_entities_ms) = generate_timed(config)?;
+    let layout = copies::layout(&demo.grids, copies)?;
+
+    let started = Instant::now();
+    let mut grids = Vec::with_capacity(demo.grids.len() * copies);
+    let mut outlets = Vec::with_capacity(demo.outlets.len() * copies);
+    let mut users = Vec::with_capacity(demo.users.len() * copies);
+    for copy in &layout {
+        grids.extend(copy.grids(&demo.grids)?);
+        outlets.extend(copy.outlets(&demo.outlets)?);
+        users.extend(copy.users(&demo.users, config.seed)?);
+    }
+    generate_grids_ms += started.elapsed().as_millis();
 
     let started = Instant::now();
     store.ensure_territory(&demo.territory).await?;
-    store.import_grids(&demo.territory, &demo.grids).await?;
-    store.replace_outlets(&demo.outlets).await?;
-    for user in &demo.users {
+    store.import_grids(&demo.territory, &grids).await?;
+    store.replace_outlets(&outlets).await?;
+    for user in &users {
         store
             .insert_user(&NewUser {
                 name: user.name.clone(),
@@ -234,36 +318,31 @@ pub async fn seed(store: &Store, config: &DemoConfig) -> Result<DemoReport, Demo
     }
     let store_grids_ms = started.elapsed().as_millis();
 
-    let started = Instant::now();
-    store
-        .upsert_customers(&demo.territory, &demo.customers)
-        .await?;
-    store
-        .upsert_resources(&demo.territory, &demo.resources)
-        .await?;
-    store
-        .upsert_buildings(&demo.territory, &demo.buildings)
-        .await?;
-    store
-        .upsert_opportunities(&demo.territory, &demo.opportunities)
-        .await?;
-    store
-        .upsert_standard_addresses(&standard::standard_addresses(&demo.roads))
-        .await?;
-    let store_entities_ms = started.elapsed().as_millis();
+    let mut store_entities_ms = 0;
+    for copy in &layout {
+        let started = Instant::now();
+        let copied = (!copy.is_original()).then(|| CopiedEntities::new(copy, &demo));
+        let entities = copied
+            .as_ref()
+            .map_or_else(|| EntitySlices::of(&demo), CopiedEntities::slices);
+        generate_entities_ms += started.elapsed().as_millis();
+        let started = Instant::now();
+        entities.store(store, &demo.territory).await?;
+        store_entities_ms += started.elapsed().as_millis();
+    }
 
     let mut grids_per_level = [0; 4];
-    for grid in &demo.grids {
+    for grid in &grids {
         grids_per_level[usize::from(grid.level.get() - 1)] += 1;
     }
     Ok(DemoReport {
         grids_per_level,
-        outlets: demo.outlets.len(),
-        users: demo.users,
-        customers: demo.customers.len(),
-        resources: demo.resources.len(),
-        buildings: demo.buildings.len(),
-        opportunities: demo.opportunities.len(),
+        outlets: outlets.len(),
+        users,
+        customers: demo.customers.len() * copies,
+        resources: demo.resources.len() * copies,
+        buildings: demo.buildings.len() * copies,
+        opportunities: demo.opportunities.len() * copies,
         generate_ms: generate_grids_ms + generate_entities_ms,
         store_ms: store_grids_ms + store_entities_ms,
         generate_grids_ms,
@@ -271,4 +350,71 @@ pub async fn seed(store: &Store, config: &DemoConfig) -> Result<DemoReport, Demo
         store_grids_ms,
         store_entities_ms,
     })
+}
+
+/// One copy's entities as they are stored.
+struct EntitySlices<'a> {
+    customers: &'a [NewCustomer],
+    resources: &'a [NewResource],
+    buildings: &'a [NewBuilding],
+    opportunities: &'a [NewOpportunity],
+    roads: &'a [DemoRoad],
+}
+
+impl<'a> EntitySlices<'a> {
+    fn of(demo: &'a DemoTerritory) -> Self {
+        EntitySlices {
+            customers: &demo.customers,
+            resources: &demo.resources,
+            buildings: &demo.buildings,
+            opportunities: &demo.opportunities,
+            roads: &demo.roads,
+        }
+    }
+
+    /// Customers, resources, buildings, opportunities (they refer to the
+    /// buildings and customers), then the standard addresses of the roads.
+    async fn store(&self, store: &Store, territory: &Territory) -> Result<(), DemoError> {
+        store.upsert_customers(territory, self.customers).await?;
+        store.upsert_resources(territory, self.resources).await?;
+        store.upsert_buildings(territory, self.buildings).await?;
+        store
+            .upsert_opportunities(territory, self.opportunities)
+            .await?;
+        store
+            .upsert_standard_addresses(&standard::standard_addresses(self.roads))
+            .await?;
+        Ok(())
+    }
+}
+
+/// The entities of a copy other than the first.
+struct CopiedEntities {
+    customers: Vec<NewCustomer>,
+    resources: Vec<NewResource>,
+    buildings: Vec<NewBuilding>,
+    opportunities: Vec<NewOpportunity>,
+    roads: Vec<DemoRoad>,
+}
+
+impl CopiedEntities {
+    fn new(copy: &TerritoryCopy, demo: &DemoTerritory) -> Self {
+        CopiedEntities {
+            customers: copy.customers(&demo.customers),
+            resources: copy.resources(&demo.resources),
+            buildings: copy.buildings(&demo.buildings),
+            opportunities: copy.opportunities(&demo.opportunities),
+            roads: copy.roads(&demo.roads),
+        }
+    }
+
+    fn slices(&self) -> EntitySlices<'_> {
+        EntitySlices {
+            customers: &self.customers,
+            resources: &self.resources,
+            buildings: &self.buildings,
+            opportunities: &self.opportunities,
+            roads: &self.roads,
+        }
+    }
 }

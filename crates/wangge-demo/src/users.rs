@@ -24,7 +24,7 @@ const PASSWORD_LEN: usize = 16;
 /// No 0/O, 1/l/I: passwords are read off a terminal.
 const PASSWORD_ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
-fn password(seed: u64, user: &str) -> String {
+pub(crate) fn password(seed: u64, user: &str) -> String {
     let mut rng = rng_for(seed, &format!("password/{user}"));
     (0..PASSWORD_LEN)
         .map(|_| char::from(PASSWORD_ALPHABET[rng.gen_range(0..PASSWORD_ALPHABET.len())]))

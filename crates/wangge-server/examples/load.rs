@@ -25,6 +25,14 @@
 //!
 //! Latency is measured from when a request was due, not when it was sent,
 //! so a server that falls behind shows it (no coordinated omission).
+//!
+//! Several servers on one database (`--base URL1,URL2`, issue 11): the
+//! connections are dealt out in turn, and after every claim or release
+//! that succeeded through one server the connection asks the next one
+//! (`GET /api/v1/claims?grid=CELL&status=active`) until it answers the new
+//! way, within one second; an answer still old after that second is
+//! counted `stale`, and the time until it agreed is reported (`seen p99`).
+//! These checks are not in the latency figures.
 //! A plain HTTP/1.1 keep-alive client over tokio keeps the tool free of
 //! extra dependencies.
 
@@ -53,14 +61,15 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 const PASSWORD: &str = "load-test-password";
 
 struct Options {
-    base: String,
+    /// The servers, `host:port` each; connections are dealt out in turn.
+    addresses: Vec<String>,
     db: String,
     rates: Vec<u32>,
     seconds: u64,
     connections: usize,
-    /// The server's process id: its CPU time per request is reported
+    /// The servers' process ids: their CPU time per request is reported
     /// (a figure that holds when other processes share the cores).
-    server_pid: Option<u32>,
+    server_pids: Vec<u32>,
     /// Send only one request kind of the mix (0 write, 1 grid, 2 locate,
     /// 3 claims, 4 history, 5 customers, 6 me), to see its cost alone.
     only: Option<u32>,
@@ -68,19 +77,29 @@ struct Options {
 
 fn options() -> Result<Options, Error> {
     let mut o = Options {
-        base: "http://127.0.0.1:18190".into(),
+        addresses: vec!["127.0.0.1:18190".into()],
         db: "sqlite:///tmp/wangge-load/load.db".into(),
         rates: vec![500, 1000, 2000, 3000, 4000],
         seconds: 10,
         connections: 64,
-        server_pid: None,
+        server_pids: Vec::new(),
         only: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
-            "--base" => o.base = value,
+            "--base" => {
+                o.addresses = value
+                    .split(',')
+                    .map(|base| {
+                        base.trim()
+                            .strip_prefix("http://")
+                            .map(|a| a.trim_end_matches('/').to_owned())
+                            .ok_or_else(|| format!("--base {base:?} must start with http://"))
+                    })
+                    .collect::<Result<_, _>>()?;
+            }
             "--db" => o.db = value,
             "--rates" => {
                 o.rates = value
@@ -94,12 +113,19 @@ fn options() -> Result<Options, Error> {
             }
             "--only" => o.only = Some(value.parse().map_err(|e| format!("--only: {e}"))?),
             "--server-pid" => {
-                o.server_pid = Some(value.parse().map_err(|e| format!("--server-pid: {e}"))?);
+                o.server_pids = value
+                    .split(',')
+                    .map(|p| {
+                        p.trim()
+                            .parse()
+                            .map_err(|e| format!("--server-pid {p:?}: {e}"))
+                    })
+                    .collect::<Result<_, _>>()?;
             }
             other => return Err(format!("unknown flag {other}").into()),
         }
     }
-    if o.connections == 0 || o.rates.is_empty() {
+    if o.connections == 0 || o.rates.is_empty() || o.addresses.is_empty() {
         return Err("need at least one connection and one rate".into());
     }
     Ok(o)
@@ -330,11 +356,48 @@ struct Tally {
     errors: u64,
     /// 409s of claims/releases (expected: none, each connection owns its cells).
     conflicts: u64,
+    /// With several servers: µs until another server answered a write's
+    /// effect, per successful write.
+    seen_us: Vec<u32>,
+    /// Writes another server still answered the old way after [`FRESH_WITHIN`].
+    stale: u64,
 }
 
-/// Runs one connection at `per_conn_rate` until `until`.
+/// How soon another server must answer a write's effect.
+const FRESH_WITHIN: Duration = Duration::from_secs(1);
+
+/// Asks `other` for the active claims of `cell` until it answers `claimed`
+/// (or the deadline passes): the time it took, `None` when still stale.
+async fn seen_by(
+    other: &mut Conn,
+    cell: &str,
+    token: &str,
+    claimed: bool,
+) -> Result<Option<Duration>, Error> {
+    let started = Instant::now();
+    let path = format!("/api/v1/claims?grid={cell}&status=active&limit=5");
+    loop {
+        let (status, body) = other.json("GET", &path, Some(token), None).await?;
+        if status != 200 {
+            return Err(format!("GET {path} on {}: {status} {body}", other.address).into());
+        }
+        let active = body["count"].as_u64().unwrap_or(0) > 0;
+        if active == claimed {
+            return Ok(Some(started.elapsed()));
+        }
+        if started.elapsed() >= FRESH_WITHIN {
+            return Ok(None);
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Runs one connection at `per_conn_rate` until `until`; with `other`,
+/// checks that server sees each write.
+#[allow(clippy::too_many_arguments)]
 async fn drive(
     address: String,
+    other: Option<String>,
     mut manager: Manager,
     per_conn_rate: f64,
     until: Instant,
@@ -342,6 +405,10 @@ async fn drive(
     only: Option<u32>,
 ) -> Result<(Tally, Manager), Error> {
     let mut conn = Conn::open(&address).await?;
+    let mut other = match &other {
+        Some(a) => Some(Conn::open(a).await?),
+        None => None,
+    };
     let mut rng = StdRng::seed_from_u64(seed);
     let period = Duration::from_secs_f64(1.0 / per_conn_rate);
     let mut due = Instant::now() + period.mul_f64(rng.gen::<f64>());
@@ -409,10 +476,27 @@ async fn drive(
         let latency_us = due.elapsed().as_micros().min(u128::from(u32::MAX)) as u32;
         match answer {
             Ok((200, _)) => {
+                tally.samples.push((latency_us, kind));
                 if kind == Kind::Write {
                     manager.cells[cell_index].1 = !manager.cells[cell_index].1;
+                    if let Some(other) = other.as_mut() {
+                        let claimed = manager.cells[cell_index].1;
+                        match seen_by(other, &cell, &manager.token, claimed).await? {
+                            Some(after) => tally
+                                .seen_us
+                                .push(after.as_micros().min(u128::from(u32::MAX)) as u32),
+                            None => {
+                                tally.stale += 1;
+                                eprintln!(
+                                    "stale: {} still answers cell {cell} {} 1 s after the {}",
+                                    other.address,
+                                    if claimed { "unclaimed" } else { "claimed" },
+                                    if claimed { "claim" } else { "release" }
+                                );
+                            }
+                        }
+                    }
                 }
-                tally.samples.push((latency_us, kind));
             }
             Ok((409, _)) if kind == Kind::Write => {
                 tally.conflicts += 1;
@@ -438,6 +522,14 @@ async fn drive(
     Ok((tally, manager))
 }
 
+/// CPU ticks of all the servers together (`None` without pids, or when one is gone).
+fn cpu_of(pids: &[u32]) -> Option<u64> {
+    if pids.is_empty() {
+        return None;
+    }
+    pids.iter().map(|&p| cpu_ticks(p)).sum()
+}
+
 /// CPU time (user + system) of a process in clock ticks (100 per second
 /// on Linux), from `/proc/PID/stat`.
 fn cpu_ticks(pid: u32) -> Option<u64> {
@@ -459,19 +551,14 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let o = options()?;
-    let address = o
-        .base
-        .strip_prefix("http://")
-        .ok_or("--base must start with http://")?
-        .trim_end_matches('/')
-        .to_owned();
-    let mut managers = setup(&o, &address).await?;
+    let servers = o.addresses.len();
+    let mut managers = setup(&o, &o.addresses[0]).await?;
     println!(
-        "{} connections, one community manager each, {} s per rate; mix: 10 % claim/release, 90 % reads",
+        "{} connections, one community manager each, over {servers} server(s), {} s per rate; mix: 10 % claim/release, 90 % reads",
         o.connections, o.seconds
     );
     println!(
-        "{:>8} {:>10} {:>8} {:>8} {:>8} {:>8} {:>9} {:>7} {:>9}",
+        "{:>8} {:>10} {:>8} {:>8} {:>8} {:>8} {:>9} {:>7} {:>9} {:>6} {:>9}",
         "target/s",
         "achieved/s",
         "p50 ms",
@@ -480,24 +567,23 @@ async fn main() -> Result<(), Error> {
         "max ms",
         "write p99",
         "errors",
-        "conflicts"
+        "conflicts",
+        "stale",
+        "seen p99"
     );
     let mut cpu_lines = Vec::new();
     for (step, rate) in o.rates.iter().enumerate() {
         let per_conn = f64::from(*rate) / o.connections as f64;
         let start = Instant::now();
-        let cpu_before = o.server_pid.and_then(cpu_ticks);
+        let cpu_before = cpu_of(&o.server_pids);
         let until = start + Duration::from_secs(o.seconds);
         let mut tasks = Vec::new();
         for (i, manager) in managers.drain(..).enumerate() {
             let seed = 2011 + (step * 1000 + i) as u64;
+            let address = o.addresses[i % servers].clone();
+            let other = (servers > 1).then(|| o.addresses[(i + 1) % servers].clone());
             tasks.push(tokio::spawn(drive(
-                address.clone(),
-                manager,
-                per_conn,
-                until,
-                seed,
-                o.only,
+                address, other, manager, per_conn, until, seed, o.only,
             )));
         }
         let mut all = Tally::default();
@@ -507,13 +593,15 @@ async fn main() -> Result<(), Error> {
             all.samples.extend(tally.samples);
             all.errors += tally.errors;
             all.conflicts += tally.conflicts;
+            all.seen_us.extend(tally.seen_us);
+            all.stale += tally.stale;
         }
         let elapsed = start.elapsed().as_secs_f64();
-        if let (Some(before), Some(after)) = (cpu_before, o.server_pid.and_then(cpu_ticks)) {
+        if let (Some(before), Some(after)) = (cpu_before, cpu_of(&o.server_pids)) {
             let cpu_ms = (after - before) as f64 * 10.0;
             let per_request_ms = cpu_ms / all.samples.len().max(1) as f64;
             cpu_lines.push(format!(
-                "{rate:>8}/s: server CPU {:.0} % of one core, {:.3} ms per request = {:.0} req/s per dedicated core",
+                "{rate:>8}/s: server CPU (all servers, freshness checks included) {:.0} % of one core, {:.3} ms per request = {:.0} req/s per dedicated core",
                 cpu_ms / elapsed / 10.0,
                 per_request_ms,
                 1000.0 / per_request_ms
@@ -528,8 +616,14 @@ async fn main() -> Result<(), Error> {
             .map(|(l, _)| *l)
             .collect();
         writes.sort_unstable();
+        all.seen_us.sort_unstable();
+        let seen = if servers > 1 {
+            format!("{:.2}", percentile(&all.seen_us, 99.0))
+        } else {
+            "-".to_owned()
+        };
         println!(
-            "{:>8} {:>10.0} {:>8.2} {:>8.2} {:>8.2} {:>8.1} {:>9.2} {:>7} {:>9}",
+            "{:>8} {:>10.0} {:>8.2} {:>8.2} {:>8.2} {:>8.1} {:>9.2} {:>7} {:>9} {:>6} {:>9}",
             rate,
             latencies.len() as f64 / elapsed,
             percentile(&latencies, 50.0),
@@ -538,7 +632,9 @@ async fn main() -> Result<(), Error> {
             percentile(&latencies, 100.0),
             percentile(&writes, 99.0),
             all.errors,
-            all.conflicts
+            all.conflicts,
+            all.stale,
+            seen
         );
     }
     for line in cpu_lines {

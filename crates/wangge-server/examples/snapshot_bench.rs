@@ -52,9 +52,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut full, mut incremental, mut seen_by_b) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..ROUNDS {
         let name = format!("{} ({round})", cell.name);
-        store
-            .update_grid_attributes(&cell.code, Some(&name), None)
-            .await?;
+        rename(&store, &cell.code, &name).await?;
         let committed = Instant::now();
         let wanted = store.revisions().await?;
         // B learns of it by its watcher; A is told (the writer's refresh).
@@ -81,8 +79,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         median(full),
         median(seen_by_b)
     );
-    store
-        .update_grid_attributes(&cell.code, Some(&cell.name), None)
-        .await?;
+    rename(&store, &cell.code, &cell.name).await?;
+    Ok(())
+}
+
+/// A one-cell edit as any writer makes it (one grid edit transaction).
+async fn rename(
+    store: &Store,
+    code: &wangge_model::GridCode,
+    name: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut edit = store.begin_grid_edit().await?;
+    edit.set_attributes(code, Some(name), None).await?;
+    edit.commit().await?;
     Ok(())
 }

@@ -8,14 +8,13 @@ pub async fn run(store: &Store, args: &DemoArgs) -> anyhow::Result<()> {
     if !store.is_empty().await? {
         bail!("the database already holds a grid; the demo seeds only an empty database (choose another with --db)");
     }
-    seed_and_place(
-        store,
-        DemoConfig {
-            seed: args.seed,
-            customers: args.customers,
-        },
-    )
-    .await
+    let config = DemoConfig {
+        seed: args.seed,
+        customers: args.customers,
+    };
+    let report = wangge_demo::seed_copies(store, &config, usize::from(args.copies)).await?;
+    print_report(&report);
+    super::assign::after_change(store).await
 }
 
 /// Seeds the demo, then places its customers and resources in cells.
