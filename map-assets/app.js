@@ -947,7 +947,7 @@ async function submitGeocode() {
         geocodeJob.last = j;
         progress.value = Number(j.percent_done) || 0;
         renderGeocode();
-        if (j.state === 'running') { geocodeJob.timer = setTimeout(poll, 500); return; }
+        if (j.state === 'queued' || j.state === 'running') { geocodeJob.timer = setTimeout(poll, 500); return; }
         if (j.state === 'done') await showJobFiles(body.id);
       } catch (err) {
         status.textContent = t('load_failed') + err.message;

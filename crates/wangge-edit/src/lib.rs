@@ -23,7 +23,7 @@
 //!     "geometry": {"type": "Polygon", "coordinates": [[[0,0],[1,0],[1,1],[0,1],[0,0]]]}}]}"#;
 //! let request = ImportRequest {
 //!     geojson: file,
-//!     level: wangge_model::LevelNo::try_from(1)?,
+//!     level: wangge_model::LevelNo::try_from(1u8)?,
 //!     fields: wangge_io::GridFields::default(),
 //!     territory: Some(wangge_model::Territory { code: "T".parse()?, name: "T".into() }),
 //!     expected_revision: None,
