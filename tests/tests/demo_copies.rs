@@ -103,11 +103,11 @@ async fn two_copies_seed_twice_the_demo_and_place_within_their_copy() {
             .await
             .expect("rates");
         let by_code = |code: &str| {
-            rates
+            let r = rates
                 .iter()
                 .find(|r| r.code.as_ref().map(GridCode::as_str) == Some(code))
-                .map(|r| format!("{:?} {:?}", r.customers, r.resources))
-                .unwrap_or_else(|| panic!("{}: no rates of {code}", t.kind))
+                .unwrap_or_else(|| panic!("{}: no rates of {code}", t.kind));
+            format!("{:?} {:?}", r.customers, r.resources)
         };
         let originals: Vec<&GridCode> = rates
             .iter()

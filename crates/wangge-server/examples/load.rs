@@ -481,19 +481,18 @@ async fn drive(
                     manager.cells[cell_index].1 = !manager.cells[cell_index].1;
                     if let Some(other) = other.as_mut() {
                         let claimed = manager.cells[cell_index].1;
-                        match seen_by(other, &cell, &manager.token, claimed).await? {
-                            Some(after) => tally
+                        if let Some(after) = seen_by(other, &cell, &manager.token, claimed).await? {
+                            tally
                                 .seen_us
-                                .push(after.as_micros().min(u128::from(u32::MAX)) as u32),
-                            None => {
-                                tally.stale += 1;
-                                eprintln!(
-                                    "stale: {} still answers cell {cell} {} 1 s after the {}",
-                                    other.address,
-                                    if claimed { "unclaimed" } else { "claimed" },
-                                    if claimed { "claim" } else { "release" }
-                                );
-                            }
+                                .push(after.as_micros().min(u128::from(u32::MAX)) as u32);
+                        } else {
+                            tally.stale += 1;
+                            eprintln!(
+                                "stale: {} still answers cell {cell} {} 1 s after the {}",
+                                other.address,
+                                if claimed { "unclaimed" } else { "claimed" },
+                                if claimed { "claim" } else { "release" }
+                            );
                         }
                     }
                 }

@@ -362,6 +362,8 @@ mod tests {
     /// off the round numbers. The pieces must still meet each other and the
     /// untouched neighbour edge (x = 1) exactly.
     #[test]
+    // Exactly: the snap must put the shared edge on the very same coordinates.
+    #[allow(clippy::float_cmp)]
     fn a_large_cell_cut_twice_still_meets_its_neighbours_exactly() {
         let cell = MultiPolygon(vec![polygon![
             (x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 2.0), (x: 0.0, y: 2.0),

@@ -146,7 +146,7 @@ impl GridEdit {
     }
 
     pub(crate) fn conn(&mut self) -> &mut AnyConnection {
-        &mut *self.tx
+        &mut self.tx
     }
 
     /// The grid or cell with this code, as it is in this transaction.
