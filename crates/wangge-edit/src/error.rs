@@ -91,16 +91,7 @@ impl From<StoreError> for EditError {
             StoreError::NotFound { .. } => EditError::NotFound {
                 message: e.to_string(),
             },
-            StoreError::ParentNotFound { .. }
-            | StoreError::ParentLevel { .. }
-            | StoreError::MissingParent { .. }
-            | StoreError::UnexpectedParent { .. }
-            | StoreError::CellTypeRequired { .. }
-            | StoreError::CellTypeNotAllowed { .. }
-            | StoreError::UnknownCellType { .. }
-            | StoreError::InvalidField { .. }
-            | StoreError::UnknownReference { .. }
-            | StoreError::ParentCycle { .. } => EditError::Hierarchy {
+            _ if e.is_hierarchy() => EditError::Hierarchy {
                 message: e.to_string(),
             },
             other => EditError::Store(other),

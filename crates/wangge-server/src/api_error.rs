@@ -49,15 +49,7 @@ impl From<StoreError> for ApiError {
                 error: "conflict",
                 message: e.to_string(),
             },
-            StoreError::ParentNotFound { .. }
-            | StoreError::ParentLevel { .. }
-            | StoreError::MissingParent { .. }
-            | StoreError::UnexpectedParent { .. }
-            | StoreError::CellTypeRequired { .. }
-            | StoreError::CellTypeNotAllowed { .. }
-            | StoreError::UnknownCellType { .. }
-            | StoreError::InvalidField { .. }
-            | StoreError::UnknownReference { .. } => ApiError {
+            _ if e.is_hierarchy() => ApiError {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 error: "unprocessable",
                 message: e.to_string(),

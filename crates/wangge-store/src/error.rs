@@ -89,6 +89,25 @@ fn hint(source_hint: Option<&String>) -> String {
 }
 
 impl StoreError {
+    /// A refusal by the grid's hierarchy or field rules (a missing or wrong
+    /// parent, a cell type, a bad field): the caller's input, never a fault.
+    /// One list, read by every layer that maps store errors (edit, HTTP).
+    pub fn is_hierarchy(&self) -> bool {
+        matches!(
+            self,
+            StoreError::ParentNotFound { .. }
+                | StoreError::ParentLevel { .. }
+                | StoreError::MissingParent { .. }
+                | StoreError::UnexpectedParent { .. }
+                | StoreError::CellTypeRequired { .. }
+                | StoreError::CellTypeNotAllowed { .. }
+                | StoreError::UnknownCellType { .. }
+                | StoreError::InvalidField { .. }
+                | StoreError::UnknownReference { .. }
+                | StoreError::ParentCycle { .. }
+        )
+    }
+
     /// A stored value that no longer parses as its domain type.
     pub(crate) fn corrupt(what: impl Into<String>, reason: impl std::fmt::Display) -> Self {
         StoreError::Corrupt {
