@@ -9,6 +9,8 @@
 //! With `WANGGE_REQUIRE_PG=1` (set by `.ci/run`) a missing `WANGGE_TEST_PG_URL`
 //! panics too, so no `PostgreSQL` half of any suite can be skipped there.
 
+pub mod cli;
+
 use std::fmt;
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -17,12 +17,9 @@ use serde_json::Value;
 use wangge_model::Role;
 use wangge_server::{router, AppState, JobConfig};
 use wangge_store::{JobChunk, JobPart, JobState, NewJob, StandardAddressRecord, Store};
-use wangge_tests::{
-    fresh_store, log_line, postgres_url, sample_tree, test_territory, BackendKind, TestStore,
-    PG_URL_VAR,
-};
+use wangge_tests::{log_line, postgres_url, BackendKind, TestStore, PG_URL_VAR};
 
-use claims_support::{add_user, call, cheap_hash, login, Answer, PASSWORD, USERS};
+use claims_support::{add_user, call, cheap_hash, login, seeded_store, Answer, PASSWORD};
 
 /// Two instances on one database.
 struct Two {
@@ -64,17 +61,17 @@ fn std_addr(code: &str, road: &str, number: &str, lon: f64, lat: f64) -> Standar
 /// The sample tree, its users plus a second clerk, two standard
 /// addresses; instances A and B with `config`.
 async fn two_instances(kind: BackendKind, config: &JobConfig) -> Two {
-    let test_store = fresh_store(kind).await;
+    let test_store = seeded_store(kind).await;
     let store = test_store.store.clone();
-    store
-        .import_grids(&test_territory(), &sample_tree())
-        .await
-        .unwrap();
-    let hash = cheap_hash(PASSWORD);
-    for (name, role, kind, scopes) in USERS {
-        add_user(&store, name, *role, *kind, scopes, &hash).await;
-    }
-    add_user(&store, "clerk2", Role::Clerk, None, &[], &hash).await;
+    add_user(
+        &store,
+        "clerk2",
+        Role::Clerk,
+        None,
+        &[],
+        &cheap_hash(PASSWORD),
+    )
+    .await;
     store
         .upsert_standard_addresses(&[
             std_addr("S1", "北京路", "12号", 110.7901, 32.6501),

@@ -17,7 +17,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Method, Request, StatusCode};
 use axum::Router;
-use claims_support::{add_user, cheap_hash, Answer, PASSWORD, T0_MS, USERS};
+use claims_support::{seeded_store, Answer, PASSWORD, T0_MS};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 use wangge_server::auth::{
@@ -25,10 +25,7 @@ use wangge_server::auth::{
 };
 use wangge_server::{router, AppState};
 use wangge_store::{LoginLimits, LoginReservation, Store};
-use wangge_tests::{
-    fresh_store, log_line, postgres_url, sample_tree, test_territory, BackendKind, TestStore,
-    PG_URL_VAR,
-};
+use wangge_tests::{log_line, postgres_url, BackendKind, TestStore, PG_URL_VAR};
 
 /// One server instance: its state (for its counters) and its router.
 struct Instance {
@@ -58,16 +55,8 @@ impl Pair {
 }
 
 async fn pair(kind: BackendKind, config: AuthConfig) -> Pair {
-    let test_store = fresh_store(kind).await;
+    let test_store = seeded_store(kind).await;
     let store = test_store.store.clone();
-    store
-        .import_grids(&test_territory(), &sample_tree())
-        .await
-        .unwrap();
-    let hash = cheap_hash(PASSWORD);
-    for (name, role, kind, scopes) in USERS {
-        add_user(&store, name, *role, *kind, scopes, &hash).await;
-    }
     let clock = ManualClock::new(T0_MS);
     let instance = |store: Store| {
         let state = AppState::with_auth(store, config.clone(), Arc::new(clock.clone()));

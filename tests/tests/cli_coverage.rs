@@ -9,6 +9,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use wangge_tests::cli::{self, ok, text};
+
 use serde_json::Value;
 
 /// Areas of the two strips on the WGS-84 ellipsoid (edges straight in
@@ -16,28 +18,11 @@ use serde_json::Value;
 const GAP_M2: f64 = 10_477.48;
 const OVERLAP_M2: f64 = 20_952.72;
 
+/// The binary under test.
+const BIN: &str = env!("CARGO_BIN_EXE_wangge-under-test");
+
 fn wangge(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wangge-under-test"))
-        .arg("--db")
-        .arg(format!("sqlite://{}", db.display()))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run wangge")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn ok(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "wangge failed\nstdout:\n{}\nstderr:\n{}",
-        text(&output.stdout),
-        text(&output.stderr)
-    );
-    text(&output.stdout)
+    cli::run(BIN, &cli::sqlite_url(db), args)
 }
 
 fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> String {

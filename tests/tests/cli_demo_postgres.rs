@@ -7,7 +7,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test may panic
 
-use std::process::{Command, Output};
+use std::process::Output;
+
+use wangge_tests::cli::{self, ok};
 
 use wangge_model::LevelNo;
 use wangge_store::{EntityKind, Store};
@@ -16,25 +18,11 @@ use wangge_tests::{fresh_store, log_line, postgres_or_skip, BackendKind};
 /// Sizes of the demo: none, more than one 2,000-row chunk, more than two.
 const SIZES: [usize; 3] = [0, 2_500, 5_000];
 
-fn wangge(url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wangge-under-test"))
-        .arg("--db")
-        .arg(url)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run wangge")
-}
+/// The binary under test.
+const BIN: &str = env!("CARGO_BIN_EXE_wangge-under-test");
 
-fn ok(output: &Output) -> String {
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    assert!(
-        output.status.success(),
-        "wangge failed\nstdout:\n{}\nstderr:\n{}",
-        text(&output.stdout),
-        text(&output.stderr)
-    );
-    text(&output.stdout)
+fn wangge(url: &str, args: &[&str]) -> Output {
+    cli::run(BIN, url, args)
 }
 
 /// What a seeded demo store holds: grids per level, entities per kind and

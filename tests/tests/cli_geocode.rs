@@ -4,39 +4,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test may panic
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+use wangge_tests::cli::{self, fails, ok, text};
+
+/// The binary under test.
+const BIN: &str = env!("CARGO_BIN_EXE_wangge-under-test");
 
 fn wangge(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wangge-under-test"))
-        .arg("--db")
-        .arg(format!("sqlite://{}", db.display()))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run wangge")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn ok(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "wangge failed\nstdout:\n{}\nstderr:\n{}",
-        text(&output.stdout),
-        text(&output.stderr)
-    );
-    text(&output.stdout)
-}
-
-fn fails(output: &Output) -> String {
-    assert!(
-        !output.status.success(),
-        "wangge should have failed\nstdout:\n{}",
-        text(&output.stdout)
-    );
-    text(&output.stderr)
+    cli::run(BIN, &cli::sqlite_url(db), args)
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {

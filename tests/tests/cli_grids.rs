@@ -5,30 +5,15 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use wangge_tests::cli::{self, ok, text};
+
 use serde_json::Value;
 
+/// The binary under test.
+const BIN: &str = env!("CARGO_BIN_EXE_wangge-under-test");
+
 fn wangge(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wangge-under-test"))
-        .arg("--db")
-        .arg(format!("sqlite://{}", db.display()))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run wangge")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn ok(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "wangge failed\nstdout:\n{}\nstderr:\n{}",
-        text(&output.stdout),
-        text(&output.stderr)
-    );
-    text(&output.stdout)
+    cli::run(BIN, &cli::sqlite_url(db), args)
 }
 
 fn stats(db: &Path) -> Value {

@@ -4,29 +4,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test may panic
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+use wangge_tests::cli::{self, ok};
 
 use serde_json::Value;
 
-fn wangge(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wangge-under-test"))
-        .arg("--db")
-        .arg(format!("sqlite://{}", db.display()))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run wangge")
-}
+/// The binary under test.
+const BIN: &str = env!("CARGO_BIN_EXE_wangge-under-test");
 
-fn ok(output: &Output) -> String {
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    assert!(
-        output.status.success(),
-        "wangge failed\nstdout:\n{}\nstderr:\n{}",
-        text(&output.stdout),
-        text(&output.stderr)
-    );
-    text(&output.stdout)
+fn wangge(db: &Path, args: &[&str]) -> Output {
+    cli::run(BIN, &cli::sqlite_url(db), args)
 }
 
 fn rect(x0: f64, x1: f64) -> String {

@@ -18,17 +18,16 @@ use std::time::{Duration, Instant};
 
 use axum::http::{Method, StatusCode};
 use axum::Router;
-use claims_support::{add_user, call, cheap_hash, login, step, Answer, PASSWORD, T0_MS, USERS};
+use claims_support::{
+    add_user, call, cheap_hash, login, seeded_store, step, Answer, PASSWORD, T0_MS,
+};
 use serde_json::{json, Value};
 use tokio::sync::Barrier;
 use wangge_model::{ManagerKind, Role};
 use wangge_server::auth::{AuthConfig, ManualClock};
 use wangge_server::{router, AppState};
 use wangge_store::{StandardAddressRecord, Store};
-use wangge_tests::{
-    fresh_store, log_line, postgres_url, sample_tree, test_territory, BackendKind, TestStore,
-    PG_URL_VAR,
-};
+use wangge_tests::{log_line, postgres_url, BackendKind, TestStore, PG_URL_VAR};
 
 /// What the issue asks: another instance answers the new way within a second.
 const SEEN_WITHIN: Duration = Duration::from_secs(1);
@@ -52,16 +51,8 @@ impl Pair {
 }
 
 async fn pair(kind: BackendKind) -> Pair {
-    let test_store = fresh_store(kind).await;
+    let test_store = seeded_store(kind).await;
     let store = test_store.store.clone();
-    store
-        .import_grids(&test_territory(), &sample_tree())
-        .await
-        .unwrap();
-    let hash = cheap_hash(PASSWORD);
-    for (name, role, manager_kind, scopes) in USERS {
-        add_user(&store, name, *role, *manager_kind, scopes, &hash).await;
-    }
     // B has a connection pool of its own, as a second process would.
     let store_b = Store::connect(&test_store.url).await.unwrap();
     let instance = |store: Store| {

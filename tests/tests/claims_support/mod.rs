@@ -104,17 +104,24 @@ pub async fn app(kind: BackendKind) -> App {
     app_with(kind, AuthConfig::default()).await
 }
 
-pub async fn app_with(kind: BackendKind, config: AuthConfig) -> App {
+/// A fresh store holding the sample tree and [`USERS`] (password [`PASSWORD`]).
+pub async fn seeded_store(kind: BackendKind) -> TestStore {
     let test_store = fresh_store(kind).await;
-    let store = test_store.store.clone();
+    let store = &test_store.store;
     store
         .import_grids(&test_territory(), &sample_tree())
         .await
         .unwrap();
     let hash = cheap_hash(PASSWORD);
     for (name, role, kind, scopes) in USERS {
-        add_user(&store, name, *role, *kind, scopes, &hash).await;
+        add_user(store, name, *role, *kind, scopes, &hash).await;
     }
+    test_store
+}
+
+pub async fn app_with(kind: BackendKind, config: AuthConfig) -> App {
+    let test_store = seeded_store(kind).await;
+    let store = test_store.store.clone();
     let clock = ManualClock::new(T0_MS);
     let state = AppState::with_auth(store.clone(), config, Arc::new(clock.clone()));
     App {
