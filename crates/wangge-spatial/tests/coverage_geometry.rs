@@ -32,9 +32,10 @@ fn one_analysis_serves_every_width_and_level() {
             slivers.push(report.summary.levels[0].slivers.count);
         }
     }
-    // The width moves gaps between slivers and blind spots.
-    assert_eq!(slivers[0], 0);
-    assert!(slivers[2] > slivers[0] && slivers[6] > slivers[2], "{slivers:?}");
+    // The width moves gaps between slivers and blind spots (the county
+    // gaps are all wider than 37.5 m).
+    assert_eq!(slivers[..6], [0; 6]);
+    assert!(slivers[6] > 0, "{slivers:?}");
 
     let demo = coverage_support_demo::demo_grids();
     let all = analyze_geometry(&demo, None, None, &go).unwrap();

@@ -19,7 +19,7 @@ use std::collections::BinaryHeap;
 
 use geo::{Centroid, Coord, Polygon};
 use rstar::primitives::{GeomWithData, Line};
-use rstar::{Envelope, RTree, RTreeObject, SelectionFunction, AABB};
+use rstar::{RTree, RTreeObject, SelectionFunction, AABB};
 
 use super::local::LocalMetres;
 
