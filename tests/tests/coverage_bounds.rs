@@ -28,7 +28,10 @@ fn ring_json(ring: &[[f64; 2]]) -> String {
 
 fn polygon_json(rings: &[&[[f64; 2]]]) -> String {
     let rings: Vec<String> = rings.iter().map(|r| ring_json(r)).collect();
-    format!(r#"{{"type":"Polygon","coordinates":[{}]}}"#, rings.join(","))
+    format!(
+        r#"{{"type":"Polygon","coordinates":[{}]}}"#,
+        rings.join(",")
+    )
 }
 
 fn box_ring([x0, y0, x1, y1]: [f64; 4]) -> Vec<[f64; 2]> {
@@ -122,7 +125,9 @@ async fn eight_identical_requests_run_one_analysis() {
     let requests: Vec<_> = (0..8)
         .map(|_| {
             let app = app.clone();
-            tokio::spawn(async move { get(&app, "/api/v1/coverage?level=1&kind=gaps,overlaps").await })
+            tokio::spawn(
+                async move { get(&app, "/api/v1/coverage?level=1&kind=gaps,overlaps").await },
+            )
         })
         .collect();
     let mut answers = Vec::new();
@@ -135,7 +140,11 @@ async fn eight_identical_requests_run_one_analysis() {
     assert_eq!(answers[0]["overlaps"].as_array().unwrap().len(), 1);
     let stats = state.coverage_stats();
     assert_eq!(
-        (stats.analyses_started, stats.analyses_finished, stats.snapshots_loaded),
+        (
+            stats.analyses_started,
+            stats.analyses_finished,
+            stats.snapshots_loaded
+        ),
         (1, 1, 1),
         "{stats:?}"
     );
@@ -162,7 +171,11 @@ async fn a_request_dropped_midway_stops_its_analysis() {
     assert_eq!(body["overlaps"].as_array().unwrap().len(), 1);
     let stats = state.coverage_stats();
     assert_eq!(
-        (stats.analyses_started, stats.analyses_finished, stats.analyses_cancelled),
+        (
+            stats.analyses_started,
+            stats.analyses_finished,
+            stats.analyses_cancelled
+        ),
         (2, 1, 1),
         "{stats:?}"
     );
@@ -223,7 +236,11 @@ async fn a_rename_keeps_the_analysis_and_the_coverage_tiles() {
     assert_eq!(etag(&app, &tile_uri()).await, tile_before);
     let stats = state.coverage_stats();
     assert_eq!(
-        (stats.analyses_started, stats.analyses_reused, stats.snapshots_loaded),
+        (
+            stats.analyses_started,
+            stats.analyses_reused,
+            stats.snapshots_loaded
+        ),
         (1, 1, 2),
         "{stats:?}"
     );
@@ -234,7 +251,11 @@ async fn every_gap_width_reuses_the_geometry() {
     let (app, state, _store) = serve(&small_territory()).await;
     let mut slivers = Vec::new();
     for width in ["5", "20", "0.123", "9.39", "1e3", "5"] {
-        let (status, r) = get(&app, &format!("/api/v1/coverage?kind=gaps&gap_width_m={width}")).await;
+        let (status, r) = get(
+            &app,
+            &format!("/api/v1/coverage?kind=gaps&gap_width_m={width}"),
+        )
+        .await;
         assert_eq!(status, StatusCode::OK, "{r}");
         assert_eq!(r["summary"]["gap_width_m"].as_f64(), width.parse().ok());
         slivers.push(r["gaps"][0]["sliver"].as_bool().unwrap());
@@ -261,9 +282,7 @@ async fn one_grid_of_100k_vertices_gets_its_report() {
     let (status, r) = get(&app, "/api/v1/coverage?level=1").await;
     assert_eq!(status, StatusCode::OK, "{}", r["message"]);
     let area_of = |b: [f64; 4]| {
-        lonlat_area_m2(
-            &wangge_assign::parse_multipolygon(&polygon_json(&[&box_ring(b)])).unwrap(),
-        )
+        lonlat_area_m2(&wangge_assign::parse_multipolygon(&polygon_json(&[&box_ring(b)])).unwrap())
     };
     let close = |got: &Value, want: f64| {
         let got = got.as_f64().unwrap();
@@ -279,7 +298,10 @@ async fn one_grid_of_100k_vertices_gets_its_report() {
     // A and B overlap in the strip west of A's zigzag east side.
     let overlaps = r["overlaps"].as_array().unwrap();
     assert_eq!(overlaps.len(), 1);
-    assert_eq!((overlaps[0]["a"].as_str(), overlaps[0]["b"].as_str()), (Some("A"), Some("B")));
+    assert_eq!(
+        (overlaps[0]["a"].as_str(), overlaps[0]["b"].as_str()),
+        (Some("A"), Some("B"))
+    );
     close(&overlaps[0]["area_m2"], area_of(big_polygon::OVERLAP_BOX));
     // Their south and north sides run along each other for the strip's width.
     let mismatches = r["edge_mismatches"].as_array().unwrap();

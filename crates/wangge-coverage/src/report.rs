@@ -7,8 +7,8 @@ use std::sync::atomic::AtomicBool;
 use serde::Serialize;
 use wangge_model::{GridCode, LevelNo};
 use wangge_spatial::coverage::{
-    analyze, analyze_geometry, CoverageGeometry, CoverageReport, EdgeMismatch, FixProposal, Gap, GridHealth, InvalidGrid, LevelSummary,
-    OutsideParent, Overlap,
+    analyze, analyze_geometry, CoverageGeometry, CoverageReport, EdgeMismatch, FixProposal, Gap,
+    GridHealth, InvalidGrid, LevelSummary, OutsideParent, Overlap,
 };
 use wangge_store::{Store, StoreError};
 

@@ -182,9 +182,10 @@ fn geometry_key(grids: &[CoverageGrid]) -> u64 {
 fn same_coordinates(a: &geo::MultiPolygon<f64>, b: &geo::MultiPolygon<f64>) -> bool {
     let same_ring = |r: &geo::LineString<f64>, s: &geo::LineString<f64>| {
         r.0.len() == s.0.len()
-            && r.0.iter().zip(&s.0).all(|(c, d)| {
-                c.x.to_bits() == d.x.to_bits() && c.y.to_bits() == d.y.to_bits()
-            })
+            && r.0
+                .iter()
+                .zip(&s.0)
+                .all(|(c, d)| c.x.to_bits() == d.x.to_bits() && c.y.to_bits() == d.y.to_bits())
     };
     a.0.len() == b.0.len()
         && a.iter().zip(b).all(|(p, q)| {

@@ -26,7 +26,9 @@ fn grids(n: usize) -> (usize, Vec<CoverageGrid>) {
     let big = big_polygon::big_polygon(n);
     let grid = |code: &str, geometry| CoverageGrid {
         id: 0,
-        code: code.parse().unwrap_or_else(|_| unreachable!("a valid code")),
+        code: code
+            .parse()
+            .unwrap_or_else(|_| unreachable!("a valid code")),
         name: code.to_owned(),
         level: LevelNo::DEPARTMENT,
         parent: None,
@@ -84,7 +86,10 @@ fn run() -> Result<(), String> {
         );
         if found != (1, 1, 1) {
             for gap in &report.gaps {
-                eprintln!("gap {:.3} m² at {:?} width {:.3} m", gap.area_m2, gap.centroid, gap.width_m);
+                eprintln!(
+                    "gap {:.3} m² at {:?} width {:.3} m",
+                    gap.area_m2, gap.centroid, gap.width_m
+                );
             }
             return Err(format!(
                 "{vertices} vertices: expected 1 gap, 1 overlap, 1 edge mismatch; got {found:?}"

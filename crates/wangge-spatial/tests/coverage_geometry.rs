@@ -2,9 +2,9 @@
 //! every gap width and level exactly as `analyze` would, a raised cancel
 //! flag stops it, and one grid of 100,000 vertices gets its report.
 
-mod coverage_support;
 #[path = "coverage_support/big_polygon.rs"]
 mod big_polygon;
+mod coverage_support;
 
 use std::sync::atomic::AtomicBool;
 
@@ -45,7 +45,11 @@ fn one_analysis_serves_every_width_and_level() {
             ..CoverageOptions::default()
         };
         let alone = analyze(&demo, &options);
-        assert_eq!(all.report(Some(level), 5.0, 50_000.0), alone, "level {level}");
+        assert_eq!(
+            all.report(Some(level), 5.0, 50_000.0),
+            alone,
+            "level {level}"
+        );
         assert_eq!(
             analyze_geometry(&demo, Some(level), None, &go)
                 .unwrap()
@@ -109,9 +113,17 @@ fn a_grid_of_100k_vertices_gets_its_report() {
     let gap = &report.gaps[0];
     assert_eq!(gap.neighbours, ["A".parse().unwrap()]);
     assert!(!gap.sliver);
-    assert!(close(gap.area_m2, box_area_m2(big_polygon::HOLE_BOX)), "{}", gap.area_m2);
+    assert!(
+        close(gap.area_m2, box_area_m2(big_polygon::HOLE_BOX)),
+        "{}",
+        gap.area_m2
+    );
     // The hole is 0.1° (9.4 km east-west) wide less its zigzag.
-    assert!(gap.width_m > 9_000.0 && gap.width_m < 9_500.0, "{}", gap.width_m);
+    assert!(
+        gap.width_m > 9_000.0 && gap.width_m < 9_500.0,
+        "{}",
+        gap.width_m
+    );
     assert_eq!(report.overlaps.len(), 1);
     let overlap = &report.overlaps[0];
     assert_eq!((overlap.a.as_str(), overlap.b.as_str()), ("A", "B"));

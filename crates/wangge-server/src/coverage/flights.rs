@@ -45,7 +45,9 @@ impl<K, V> Default for Flights<K, V> {
 fn lock<K, V>(running: &Running<K, V>) -> MutexGuard<'_, HashMap<K, Arc<Flight<V>>>> {
     // A panic while holding this lock leaves the map consistent (every
     // change is one insert or remove): carry on with it.
-    running.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    running
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// One caller of a flight; leaving early may cancel it.
@@ -168,9 +170,7 @@ mod tests {
                     .await
             }
         };
-        let callers: Vec<_> = (0..8)
-            .map(|_| tokio::spawn(run(flights.clone())))
-            .collect();
+        let callers: Vec<_> = (0..8).map(|_| tokio::spawn(run(flights.clone()))).collect();
         while flights.waiters(&1) < 8 {
             tokio::task::yield_now().await;
         }

@@ -87,7 +87,9 @@ fn bump(counter: &AtomicU64) {
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // Every change under these locks is a whole push or replace.
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 struct CachedGeometry {
@@ -246,7 +248,11 @@ impl CoverageCache {
 
     /// The newest snapshot read if it is at least `revision`, else a new
     /// one (read once for everyone waiting).
-    async fn snapshot_at(&self, store: &Store, revision: i64) -> Result<Arc<Snapshot>, CoverageError> {
+    async fn snapshot_at(
+        &self,
+        store: &Store,
+        revision: i64,
+    ) -> Result<Arc<Snapshot>, CoverageError> {
         if let Some(snapshot) = self.latest_at(revision) {
             return Ok(snapshot);
         }
@@ -257,7 +263,10 @@ impl CoverageCache {
         let snapshot = Arc::new(Snapshot::load(store).await?);
         bump(&self.shared.counters.loaded);
         let mut latest = lock(&self.latest);
-        if latest.as_ref().is_none_or(|l| l.revision <= snapshot.revision) {
+        if latest
+            .as_ref()
+            .is_none_or(|l| l.revision <= snapshot.revision)
+        {
             *latest = Some(snapshot.clone());
         }
         Ok(snapshot)

@@ -35,10 +35,7 @@ pub(crate) fn segment_tree(mp: &MultiPolygon<f64>) -> SegmentTree {
             .filter(|line| finite(line.start) && finite(line.end))
             .map(|line| {
                 GeomWithData::new(
-                    Rectangle::from_corners(
-                        [line.start.x, line.start.y],
-                        [line.end.x, line.end.y],
-                    ),
+                    Rectangle::from_corners([line.start.x, line.start.y], [line.end.x, line.end.y]),
                     (line.start, line.end),
                 )
             })
@@ -50,7 +47,11 @@ pub(crate) fn segment_tree(mp: &MultiPolygon<f64>) -> SegmentTree {
 /// metres of `local`. Each point of the piece asks the tree for the grid's
 /// segments near it, so the cost is about n log n in the vertices of both
 /// (it was their product: a 100,000-vertex grid took minutes).
-pub(crate) fn contact(piece: &MultiPolygon<f64>, grid: &SegmentTree, local: &LocalMetres) -> Contact {
+pub(crate) fn contact(
+    piece: &MultiPolygon<f64>,
+    grid: &SegmentTree,
+    local: &LocalMetres,
+) -> Contact {
     let Some([x0, y0, x1, y1]) = bbox_of(piece) else {
         return Contact::default();
     };
@@ -138,7 +139,11 @@ mod tests {
 
     /// The contact as it was computed before the index: every segment of
     /// the grid near the piece's box against every point of the piece.
-    fn contact_by_scan(piece: &MultiPolygon<f64>, grid: &MultiPolygon<f64>, local: &LocalMetres) -> Contact {
+    fn contact_by_scan(
+        piece: &MultiPolygon<f64>,
+        grid: &MultiPolygon<f64>,
+        local: &LocalMetres,
+    ) -> Contact {
         let [x0, y0, x1, y1] = bbox_of(piece).unwrap();
         let m = 1e-6;
         let segments: Vec<(Coord<f64>, Coord<f64>)> = grid
@@ -147,11 +152,18 @@ mod tests {
             .flat_map(LineString::lines)
             .filter(|l| {
                 let (a, b) = (l.start, l.end);
-                a.x.max(b.x) >= x0 - m && a.x.min(b.x) <= x1 + m && a.y.max(b.y) >= y0 - m && a.y.min(b.y) <= y1 + m
+                a.x.max(b.x) >= x0 - m
+                    && a.x.min(b.x) <= x1 + m
+                    && a.y.max(b.y) >= y0 - m
+                    && a.y.min(b.y) <= y1 + m
             })
             .map(|l| (local.project(l.start), local.project(l.end)))
             .collect();
-        let on = |p: Coord<f64>| segments.iter().any(|&(a, b)| point_segment_distance(p, a, b) <= BORDER_TOLERANCE_M);
+        let on = |p: Coord<f64>| {
+            segments
+                .iter()
+                .any(|&(a, b)| point_segment_distance(p, a, b) <= BORDER_TOLERANCE_M)
+        };
         let mut found = Contact::default();
         for line in piece
             .iter()
@@ -161,7 +173,13 @@ mod tests {
             let (a, b) = (local.project(line.start), local.project(line.end));
             let a_on = on(a);
             found.touches |= a_on;
-            if a_on && on(b) && on(Coord { x: 0.5 * (a.x + b.x), y: 0.5 * (a.y + b.y) }) {
+            if a_on
+                && on(b)
+                && on(Coord {
+                    x: 0.5 * (a.x + b.x),
+                    y: 0.5 * (a.y + b.y),
+                })
+            {
                 found.shared_m += (b.x - a.x).hypot(b.y - a.y);
             }
         }

@@ -68,9 +68,7 @@ impl Boundary {
                 .map(|(i, &(a, b))| GeomWithData::new(Line::new([a.x, a.y], [b.x, b.y]), i))
                 .collect(),
         );
-        let right_x = edges
-            .iter()
-            .fold(f64::MIN, |x, (a, b)| x.max(a.x).max(b.x));
+        let right_x = edges.iter().fold(f64::MIN, |x, (a, b)| x.max(a.x).max(b.x));
         Boundary {
             edges,
             tree,
@@ -93,8 +91,18 @@ impl RaySelection {
         let (lower, upper) = (envelope.lower(), envelope.upper());
         let (mut t_min, mut t_max) = (0.0_f64, f64::INFINITY);
         for (o, d, lo, hi) in [
-            (self.origin.x, self.direction.x, lower[0] - WIDEN_M, upper[0] + WIDEN_M),
-            (self.origin.y, self.direction.y, lower[1] - WIDEN_M, upper[1] + WIDEN_M),
+            (
+                self.origin.x,
+                self.direction.x,
+                lower[0] - WIDEN_M,
+                upper[0] + WIDEN_M,
+            ),
+            (
+                self.origin.y,
+                self.direction.y,
+                lower[1] - WIDEN_M,
+                upper[1] + WIDEN_M,
+            ),
         ] {
             if d == 0.0 {
                 if o < lo || o > hi {
