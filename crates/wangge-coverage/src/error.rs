@@ -13,6 +13,10 @@ pub enum CoverageError {
     Json(#[from] serde_json::Error),
     #[error("{0}")]
     BadOption(String),
+    /// The geometric analysis did not end with a result (its task failed,
+    /// or it was cancelled).
+    #[error("the coverage analysis failed: {0}")]
+    Analysis(String),
 }
 
 impl CoverageError {

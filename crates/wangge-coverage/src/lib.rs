@@ -4,8 +4,9 @@
 //! * geometry - gaps, overlaps, parts outside parents, edge mismatches,
 //!   invalid polygons and fix proposals - comes from
 //!   [`wangge_spatial::coverage::analyze`] on a [`Snapshot`] of the stored
-//!   grids ([`analyze_snapshot`]: pure CPU work, cacheable per
-//!   [`Snapshot::revision`]);
+//!   grids ([`analyze_snapshot`]: pure CPU work; its expensive part,
+//!   [`analyze_snapshot_geometry`], does not depend on the gap width or on
+//!   names and is cacheable per [`Snapshot::geometry_key`]);
 //! * ownership gaps (unclaimed cells, level-3 grids without manager or
 //!   outlet, idle outlets, land claimed twice) and data gaps (entities not
 //!   placed, cells with customers but no network, full ports) are read from
@@ -37,5 +38,7 @@ pub use ownership::{
     GridItem, OutletItem, OverlappingClaim, Ownership, OwnershipCounts, UnclaimedCell,
 };
 pub use render::{feature_collection, wkt, write_report, Format};
-pub use report::{analyze_snapshot, build_report, Report, Summary};
+pub use report::{
+    analyze_snapshot, analyze_snapshot_geometry, build_report, geometry_report, Report, Summary,
+};
 pub use snapshot::{Snapshot, StoredExtra};

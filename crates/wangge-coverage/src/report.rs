@@ -2,11 +2,13 @@
 //! ownership and data gaps from the store, then cut to the options' parent
 //! and kinds.
 
+use std::sync::atomic::AtomicBool;
+
 use serde::Serialize;
-use wangge_model::GridCode;
+use wangge_model::{GridCode, LevelNo};
 use wangge_spatial::coverage::{
-    analyze, CoverageReport, EdgeMismatch, FixProposal, Gap, GridHealth, InvalidGrid, LevelSummary,
-    OutsideParent, Overlap,
+    analyze, analyze_geometry, CoverageGeometry, CoverageReport, EdgeMismatch, FixProposal, Gap,
+    GridHealth, InvalidGrid, LevelSummary, OutsideParent, Overlap,
 };
 use wangge_store::{Store, StoreError};
 
@@ -47,9 +49,32 @@ pub struct Summary {
 }
 
 /// The geometric analysis of a snapshot (CPU work: about a second for the
-/// demo territory; the server runs it off the async threads and caches it).
+/// demo territory).
 pub fn analyze_snapshot(snapshot: &Snapshot, options: &ReportOptions) -> CoverageReport {
     analyze(&snapshot.grids, &options.coverage_options())
+}
+
+/// The expensive part of [`analyze_snapshot`], for one level (`None`:
+/// every level) and every gap width: the server runs it off the async
+/// threads, caches it per [`Snapshot::geometry_key`] and sets `cancel`
+/// when nobody waits for it any more (then: `None`).
+pub fn analyze_snapshot_geometry(
+    snapshot: &Snapshot,
+    level: Option<LevelNo>,
+    cancel: &AtomicBool,
+) -> Option<CoverageGeometry> {
+    analyze_geometry(&snapshot.grids, level, None, cancel)
+}
+
+/// The geometric analysis for `options` (its level and gap width) from
+/// one of its level or of every level: what [`analyze_snapshot`] gives.
+pub fn geometry_report(geometry: &CoverageGeometry, options: &ReportOptions) -> CoverageReport {
+    let analysis = options.coverage_options();
+    geometry.report(
+        options.level,
+        analysis.gap_width_m,
+        analysis.max_fix_area_m2,
+    )
 }
 
 /// Joins `geometry` (from [`analyze_snapshot`] of the same snapshot and

@@ -3,7 +3,10 @@
 //! for the items that show a whole grid (an unclaimed cell, a grid without
 //! an outlet).
 
+use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::OnceLock;
 
 use serde_json::Value;
 use wangge_model::{GridCode, LevelNo};
@@ -22,6 +25,8 @@ pub struct Snapshot {
     /// Per grid (same order): what the report needs beyond the geometry.
     pub stored: Vec<StoredExtra>,
     by_code: HashMap<GridCode, usize>,
+    /// A hash of what the geometric analysis reads ([`Snapshot::geometry_key`]).
+    geometry_key: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -75,12 +80,37 @@ impl Snapshot {
         for (i, g) in grids.iter().enumerate() {
             by_code.entry(g.code.clone()).or_insert(i);
         }
+        let geometry_key = geometry_key(&grids);
         Snapshot {
             revision,
             grids,
             stored,
             by_code,
+            geometry_key,
         }
+    }
+
+    /// What the geometric analysis depends on, hashed: every grid's code,
+    /// level, parent, coordinates (bit for bit) and stored invalid reason —
+    /// not its id, name, type or outlet, so a rename keeps the analysis.
+    /// The hash is keyed per process (not guessable); [`Snapshot::same_geometry`]
+    /// compares for certain.
+    pub fn geometry_key(&self) -> u64 {
+        self.geometry_key
+    }
+
+    /// True when the geometric analysis of both is the same: the same
+    /// grids in the same order, equal in everything it reads.
+    pub fn same_geometry(&self, other: &Snapshot) -> bool {
+        self.geometry_key == other.geometry_key
+            && self.grids.len() == other.grids.len()
+            && self.grids.iter().zip(&other.grids).all(|(a, b)| {
+                a.code == b.code
+                    && a.level == b.level
+                    && a.parent == b.parent
+                    && a.invalid_reason == b.invalid_reason
+                    && same_coordinates(&a.geometry, &b.geometry)
+            })
     }
 
     pub fn grid(&self, code: &GridCode) -> Option<&CoverageGrid> {
@@ -120,4 +150,50 @@ impl Snapshot {
     pub fn below(&self, code: &GridCode, ancestor: &GridCode) -> bool {
         self.within(self.grid(code).and_then(|g| g.parent.as_ref()), ancestor)
     }
+}
+
+/// The geometric inputs of every grid, hashed with a key chosen once per
+/// process.
+fn geometry_key(grids: &[CoverageGrid]) -> u64 {
+    static KEYS: OnceLock<RandomState> = OnceLock::new();
+    let mut hasher = KEYS.get_or_init(RandomState::new).build_hasher();
+    grids.len().hash(&mut hasher);
+    for g in grids {
+        g.code.as_str().hash(&mut hasher);
+        g.level.get().hash(&mut hasher);
+        g.parent.as_ref().map(GridCode::as_str).hash(&mut hasher);
+        g.invalid_reason.hash(&mut hasher);
+        g.geometry.0.len().hash(&mut hasher);
+        for polygon in &g.geometry {
+            polygon.interiors().len().hash(&mut hasher);
+            for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
+                ring.0.len().hash(&mut hasher);
+                for c in &ring.0 {
+                    c.x.to_bits().hash(&mut hasher);
+                    c.y.to_bits().hash(&mut hasher);
+                }
+            }
+        }
+    }
+    hasher.finish()
+}
+
+/// Equal coordinates bit for bit (NaN equals NaN: the analysis sees the same).
+fn same_coordinates(a: &geo::MultiPolygon<f64>, b: &geo::MultiPolygon<f64>) -> bool {
+    let same_ring = |r: &geo::LineString<f64>, s: &geo::LineString<f64>| {
+        r.0.len() == s.0.len()
+            && r.0
+                .iter()
+                .zip(&s.0)
+                .all(|(c, d)| c.x.to_bits() == d.x.to_bits() && c.y.to_bits() == d.y.to_bits())
+    };
+    a.0.len() == b.0.len()
+        && a.iter().zip(b).all(|(p, q)| {
+            same_ring(p.exterior(), q.exterior())
+                && p.interiors().len() == q.interiors().len()
+                && p.interiors()
+                    .iter()
+                    .zip(q.interiors())
+                    .all(|(r, s)| same_ring(r, s))
+        })
 }

@@ -31,6 +31,7 @@ use wangge_spatial::index::CellIndex;
 use wangge_store::Store;
 
 pub use api_error::ApiError;
+pub use coverage::CoverageStats;
 pub use geocode_jobs::JobConfig;
 
 /// What every handler shares: the store (the truth), auth state, and what
@@ -59,7 +60,7 @@ struct Inner {
     tiles: tiles::TileCache,
     /// This instance's job worker and settings (the jobs are in the store).
     jobs: geocode_jobs::JobRunner,
-    /// Coverage analyses per grid revision.
+    /// Coverage analyses per grid geometry, shared while in flight.
     coverage: coverage::CoverageCache,
     /// H3 heat maps per revisions, resolution and kind.
     h3: h3::HexCache,
@@ -132,6 +133,12 @@ impl AppState {
 
     pub(crate) fn coverage_cache(&self) -> &coverage::CoverageCache {
         &self.inner.coverage
+    }
+
+    /// What the coverage analysis did so far: analyses started, finished,
+    /// cancelled and reused, snapshots read.
+    pub fn coverage_stats(&self) -> CoverageStats {
+        self.inner.coverage.stats()
     }
 
     pub(crate) fn h3_cache(&self) -> &h3::HexCache {

@@ -42,9 +42,10 @@ struct Finding {
     point_when_small: bool,
 }
 
-/// The findings of one grid revision.
+/// The findings of one grid geometry.
 pub struct FindingSource {
-    /// The grid revision analysed.
+    /// The grid revision the analysis was computed at (a later revision
+    /// with the same geometry keeps it: a rename leaves the tiles cached).
     pub revision: i64,
     findings: Vec<Finding>,
 }

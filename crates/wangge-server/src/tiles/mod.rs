@@ -198,8 +198,9 @@ impl Part for DotSource {
     }
 }
 
-/// The coverage findings of the tiles (default options), keyed by the
-/// grid revision.
+/// The coverage findings of the tiles (default options), rebuilt when the
+/// grid revision moves; tiles are keyed by the revision the analysis was
+/// computed at, which a rename does not move.
 impl Part for FindingSource {
     fn key(r: &Revisions) -> [i64; 3] {
         [r.grids, 0, 0]
@@ -210,12 +211,12 @@ impl Part for FindingSource {
     }
 
     async fn build(state: &AppState) -> Result<Self, String> {
-        let (snapshot, geometry) = state
+        let (revision, report) = state
             .coverage_cache()
-            .current(state, &wangge_coverage::ReportOptions::default())
+            .current_findings(state)
             .await
             .map_err(|e| format!("the coverage analysis failed: {e}"))?;
-        tokio::task::spawn_blocking(move || FindingSource::new(snapshot.revision, &geometry))
+        tokio::task::spawn_blocking(move || FindingSource::new(revision, &report))
             .await
             .map_err(|e| format!("the coverage task failed: {e}"))
     }

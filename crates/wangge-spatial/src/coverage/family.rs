@@ -2,8 +2,12 @@
 //! proposals for them, and the parent's health. All overlays of a family run
 //! on one integer grid ([`Frame`]).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use geo::{Centroid, MultiPolygon, Polygon};
 use i_overlay::core::overlay_rule::OverlayRule;
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, AABB};
 use wangge_model::{GridCode, LevelNo};
 
 use super::borders::{boxes_meet, contact, Contact};
@@ -13,7 +17,6 @@ use super::local::lonlat_area_m2 as area_m2_of;
 use super::local::LocalMetres;
 use super::prepare::{union_box, Prepared};
 use super::report::{FixKind, FixProposal, Gap, GridHealth, OutsideParent, Overlap};
-use super::CoverageOptions;
 use crate::bbox::bbox_of;
 
 /// Pieces smaller than this are noise of the arithmetic, not findings.
@@ -31,22 +34,29 @@ pub(crate) struct Family<'p, 'a> {
     pub(crate) children: Vec<&'p Prepared<'a>>,
 }
 
-#[derive(Default)]
+/// What one family holds before a gap width is chosen: each gap (its
+/// `sliver` still unset) with the neighbour sharing the longest border.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Findings {
-    pub(crate) gaps: Vec<Gap>,
+    /// Largest first.
+    pub(crate) gaps: Vec<(Gap, Option<(GridCode, f64)>)>,
     pub(crate) overlaps: Vec<Overlap>,
+    /// One per overlap, in the same order.
+    pub(crate) overlap_fixes: Vec<FixProposal>,
     pub(crate) outside: Vec<OutsideParent>,
-    pub(crate) fixes: Vec<FixProposal>,
     pub(crate) health: Option<GridHealth>,
 }
 
-pub(crate) fn analyze_family(family: &Family<'_, '_>, options: &CoverageOptions) -> Findings {
+/// The findings of a family; `None` when `cancel` went up meanwhile
+/// (checked between pieces).
+pub(crate) fn analyze_family(family: &Family<'_, '_>, cancel: &AtomicBool) -> Option<Findings> {
+    let stopped = || cancel.load(Ordering::Relaxed);
     let mut findings = Findings::default();
     let boxes = bbox_of(family.parent_shape)
         .into_iter()
         .chain(family.children.iter().filter_map(|c| c.bbox));
     let Some(bbox) = union_box(boxes) else {
-        return findings;
+        return Some(findings);
     };
     let mut frame = Frame::new(bbox);
     let parent_rings = frame.rings(family.parent_shape);
@@ -68,30 +78,57 @@ pub(crate) fn analyze_family(family: &Family<'_, '_>, options: &CoverageOptions)
     .try_into()
     .unwrap_or_else(|_| unreachable!("three rules give three results"));
 
-    let mut gap_area_m2 = 0.0;
-    let mut gaps: Vec<_> = frame
-        .multipolygon(&gap_shapes)
-        .into_iter()
-        .filter_map(|polygon| gap_of(family, polygon, options))
-        .collect();
-    gaps.sort_by(|x, y| y.0.area_m2.total_cmp(&x.0.area_m2));
-    for (gap, best) in gaps {
-        gap_area_m2 += gap.area_m2;
-        findings.fixes.push(gap_fix(&gap, best, options));
-        findings.gaps.push(gap);
+    let mut gaps = Vec::new();
+    for polygon in frame.multipolygon(&gap_shapes) {
+        if stopped() {
+            return None;
+        }
+        gaps.extend(gap_of(family, polygon));
     }
+    gaps.sort_by(|x, y| y.0.area_m2.total_cmp(&x.0.area_m2));
+    let gap_area_m2: f64 = gaps.iter().map(|(gap, _)| gap.area_m2).sum();
+    findings.gaps = gaps;
 
     // Without overlaps, the union's area is exactly the sum of the
     // children's on the shared grid; only then are pairs skipped.
     let sum_area2: i128 = child_rings.iter().map(rings_area2).sum();
     let mut overlap_rings: Rings = Vec::new();
     if sum_area2 != shapes_area2(&union_shapes) {
+        // Candidate pairs from an R-tree of the children's boxes, taken in
+        // code order as a loop over all pairs would.
+        let boxes = RTree::bulk_load(
+            family
+                .children
+                .iter()
+                .enumerate()
+                .filter_map(|(i, c)| {
+                    let [x0, y0, x1, y1] = c.bbox?;
+                    Some(GeomWithData::new(
+                        Rectangle::from_corners([x0, y0], [x1, y1]),
+                        i,
+                    ))
+                })
+                .collect(),
+        );
         for (i, a) in family.children.iter().enumerate() {
-            for (j, b) in family.children.iter().enumerate().skip(i + 1) {
+            if stopped() {
+                return None;
+            }
+            let Some([x0, y0, x1, y1]) = a.bbox else {
+                continue;
+            };
+            let mut partners: Vec<usize> = boxes
+                .locate_in_envelope_intersecting(&AABB::from_corners([x0, y0], [x1, y1]))
+                .map(|entry| entry.data)
+                .filter(|&j| j > i)
+                .collect();
+            partners.sort_unstable();
+            for j in partners {
+                let b = &family.children[j];
                 if let Some(overlap) =
                     overlap_of(family, &frame, (a, &child_rings[i]), (b, &child_rings[j]))
                 {
-                    findings.fixes.push(overlap_fix(&overlap, a, b));
+                    findings.overlap_fixes.push(overlap_fix(&overlap, a, b));
                     overlap_rings.extend(frame.rings(&overlap.geometry));
                     findings.overlaps.push(overlap);
                 }
@@ -104,6 +141,9 @@ pub(crate) fn analyze_family(family: &Family<'_, '_>, options: &CoverageOptions)
         if area_m2_of(&outside) > AREA_TOLERANCE_M2 {
             let outside_box = bbox_of(&outside);
             for (child, rings) in family.children.iter().zip(&child_rings) {
+                if stopped() {
+                    return None;
+                }
                 let meets = matches!((child.bbox, outside_box), (Some(a), Some(b)) if boxes_meet(a, b, 0.0));
                 if !meets {
                     continue;
@@ -153,7 +193,7 @@ pub(crate) fn analyze_family(family: &Family<'_, '_>, options: &CoverageOptions)
         level: family.level,
         share_covered_once,
     });
-    findings
+    Some(findings)
 }
 
 /// Children touching `piece`, with their contact, longest shared border first.
@@ -172,7 +212,7 @@ fn contacts<'p, 'a>(
             c.bbox
                 .is_some_and(|b| boxes_meet(b, piece_box, BOX_MARGIN_DEG))
         })
-        .map(|c| (*c, contact(piece, &c.shape, &local)))
+        .map(|c| (*c, contact(piece, c.segments(), &local)))
         .filter(|(_, found)| found.touches)
         .collect();
     // Stable: equal borders keep code order.
@@ -180,11 +220,11 @@ fn contacts<'p, 'a>(
     found
 }
 
-/// A gap with the neighbour sharing the longest border (and its length).
+/// A gap with the neighbour sharing the longest border (and its length);
+/// `sliver` is set later, from the gap width asked for.
 fn gap_of(
     family: &Family<'_, '_>,
     polygon: Polygon<f64>,
-    options: &CoverageOptions,
 ) -> Option<(Gap, Option<(GridCode, f64)>)> {
     let geometry = MultiPolygon(vec![polygon]);
     let area_m2 = area_m2_of(&geometry);
@@ -207,7 +247,7 @@ fn gap_of(
         parent: family.parent.cloned(),
         area_m2,
         width_m,
-        sliver: width_m < options.gap_width_m,
+        sliver: false,
         neighbours: neighbours
             .iter()
             .map(|(c, _)| c.grid.code.clone())
@@ -221,7 +261,11 @@ fn gap_of(
 
 /// A gap goes to the neighbour sharing the longest border, unless it is a
 /// real blind spot: wider than a sliver and larger than `max_fix_area_m2`.
-fn gap_fix(gap: &Gap, best: Option<(GridCode, f64)>, options: &CoverageOptions) -> FixProposal {
+pub(crate) fn gap_fix(
+    gap: &Gap,
+    best: Option<(GridCode, f64)>,
+    max_fix_area_m2: f64,
+) -> FixProposal {
     let leave = |reason: String| FixProposal {
         kind: FixKind::LeaveBlindSpot,
         level: gap.level,
@@ -238,10 +282,10 @@ fn gap_fix(gap: &Gap, best: Option<(GridCode, f64)>, options: &CoverageOptions) 
             gap.level, gap.area_m2
         ));
     };
-    if !gap.sliver && gap.area_m2 > options.max_fix_area_m2 {
+    if !gap.sliver && gap.area_m2 > max_fix_area_m2 {
         return leave(format!(
-            "a blind spot of {:.0} m², {:.1} m wide, larger than {:.0} m²: it needs a new grid, not a neighbour",
-            gap.area_m2, gap.width_m, options.max_fix_area_m2
+            "a blind spot of {:.0} m², {:.1} m wide, larger than {max_fix_area_m2:.0} m²: it needs a new grid, not a neighbour",
+            gap.area_m2, gap.width_m
         ));
     }
     let what = if gap.sliver { "sliver" } else { "gap" };
@@ -306,8 +350,8 @@ fn overlap_fix(overlap: &Overlap, a: &Prepared<'_>, b: &Prepared<'_>) -> FixProp
         || LocalMetres::at(geo::Coord { x: 0.0, y: 0.0 }),
         LocalMetres::around,
     );
-    let along_a = contact(&overlap.geometry, &a.shape, &local).shared_m;
-    let along_b = contact(&overlap.geometry, &b.shape, &local).shared_m;
+    let along_a = contact(&overlap.geometry, a.segments(), &local).shared_m;
+    let along_b = contact(&overlap.geometry, b.segments(), &local).shared_m;
     // The rest of `a` touches the piece along `b`'s boundary, and back.
     let (keeper, loser, kept_m, lost_m) = if along_b >= along_a {
         (a, b, along_b, along_a)

@@ -8,11 +8,18 @@
 //! goes inwards to the opposite side and the midpoint is a candidate centre,
 //! which measures a sliver's width directly. The cell search then starts
 //! from the best candidate with a bounded budget.
+//!
+//! Both ask an R-tree of the edges (the nearest edge of a point, the edges
+//! whose boxes a ray passes through), so a polygon of n vertices costs
+//! about n log n; each question scanned every edge before (issue 12: a
+//! gap of 50,000 vertices took seconds).
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 use geo::{Centroid, Coord, Polygon};
+use rstar::primitives::{GeomWithData, Line};
+use rstar::{RTree, RTreeObject, SelectionFunction, AABB};
 
 use super::local::LocalMetres;
 
@@ -38,9 +45,92 @@ struct Cell {
     potential_m: f64,
 }
 
+/// The edges of a polygon's rings (projected, none of zero length) and
+/// their R-tree (the data is the edge's index).
+struct Boundary {
+    edges: Vec<(Coord<f64>, Coord<f64>)>,
+    tree: RTree<GeomWithData<Line<[f64; 2]>, usize>>,
+    /// The largest x of any edge: where a ray to the right leaves.
+    right_x: f64,
+}
+
+impl Boundary {
+    fn new(rings: &[Vec<Coord<f64>>]) -> Self {
+        let edges: Vec<(Coord<f64>, Coord<f64>)> = rings
+            .iter()
+            .flat_map(|ring| ring.windows(2).map(|w| (w[0], w[1])))
+            .filter(|(a, b)| a != b)
+            .collect();
+        let tree = RTree::bulk_load(
+            edges
+                .iter()
+                .enumerate()
+                .map(|(i, &(a, b))| GeomWithData::new(Line::new([a.x, a.y], [b.x, b.y]), i))
+                .collect(),
+        );
+        let right_x = edges.iter().fold(f64::MIN, |x, (a, b)| x.max(a.x).max(b.x));
+        Boundary {
+            edges,
+            tree,
+            right_x,
+        }
+    }
+}
+
+/// The tree's nodes and edges whose boxes the ray `origin + t * direction`
+/// (t ≥ 0) passes through: a slab test, each box widened by a micrometre
+/// so rounding never drops an edge the ray touches at its end.
+struct RaySelection {
+    origin: Coord<f64>,
+    direction: Coord<f64>,
+}
+
+impl RaySelection {
+    fn meets(&self, envelope: &AABB<[f64; 2]>) -> bool {
+        const WIDEN_M: f64 = 1e-6;
+        let (lower, upper) = (envelope.lower(), envelope.upper());
+        let (mut t_min, mut t_max) = (0.0_f64, f64::INFINITY);
+        for (o, d, lo, hi) in [
+            (
+                self.origin.x,
+                self.direction.x,
+                lower[0] - WIDEN_M,
+                upper[0] + WIDEN_M,
+            ),
+            (
+                self.origin.y,
+                self.direction.y,
+                lower[1] - WIDEN_M,
+                upper[1] + WIDEN_M,
+            ),
+        ] {
+            if d == 0.0 {
+                if o < lo || o > hi {
+                    return false;
+                }
+            } else {
+                let (t1, t2) = ((lo - o) / d, (hi - o) / d);
+                t_min = t_min.max(t1.min(t2));
+                t_max = t_max.min(t1.max(t2));
+            }
+        }
+        t_min <= t_max
+    }
+}
+
+impl SelectionFunction<GeomWithData<Line<[f64; 2]>, usize>> for RaySelection {
+    fn should_unpack_parent(&self, envelope: &AABB<[f64; 2]>) -> bool {
+        self.meets(envelope)
+    }
+
+    fn should_unpack_leaf(&self, leaf: &GeomWithData<Line<[f64; 2]>, usize>) -> bool {
+        self.meets(&leaf.envelope())
+    }
+}
+
 impl Cell {
-    fn new(centre: Coord<f64>, half_m: f64, rings: &[Vec<Coord<f64>>]) -> Self {
-        let distance_m = signed_distance(centre, rings);
+    fn new(centre: Coord<f64>, half_m: f64, boundary: &Boundary) -> Self {
+        let distance_m = signed_distance(centre, boundary);
         Self {
             centre,
             half_m,
@@ -96,12 +186,13 @@ pub(crate) fn largest_inscribed_circle(polygon: &Polygon<f64>) -> Option<Inscrib
     // At most 32 cells along the long side to start with.
     let side_m = short_m.max((x1 - x0).max(y1 - y0) / 32.0);
 
+    let boundary = Boundary::new(&rings);
     let centroid = polygon
         .centroid()
         .map_or(rings[0][0], |c| local.project(c.0));
-    let mut best = Cell::new(centroid, 0.0, &rings);
-    for candidate in ray_midpoints(&rings) {
-        let cell = Cell::new(candidate, 0.0, &rings);
+    let mut best = Cell::new(centroid, 0.0, &boundary);
+    for candidate in ray_midpoints(&boundary) {
+        let cell = Cell::new(candidate, 0.0, &boundary);
         if cell.distance_m > best.distance_m {
             best = cell;
         }
@@ -112,7 +203,7 @@ pub(crate) fn largest_inscribed_circle(polygon: &Polygon<f64>) -> Option<Inscrib
             y: f64::midpoint(y0, y1),
         },
         0.0,
-        &rings,
+        &boundary,
     );
     if middle.distance_m > best.distance_m {
         best = middle;
@@ -133,7 +224,7 @@ pub(crate) fn largest_inscribed_circle(polygon: &Polygon<f64>) -> Option<Inscrib
                         y: y + half_m,
                     },
                     half_m,
-                    &rings,
+                    &boundary,
                 ));
                 x += side_m;
             }
@@ -144,7 +235,7 @@ pub(crate) fn largest_inscribed_circle(polygon: &Polygon<f64>) -> Option<Inscrib
     let mut evaluated = queue.len();
     while let Some(cell) = queue.pop() {
         if cell.distance_m > best.distance_m {
-            best = Cell::new(cell.centre, 0.0, &rings);
+            best = Cell::new(cell.centre, 0.0, &boundary);
         }
         if cell.potential_m - best.distance_m <= precision_m || evaluated >= MAX_CELLS {
             continue;
@@ -157,7 +248,7 @@ pub(crate) fn largest_inscribed_circle(polygon: &Polygon<f64>) -> Option<Inscrib
                     y: cell.centre.y + dy,
                 },
                 h,
-                &rings,
+                &boundary,
             ));
         }
         evaluated += 4;
@@ -170,12 +261,8 @@ pub(crate) fn largest_inscribed_circle(polygon: &Polygon<f64>) -> Option<Inscrib
 
 /// Midpoints of inward rays from samples along the edges (edge midpoints and
 /// vertices) to the first boundary they hit.
-fn ray_midpoints(rings: &[Vec<Coord<f64>>]) -> Vec<Coord<f64>> {
-    let edges: Vec<(Coord<f64>, Coord<f64>)> = rings
-        .iter()
-        .flat_map(|ring| ring.windows(2).map(|w| (w[0], w[1])))
-        .filter(|(a, b)| a != b)
-        .collect();
+fn ray_midpoints(boundary: &Boundary) -> Vec<Coord<f64>> {
+    let edges = &boundary.edges;
     let step = (2 * edges.len()).div_ceil(MAX_SAMPLES).max(1);
     let mut found = Vec::new();
     for (index, &(a, b)) in edges.iter().enumerate().step_by(step) {
@@ -192,7 +279,7 @@ fn ray_midpoints(rings: &[Vec<Coord<f64>>]) -> Vec<Coord<f64>> {
                     x: -sign * (b.y - a.y) / length,
                     y: sign * (b.x - a.x) / length,
                 };
-                if let Some(t) = first_hit(sample, normal, &edges, index) {
+                if let Some(t) = first_hit(sample, normal, boundary, index) {
                     found.push(Coord {
                         x: sample.x + normal.x * t / 2.0,
                         y: sample.y + normal.y * t / 2.0,
@@ -210,11 +297,14 @@ fn ray_midpoints(rings: &[Vec<Coord<f64>>]) -> Vec<Coord<f64>> {
 fn first_hit(
     origin: Coord<f64>,
     direction: Coord<f64>,
-    edges: &[(Coord<f64>, Coord<f64>)],
+    boundary: &Boundary,
     skip: usize,
 ) -> Option<f64> {
     let mut nearest: Option<f64> = None;
-    for (index, &(a, b)) in edges.iter().enumerate() {
+    let ray = RaySelection { origin, direction };
+    for entry in boundary.tree.locate_with_selection_function(ray) {
+        let index = entry.data;
+        let (a, b) = boundary.edges[index];
         if index == skip || a == origin || b == origin {
             continue;
         }
@@ -233,23 +323,26 @@ fn first_hit(
     nearest
 }
 
-/// Distance to the nearest ring, negative outside (even-odd inside test).
-fn signed_distance(p: Coord<f64>, rings: &[Vec<Coord<f64>>]) -> f64 {
+/// Distance to the nearest edge, negative outside (even-odd inside test,
+/// counted on the edges a ray to the right may cross).
+fn signed_distance(p: Coord<f64>, boundary: &Boundary) -> f64 {
+    let Some(closest) = boundary.tree.nearest_neighbor(&[p.x, p.y]) else {
+        return f64::NEG_INFINITY;
+    };
+    let (a, b) = boundary.edges[closest.data];
+    let nearest = segment_distance2(p, a, b).sqrt();
     let mut inside = false;
-    let mut nearest = f64::INFINITY;
-    for ring in rings {
-        for edge in ring.windows(2) {
-            let (a, b) = (edge[0], edge[1]);
-            if (a.y > p.y) != (b.y > p.y) && p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x {
-                inside = !inside;
-            }
-            nearest = nearest.min(segment_distance2(p, a, b));
+    let right = AABB::from_corners([p.x, p.y], [boundary.right_x.max(p.x), p.y]);
+    for entry in boundary.tree.locate_in_envelope_intersecting(&right) {
+        let (a, b) = boundary.edges[entry.data];
+        if (a.y > p.y) != (b.y > p.y) && p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x {
+            inside = !inside;
         }
     }
     if inside {
-        nearest.sqrt()
+        nearest
     } else {
-        -nearest.sqrt()
+        -nearest
     }
 }
 

@@ -51,6 +51,11 @@ impl LocalMetres {
         }
     }
 
+    /// Degrees of longitude and latitude that `metres` span here.
+    pub(crate) fn degrees(&self, metres: f64) -> [f64; 2] {
+        [metres / self.m_per_deg_x, metres / self.m_per_deg_y]
+    }
+
     #[cfg(test)]
     pub(crate) fn length_m(&self, a: Coord<f64>, b: Coord<f64>) -> f64 {
         let (p, q) = (self.project(a), self.project(b));

@@ -57,6 +57,7 @@ mod prepare;
 mod report;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use geo::MultiPolygon;
 use i_overlay::core::overlay_rule::OverlayRule;
@@ -71,7 +72,7 @@ pub use report::{
     LengthTotal, LevelSummary, OutsideParent, Overlap, Summary,
 };
 
-use family::{analyze_family, Family};
+use family::{analyze_family, gap_fix, Family, Findings};
 use frame::{overlay, Frame, Rings};
 use prepare::{prepare, union_box, Prepared};
 
@@ -120,18 +121,128 @@ impl Default for CoverageOptions {
 
 /// The coverage report of `grids` (any levels, any order; the first of
 /// duplicate codes counts as the parent). Levels without grids are skipped.
+/// [`analyze_geometry`] then [`CoverageGeometry::report`].
 pub fn analyze(grids: &[CoverageGrid], options: &CoverageOptions) -> CoverageReport {
-    let levels: Vec<LevelNo> = options
-        .level
-        .map_or_else(|| LevelNo::ALL.to_vec(), |level| vec![level]);
+    let never = AtomicBool::new(false);
+    analyze_geometry(grids, options.level, options.boundary.as_ref(), &never)
+        .map(|geometry| geometry.report(None, options.gap_width_m, options.max_fix_area_m2))
+        .unwrap_or_else(|| unreachable!("nothing cancels it"))
+}
+
+/// The geometric findings of one or every level before a gap width is
+/// chosen — the expensive part of a report (overlays, gaps, overlaps,
+/// edges, validity): a gap width and the largest fixable gap only decide
+/// which gaps are slivers and what the proposals say, so one analysis
+/// serves every width ([`CoverageGeometry::report`]).
+#[derive(Debug, Clone)]
+pub struct CoverageGeometry {
+    levels: Vec<LevelGeometry>,
+}
+
+#[derive(Debug, Clone)]
+struct LevelGeometry {
+    /// Without the totals that depend on the gap width (gaps, slivers,
+    /// blind spots, overlaps, parts outside, fixes): [`CoverageGeometry::report`]
+    /// adds them up.
+    summary: LevelSummary,
+    invalid: Vec<InvalidGrid>,
+    edge_mismatches: Vec<EdgeMismatch>,
+    families: Vec<Findings>,
+}
+
+impl CoverageGeometry {
+    /// The levels analysed.
+    pub fn levels(&self) -> impl Iterator<Item = LevelNo> + '_ {
+        self.levels.iter().map(|l| l.summary.level)
+    }
+
+    /// The report for a gap width (gaps narrower are slivers) and the
+    /// largest gap a proposal gives to a neighbour, of `level` only or of
+    /// every level analysed (`None`). The same as [`analyze`] with those
+    /// options, for a fraction of its cost.
+    pub fn report(
+        &self,
+        level: Option<LevelNo>,
+        gap_width_m: f64,
+        max_fix_area_m2: f64,
+    ) -> CoverageReport {
+        let mut report = CoverageReport {
+            summary: Summary {
+                levels: Vec::new(),
+                health: Vec::new(),
+            },
+            gaps: Vec::new(),
+            overlaps: Vec::new(),
+            outside_parent: Vec::new(),
+            edge_mismatches: Vec::new(),
+            invalid: Vec::new(),
+            fixes: Vec::new(),
+        };
+        for analysed in &self.levels {
+            if level.is_some_and(|l| l != analysed.summary.level) {
+                continue;
+            }
+            let mut summary = analysed.summary.clone();
+            report.invalid.extend(analysed.invalid.iter().cloned());
+            report
+                .edge_mismatches
+                .extend(analysed.edge_mismatches.iter().cloned());
+            for family in &analysed.families {
+                for (gap, best) in &family.gaps {
+                    let mut gap = gap.clone();
+                    gap.sliver = gap.width_m < gap_width_m;
+                    summary.gaps.add(gap.area_m2);
+                    if gap.sliver {
+                        summary.slivers.add(gap.area_m2);
+                    } else {
+                        summary.blind_spots.add(gap.area_m2);
+                    }
+                    report
+                        .fixes
+                        .push(gap_fix(&gap, best.clone(), max_fix_area_m2));
+                    report.gaps.push(gap);
+                }
+                for overlap in &family.overlaps {
+                    summary.overlaps.add(overlap.area_m2);
+                }
+                for outside in &family.outside {
+                    summary.outside_parent.add(outside.area_m2);
+                }
+                summary.fixes += family.gaps.len() + family.overlap_fixes.len();
+                report.overlaps.extend(family.overlaps.iter().cloned());
+                report.outside_parent.extend(family.outside.iter().cloned());
+                report.fixes.extend(family.overlap_fixes.iter().cloned());
+                report.summary.health.extend(family.health.clone());
+            }
+            report.summary.levels.push(summary);
+        }
+        report
+    }
+}
+
+/// The width-independent analysis of `level` (or every level that has
+/// grids) of `grids`, level 1 against `boundary` (or the union of level 1
+/// with its holes filled). `None` when `cancel` went up meanwhile: it is
+/// checked between grids and between the pieces of each parent, so an
+/// analysis nobody waits for stops within one piece's work.
+pub fn analyze_geometry(
+    grids: &[CoverageGrid],
+    level: Option<LevelNo>,
+    boundary: Option<&MultiPolygon<f64>>,
+    cancel: &AtomicBool,
+) -> Option<CoverageGeometry> {
+    let stopped = || cancel.load(Ordering::Relaxed);
+    let levels: Vec<LevelNo> = level.map_or_else(|| LevelNo::ALL.to_vec(), |level| vec![level]);
     let needed = |level: LevelNo| {
         levels.contains(&level) || level.child().is_some_and(|child| levels.contains(&child))
     };
-    let prepared: Vec<Prepared<'_>> = grids
-        .iter()
-        .filter(|g| needed(g.level))
-        .map(prepare)
-        .collect();
+    let mut prepared: Vec<Prepared<'_>> = Vec::new();
+    for grid in grids.iter().filter(|g| needed(g.level)) {
+        if stopped() {
+            return None;
+        }
+        prepared.push(prepare(grid));
+    }
     let mut by_level: BTreeMap<LevelNo, Vec<&Prepared<'_>>> = BTreeMap::new();
     for p in &prepared {
         by_level.entry(p.grid.level).or_default().push(p);
@@ -141,18 +252,7 @@ pub fn analyze(grids: &[CoverageGrid], options: &CoverageOptions) -> CoverageRep
         members.dedup_by(|a, b| a.grid.code == b.grid.code);
     }
 
-    let mut report = CoverageReport {
-        summary: Summary {
-            levels: Vec::new(),
-            health: Vec::new(),
-        },
-        gaps: Vec::new(),
-        overlaps: Vec::new(),
-        outside_parent: Vec::new(),
-        edge_mismatches: Vec::new(),
-        invalid: Vec::new(),
-        fixes: Vec::new(),
-    };
+    let mut analysed = Vec::new();
     for level in levels {
         let Some(members) = by_level.get(&level).filter(|m| !m.is_empty()) else {
             continue;
@@ -174,19 +274,23 @@ pub fn analyze(grids: &[CoverageGrid], options: &CoverageOptions) -> CoverageRep
 
         let invalid: Vec<InvalidGrid> = members.iter().filter_map(|p| p.invalid.clone()).collect();
         summary.invalid = invalid.len();
-        report.invalid.extend(invalid);
 
-        let mismatches = edges::edge_mismatches(level, members);
-        for m in &mismatches {
+        if stopped() {
+            return None;
+        }
+        let edge_mismatches = edges::edge_mismatches(level, members);
+        for m in &edge_mismatches {
             summary.edge_mismatches.count += 1;
             summary.edge_mismatches.length_m += m.length_m;
         }
-        report.edge_mismatches.extend(mismatches);
 
+        if stopped() {
+            return None;
+        }
         let territory;
         let families: Vec<Family<'_, '_>> = match level.parent() {
             None => {
-                territory = match &options.boundary {
+                territory = match boundary {
                     Some(boundary) if check_multipolygon(boundary).is_empty() => boundary.clone(),
                     Some(boundary) => resolve_self_intersections(boundary),
                     None => filled_union(members),
@@ -226,32 +330,21 @@ pub fn analyze(grids: &[CoverageGrid], options: &CoverageOptions) -> CoverageRep
         };
         summary.parents = families.len();
 
+        let mut found = Vec::with_capacity(families.len());
         for family in &families {
-            let found = analyze_family(family, options);
-            for gap in &found.gaps {
-                summary.gaps.add(gap.area_m2);
-                if gap.sliver {
-                    summary.slivers.add(gap.area_m2);
-                } else {
-                    summary.blind_spots.add(gap.area_m2);
-                }
+            if stopped() {
+                return None;
             }
-            for overlap in &found.overlaps {
-                summary.overlaps.add(overlap.area_m2);
-            }
-            for outside in &found.outside {
-                summary.outside_parent.add(outside.area_m2);
-            }
-            summary.fixes += found.fixes.len();
-            report.gaps.extend(found.gaps);
-            report.overlaps.extend(found.overlaps);
-            report.outside_parent.extend(found.outside);
-            report.fixes.extend(found.fixes);
-            report.summary.health.extend(found.health);
+            found.push(analyze_family(family, cancel)?);
         }
-        report.summary.levels.push(summary);
+        analysed.push(LevelGeometry {
+            summary,
+            invalid,
+            edge_mismatches,
+            families: found,
+        });
     }
-    report
+    Some(CoverageGeometry { levels: analysed })
 }
 
 /// The union of `grids` with its holes filled: the territory level 1 should

@@ -3,9 +3,11 @@
 //! invalid; nothing is stored).
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use geo::MultiPolygon;
 
+use super::borders::{segment_tree, SegmentTree};
 use super::report::InvalidGrid;
 use super::CoverageGrid;
 use crate::bbox::bbox_of;
@@ -18,6 +20,15 @@ pub(crate) struct Prepared<'a> {
     pub(crate) shape: Cow<'a, MultiPolygon<f64>>,
     pub(crate) bbox: Option<[f64; 4]>,
     pub(crate) invalid: Option<InvalidGrid>,
+    /// The shape's segments, indexed when a piece first asks.
+    segments: OnceLock<SegmentTree>,
+}
+
+impl Prepared<'_> {
+    /// The R-tree of the shape's segments (built on first use).
+    pub(crate) fn segments(&self) -> &SegmentTree {
+        self.segments.get_or_init(|| segment_tree(&self.shape))
+    }
 }
 
 pub(crate) fn prepare(grid: &CoverageGrid) -> Prepared<'_> {
@@ -39,6 +50,7 @@ pub(crate) fn prepare(grid: &CoverageGrid) -> Prepared<'_> {
         grid,
         shape,
         invalid,
+        segments: OnceLock::new(),
     }
 }
 
