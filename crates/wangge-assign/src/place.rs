@@ -96,6 +96,8 @@ fn from_location(
             lat.map_or_else(|| "-".into(), |v| v.to_string())
         )),
         PlacementStatus::NoLocation => Some("no coordinates".into()),
+        // A location always has a status of its own; this one is no placement.
+        PlacementStatus::NotPlacedYet => Some("not placed yet".into()),
     };
     Placement {
         entity_id,

@@ -69,7 +69,8 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "WANGGE_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
-    /// Seed the demo territory first when the database is empty.
+    /// Seed the demo territory first when the database is empty, or finish
+    /// seeding one that was interrupted.
     #[arg(long)]
     pub demo: bool,
     /// A raster base map under the grid: a tile URL template with {z}, {x} and {y},
@@ -128,6 +129,10 @@ pub struct DemoArgs {
     /// Copies of the territory side by side (province scale; codes of copy k ≥ 2 start `Ckk-`).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=99))]
     pub copies: u8,
+    /// For tests only: derive the demo users' passwords from this seed
+    /// (the same on every install). Without it they are random.
+    #[arg(long, value_name = "SEED")]
+    pub password_seed: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]

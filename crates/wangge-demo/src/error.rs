@@ -23,6 +23,11 @@ pub enum DemoError {
     /// Hashing a demo password failed.
     #[error("hashing the password of demo user {user}: {reason}")]
     Hash { user: String, reason: String },
+    /// The database's state does not allow this seeding (it holds other
+    /// data, the complete demo, or an unfinished seeding of other options);
+    /// nothing was written.
+    #[error("{0}")]
+    Refused(String),
     /// The store refused the demo.
     #[error("storing the demo: {0}")]
     Store(#[from] wangge_store::StoreError),

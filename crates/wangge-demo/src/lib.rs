@@ -57,6 +57,7 @@ pub mod rng;
 mod roads;
 mod sample;
 mod sampler;
+pub mod seeding;
 mod standard;
 mod users;
 
@@ -64,16 +65,15 @@ use std::time::Instant;
 
 use wangge_model::{CellTypeCatalog, GridCode, Territory};
 use wangge_store::{
-    NewBuilding, NewCustomer, NewGrid, NewOpportunity, NewOutlet, NewResource, NewUser, Store,
+    NewBuilding, NewCustomer, NewGrid, NewOpportunity, NewOutlet, NewResource, Store,
 };
-
-use crate::copies::TerritoryCopy;
 
 pub use build::{geojson_text, TERRITORY_CODE};
 pub use entities::{Intended, Intent};
 pub use error::DemoError;
 pub use outlets::GRIDS_WITHOUT_OUTLET;
 pub use roads::DemoRoad;
+pub use seeding::{demo_state, mark_complete, seed_plan, DemoState, SeedPlan, Unfinished};
 pub use users::DemoUser;
 
 /// The field's count of customer products in Shiyan (DOMAIN.md).
@@ -82,7 +82,8 @@ pub const SHIYAN_CUSTOMERS: usize = 1_206_974;
 /// What to generate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoConfig {
-    /// Seed of every random choice (seed points, split villages, passwords).
+    /// Seed of every random choice (seed points, split villages; the
+    /// passwords of [`generate`], not those [`seed`] stores).
     pub seed: u64,
     /// Customer products to generate; [`SHIYAN_CUSTOMERS`] is the field's scale.
     pub customers: usize,
@@ -129,7 +130,8 @@ pub fn demo_roads(demo: &DemoTerritory) -> &[DemoRoad] {
 pub struct DemoReport {
     pub grids_per_level: [usize; 4],
     pub outlets: usize,
-    /// With their plain passwords, for the CLI to print once.
+    /// With their plain passwords (random unless the plan names a seed),
+    /// for the CLI to print once.
     pub users: Vec<DemoUser>,
     pub customers: usize,
     pub resources: usize,
@@ -155,7 +157,9 @@ pub fn generate(config: &DemoConfig) -> Result<DemoTerritory, DemoError> {
 }
 
 /// [`generate`], with the milliseconds spent on the grids and on the entities.
-fn generate_timed(config: &DemoConfig) -> Result<(DemoTerritory, u128, u128), DemoError> {
+pub(crate) fn generate_timed(
+    config: &DemoConfig,
+) -> Result<(DemoTerritory, u128, u128), DemoError> {
     let started = Instant::now();
     let divisions = division::Divisions::shiyan()?;
     let catalog = CellTypeCatalog::default();
@@ -269,152 +273,30 @@ pub fn generate_copies(config: &DemoConfig, copies: usize) -> Result<DemoTerrito
     Ok(out)
 }
 
-/// Generates the demo and stores it: territory, grids (one transaction),
-/// outlets, users with argon2 hashes of their passwords, then customers,
-/// resources, buildings and opportunities. Placing them is the caller's.
+/// Generates the demo and stores it (see [`seeding`]): territory, grids,
+/// outlets, customers, resources, buildings and opportunities, then the
+/// users with argon2 hashes of random passwords. Placing them, then
+/// [`mark_complete`], is the caller's; until then the demo is unfinished.
 pub async fn seed(store: &Store, config: &DemoConfig) -> Result<DemoReport, DemoError> {
     seed_copies(store, config, 1).await
 }
 
 /// [`seed`] of `copies` copies side by side (see [`copies`]);
-/// `config.customers` is per copy. The grids, outlets and users of all
-/// copies are stored first (the outlets replace any stored), then the
-/// entities copy by copy, so that at most one copy's entities are held
-/// beside the demo's.
+/// `config.customers` is per copy. The grids and outlets of all copies are
+/// stored first, then the entities copy by copy, so that at most one
+/// copy's entities are held beside the demo's.
 pub async fn seed_copies(
     store: &Store,
     config: &DemoConfig,
     copies: usize,
 ) -> Result<DemoReport, DemoError> {
-    copies::check_count(copies)?;
-    let (demo, mut generate_grids_ms, mut generate_entities_ms) = generate_timed(config)?;
-    let layout = copies::layout(&demo.grids, copies)?;
-
-    let started = Instant::now();
-    let mut grids = Vec::with_capacity(demo.grids.len() * copies);
-    let mut outlets = Vec::with_capacity(demo.outlets.len() * copies);
-    let mut users = Vec::with_capacity(demo.users.len() * copies);
-    for copy in &layout {
-        grids.extend(copy.grids(&demo.grids)?);
-        outlets.extend(copy.outlets(&demo.outlets)?);
-        users.extend(copy.users(&demo.users, config.seed)?);
-    }
-    generate_grids_ms += started.elapsed().as_millis();
-
-    let started = Instant::now();
-    store.ensure_territory(&demo.territory).await?;
-    store.import_grids(&demo.territory, &grids).await?;
-    store.replace_outlets(&outlets).await?;
-    for user in &users {
-        store
-            .insert_user(&NewUser {
-                name: user.name.clone(),
-                role: user.role,
-                kind: user.kind,
-                scopes: user.scopes.clone(),
-                password_hash: users::hash_password(&user.name, &user.password)?,
-            })
-            .await?;
-    }
-    let store_grids_ms = started.elapsed().as_millis();
-
-    let mut store_entities_ms = 0;
-    for copy in &layout {
-        let started = Instant::now();
-        let copied = (!copy.is_original()).then(|| CopiedEntities::new(copy, &demo));
-        let entities = copied
-            .as_ref()
-            .map_or_else(|| EntitySlices::of(&demo), CopiedEntities::slices);
-        generate_entities_ms += started.elapsed().as_millis();
-        let started = Instant::now();
-        entities.store(store, &demo.territory).await?;
-        store_entities_ms += started.elapsed().as_millis();
-    }
-
-    let mut grids_per_level = [0; 4];
-    for grid in &grids {
-        grids_per_level[usize::from(grid.level.get() - 1)] += 1;
-    }
-    Ok(DemoReport {
-        grids_per_level,
-        outlets: outlets.len(),
-        users,
-        customers: demo.customers.len() * copies,
-        resources: demo.resources.len() * copies,
-        buildings: demo.buildings.len() * copies,
-        opportunities: demo.opportunities.len() * copies,
-        generate_ms: generate_grids_ms + generate_entities_ms,
-        store_ms: store_grids_ms + store_entities_ms,
-        generate_grids_ms,
-        generate_entities_ms,
-        store_grids_ms,
-        store_entities_ms,
-    })
-}
-
-/// One copy's entities as they are stored.
-struct EntitySlices<'a> {
-    customers: &'a [NewCustomer],
-    resources: &'a [NewResource],
-    buildings: &'a [NewBuilding],
-    opportunities: &'a [NewOpportunity],
-    roads: &'a [DemoRoad],
-}
-
-impl<'a> EntitySlices<'a> {
-    fn of(demo: &'a DemoTerritory) -> Self {
-        EntitySlices {
-            customers: &demo.customers,
-            resources: &demo.resources,
-            buildings: &demo.buildings,
-            opportunities: &demo.opportunities,
-            roads: &demo.roads,
-        }
-    }
-
-    /// Customers, resources, buildings, opportunities (they refer to the
-    /// buildings and customers), then the standard addresses of the roads.
-    async fn store(&self, store: &Store, territory: &Territory) -> Result<(), DemoError> {
-        store.upsert_customers(territory, self.customers).await?;
-        store.upsert_resources(territory, self.resources).await?;
-        store.upsert_buildings(territory, self.buildings).await?;
-        store
-            .upsert_opportunities(territory, self.opportunities)
-            .await?;
-        store
-            .upsert_standard_addresses(&standard::standard_addresses(self.roads))
-            .await?;
-        Ok(())
-    }
-}
-
-/// The entities of a copy other than the first.
-struct CopiedEntities {
-    customers: Vec<NewCustomer>,
-    resources: Vec<NewResource>,
-    buildings: Vec<NewBuilding>,
-    opportunities: Vec<NewOpportunity>,
-    roads: Vec<DemoRoad>,
-}
-
-impl CopiedEntities {
-    fn new(copy: &TerritoryCopy, demo: &DemoTerritory) -> Self {
-        CopiedEntities {
-            customers: copy.customers(&demo.customers),
-            resources: copy.resources(&demo.resources),
-            buildings: copy.buildings(&demo.buildings),
-            opportunities: copy.opportunities(&demo.opportunities),
-            roads: copy.roads(&demo.roads),
-        }
-    }
-
-    fn slices(&self) -> EntitySlices<'_> {
-        EntitySlices {
-            customers: &self.customers,
-            resources: &self.resources,
-            buildings: &self.buildings,
-            opportunities: &self.opportunities,
-            roads: &self.roads,
-        }
-    }
+    seed_plan(
+        store,
+        &SeedPlan {
+            config: config.clone(),
+            copies,
+            password_seed: None,
+        },
+    )
+    .await
 }

@@ -1,5 +1,7 @@
-//! Demo users, one per role (and one per kind of grid manager), with random
-//! passwords drawn from the demo seed, and their argon2 hashes.
+//! Demo users, one per role (and one per kind of grid manager), with their
+//! passwords and argon2 hashes. [`crate::generate`] draws the passwords from
+//! the demo seed (it is pure); what is stored gets random ones
+//! ([`set_passwords`]) unless a test asks for a password seed.
 
 use argon2::password_hash::{PasswordHasher, SaltString};
 use argon2::Argon2;
@@ -25,10 +27,25 @@ const PASSWORD_LEN: usize = 16;
 const PASSWORD_ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
 pub(crate) fn password(seed: u64, user: &str) -> String {
-    let mut rng = rng_for(seed, &format!("password/{user}"));
+    password_from(&mut rng_for(seed, &format!("password/{user}")))
+}
+
+fn password_from(rng: &mut impl Rng) -> String {
     (0..PASSWORD_LEN)
         .map(|_| char::from(PASSWORD_ALPHABET[rng.gen_range(0..PASSWORD_ALPHABET.len())]))
         .collect()
+}
+
+/// The passwords to store: from the operating system's random numbers, or,
+/// when a test gives `password_seed`, drawn from it (then the same on every
+/// install, so never the default).
+pub(crate) fn set_passwords(users: &mut [DemoUser], password_seed: Option<u64>) {
+    for user in users {
+        user.password = match password_seed {
+            Some(seed) => password(seed, &user.name),
+            None => password_from(&mut rand::rngs::OsRng),
+        };
+    }
 }
 
 /// The two level-3 grids of `department` with the most cells matching `wanted`.
@@ -119,6 +136,28 @@ mod tests {
         assert_ne!(password(2011, "admin"), password(2012, "admin"));
         assert_ne!(password(2011, "admin"), password(2011, "ops"));
         assert_eq!(password(2011, "admin").len(), PASSWORD_LEN);
+    }
+
+    #[test]
+    fn stored_passwords_are_random_unless_seeded() {
+        let user = |name: &str| DemoUser {
+            name: name.to_owned(),
+            role: Role::Admin,
+            kind: None,
+            scopes: Vec::new(),
+            password: password(2011, name),
+        };
+        let mut first = vec![user("admin"), user("ops")];
+        let mut second = first.clone();
+        set_passwords(&mut first, None);
+        set_passwords(&mut second, None);
+        assert_ne!(first[0].password, password(2011, "admin"));
+        assert_ne!(first[0].password, second[0].password);
+        assert_eq!(first[0].password.len(), PASSWORD_LEN);
+        set_passwords(&mut first, Some(9));
+        set_passwords(&mut second, Some(9));
+        assert_eq!(first, second);
+        assert_ne!(first[0].password, first[1].password);
     }
 
     #[test]

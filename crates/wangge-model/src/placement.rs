@@ -21,16 +21,21 @@ pub enum PlacementStatus {
     NoLocation,
     /// Coordinates that are not numbers or out of range.
     InvalidCoordinates,
+    /// Stored but not placed yet (no placement row: e.g. an import killed
+    /// between loading and placing; the server places them when it starts).
+    /// Never stored as a placement: it is the absence of one.
+    NotPlacedYet,
 }
 
 impl PlacementStatus {
-    pub const ALL: [PlacementStatus; 6] = [
+    pub const ALL: [PlacementStatus; 7] = [
         PlacementStatus::Assigned,
         PlacementStatus::ViaParent,
         PlacementStatus::InGap,
         PlacementStatus::Outside,
         PlacementStatus::NoLocation,
         PlacementStatus::InvalidCoordinates,
+        PlacementStatus::NotPlacedYet,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -41,7 +46,13 @@ impl PlacementStatus {
             PlacementStatus::Outside => "outside",
             PlacementStatus::NoLocation => "no_location",
             PlacementStatus::InvalidCoordinates => "invalid_coordinates",
+            PlacementStatus::NotPlacedYet => "not_placed_yet",
         }
+    }
+
+    /// A status a placement row can have (all but [`PlacementStatus::NotPlacedYet`]).
+    pub fn is_stored(self) -> bool {
+        self != PlacementStatus::NotPlacedYet
     }
 
     /// Placed in a cell (directly or through a parent resource): counts toward the rate.

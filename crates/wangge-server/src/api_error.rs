@@ -1,8 +1,13 @@
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 use wangge_store::StoreError;
+
+/// Seconds a client is asked to wait before retrying a 503: the database
+/// was busy (a CLI import on `SQLite` holds the write lock for one batch at a
+/// time) and the server had already waited its busy timeout.
+pub const RETRY_AFTER_S: u32 = 2;
 
 /// An error as the client sees it: `{"error": "not_found", "message": "..."}`.
 /// 5xx details are logged, never sent.
@@ -30,6 +35,18 @@ impl ApiError {
         }
     }
 
+    /// 503: the database is busy with another writer; nothing was written.
+    fn busy(detail: &dyn std::fmt::Display) -> Self {
+        tracing::warn!(error = %detail, "database busy: answered 503");
+        ApiError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            error: "busy",
+            message: format!(
+                "the database is busy with another writer (e.g. a command-line import); nothing was done: retry in {RETRY_AFTER_S} s"
+            ),
+        }
+    }
+
     fn internal(detail: &dyn std::fmt::Display) -> Self {
         tracing::error!(error = %detail, "internal error");
         ApiError {
@@ -54,6 +71,7 @@ impl From<StoreError> for ApiError {
                 error: "unprocessable",
                 message: e.to_string(),
             },
+            StoreError::Busy(_) => ApiError::busy(&e),
             _ => ApiError::internal(&e),
         }
     }
@@ -62,6 +80,13 @@ impl From<StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = Json(json!({ "error": self.error, "message": self.message }));
-        (self.status, body).into_response()
+        let mut response = (self.status, body).into_response();
+        // Every 503 is "try again soon", whatever made it.
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_S));
+        }
+        response
     }
 }

@@ -396,7 +396,7 @@ pub const ROUTES: &[RouteDoc] = &[
             "/api/v1/assignment",
             Access::Map,
             "placement",
-            "Placement rates per grid of a level.",
+            "Placement rates per grid of a level; the territory row (code null) also counts what is stored but not placed yet (not_placed_yet).",
         ),
         &[("level", "1, 2 or 3")],
     ),
@@ -432,7 +432,7 @@ pub const ROUTES: &[RouteDoc] = &[
             ("kind", "customer, resource, building or opportunity"),
             (
                 "status",
-                "in_gap, outside, no_location, invalid_coordinates",
+                "in_gap, outside, no_location, invalid_coordinates, not_placed_yet (stored, no placement yet)",
             ),
             ("offset", "rows to skip"),
             ("limit", "rows, at most 1000"),

@@ -194,7 +194,8 @@ pub struct Placement {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatusCounts {
     pub total: i64,
-    /// All six statuses in [`PlacementStatus::ALL`] order, zeros included.
+    /// Every status in [`PlacementStatus::ALL`] order, zeros included
+    /// (`not_placed_yet`: stored, no placement yet).
     pub by_status: Vec<(PlacementStatus, i64)>,
     /// `assigned` + `via_parent`.
     pub in_cell: i64,
@@ -211,7 +212,7 @@ impl StatusCounts {
     /// let c = StatusCounts::from_counts([(S::Assigned, 95), (S::ViaParent, 2), (S::Outside, 3)]);
     /// assert_eq!((c.total, c.in_cell), (100, 97));
     /// assert!((c.rate - 0.97).abs() < 1e-12);
-    /// assert_eq!(c.by_status.len(), 6);
+    /// assert_eq!(c.by_status.len(), 7);
     /// assert_eq!(StatusCounts::from_counts([]).rate, 0.0);
     /// ```
     pub fn from_counts(counts: impl IntoIterator<Item = (PlacementStatus, i64)>) -> StatusCounts {

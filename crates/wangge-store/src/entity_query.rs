@@ -128,7 +128,8 @@ impl Store {
     }
 
     /// Entities of `kind` whose placement has `status` (the unplaced lists),
-    /// by code then id, `limit` from `offset` on.
+    /// by code then id, `limit` from `offset` on; `not_placed_yet` lists
+    /// those without a placement.
     pub async fn entities_with_status(
         &self,
         kind: EntityKind,
@@ -148,14 +149,36 @@ impl Store {
         limit: i64,
     ) -> Result<Page<EntityRow>, StoreError> {
         let (offset, limit) = (offset.max(0), limit.max(0));
-        let condition = match filter {
-            Filter::Grid { column, .. } => format!("p.{column} = $1"),
-            Filter::Status(_) => "p.status = $1".to_owned(),
-        };
         let kind_literal = format!("'{}'", kind.as_str());
-        let count_sql = format!(
-            "SELECT COUNT(*) AS n FROM placements p WHERE p.entity_kind = {kind_literal} AND {condition}"
-        );
+        // Placed entities are found through their placement; those not
+        // placed yet through the lack of one. `params`: the filter's own.
+        let (from, condition, params) = match filter {
+            Filter::Grid { column, .. } => (
+                placed_from(kind),
+                format!("p.entity_kind = {kind_literal} AND p.{column} = $1"),
+                1,
+            ),
+            Filter::Status(PlacementStatus::NotPlacedYet) => (
+                format!(
+                    "{table} e LEFT JOIN placements p ON p.entity_kind = {kind_literal} AND p.entity_id = e.id",
+                    table = kind.table()
+                ),
+                "p.entity_id IS NULL".to_owned(),
+                0,
+            ),
+            Filter::Status(_) => (
+                placed_from(kind),
+                format!("p.entity_kind = {kind_literal} AND p.status = $1"),
+                1,
+            ),
+        };
+        // Placed ones are counted on the placements alone (an index).
+        let count_from = if params == 0 {
+            from.as_str()
+        } else {
+            "placements p"
+        };
+        let count_sql = format!("SELECT COUNT(*) AS n FROM {count_from} WHERE {condition}");
         let total: i64 = bind_filter(sqlx::query(&count_sql), filter)
             .fetch_one(&self.pool)
             .await?
@@ -171,15 +194,16 @@ impl Store {
         let sql = format!(
             "SELECT e.id, e.code, {name} AS name, {k} AS kind, {address} AS address, \
              e.lon, e.lat, e.raw_coordinates, p.status, p.reason, {extras} \
-             FROM placements p JOIN {table} e ON e.id = p.entity_id {joins} \
-             WHERE p.entity_kind = {kind_literal} AND {condition} \
-             ORDER BY e.code, e.id LIMIT $2 OFFSET $3",
+             FROM {from} {joins} \
+             WHERE {condition} \
+             ORDER BY e.code, e.id LIMIT ${limit_param} OFFSET ${offset_param}",
             name = l.name,
             k = l.kind,
             address = l.address,
             extras = extras.join(", "),
-            table = kind.table(),
             joins = l.joins,
+            limit_param = params + 1,
+            offset_param = params + 2,
         );
         let rows = bind_filter(sqlx::query(&sql), filter)
             .bind(limit)
@@ -199,9 +223,15 @@ impl Store {
     }
 }
 
+/// Placements joined to their entities of `kind`.
+fn placed_from(kind: EntityKind) -> String {
+    format!("placements p JOIN {} e ON e.id = p.entity_id", kind.table())
+}
+
 fn bind_filter<'q>(query: AnyQuery<'q>, filter: &Filter) -> AnyQuery<'q> {
     match filter {
         Filter::Grid { id, .. } => query.bind(*id),
+        Filter::Status(PlacementStatus::NotPlacedYet) => query,
         Filter::Status(status) => query.bind(status.as_str()),
     }
 }

@@ -75,12 +75,49 @@ pub enum StoreError {
     NotFound { what: &'static str, key: String },
     #[error("{message}")]
     Conflict { message: String },
+    /// Another writer holds the database (`SQLite`: "database is locked"
+    /// after the busy timeout, e.g. under a CLI import; `PostgreSQL`: a lock
+    /// timeout) or no connection came free in time. Nothing was written;
+    /// the same request may succeed in a moment (503 with `Retry-After`).
+    #[error("the database is busy: {0}")]
+    Busy(sqlx::Error),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored {what} is corrupt: {reason}")]
     Corrupt { what: String, reason: String },
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// Every database error of the store passes here, so a busy database is
+    /// [`StoreError::Busy`] wherever it happens.
+    fn from(e: sqlx::Error) -> Self {
+        if is_busy(&e) {
+            StoreError::Busy(e)
+        } else {
+            StoreError::Database(e)
+        }
+    }
+}
+
+/// `SQLite` SQLITE_BUSY (5) and SQLITE_LOCKED (6) with their extended codes
+/// (the low byte is the primary code); `PostgreSQL` lock_not_available
+/// (55P03); a pool that had no connection free within its timeout.
+fn is_busy(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Database(db) => {
+            let Some(code) = db.code() else { return false };
+            if code == "55P03" {
+                return true;
+            }
+            // PostgreSQL codes are five characters and may be all digits
+            // (e.g. 23505): only SQLite's are shorter.
+            code.len() < 5 && code.parse::<u32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6))
+        }
+        _ => false,
+    }
 }
 
 /// " (feature 7)" or nothing, appended after a grid code in messages.
@@ -138,7 +175,10 @@ impl StoreError {
     pub fn is_client_error(&self) -> bool {
         !matches!(
             self,
-            StoreError::Database(_) | StoreError::Migrate(_) | StoreError::Corrupt { .. }
+            StoreError::Database(_)
+                | StoreError::Busy(_)
+                | StoreError::Migrate(_)
+                | StoreError::Corrupt { .. }
         )
     }
 }

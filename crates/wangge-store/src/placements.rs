@@ -127,6 +127,7 @@ fn check_placements(kind: EntityKind, placements: &[Placement]) -> Result<(), St
             | PlacementStatus::InvalidCoordinates => {
                 any_grid.then_some("cannot have a cell or level-1/2/3 grid")
             }
+            PlacementStatus::NotPlacedYet => Some("is no placement: it is the lack of one"),
         };
         if let Some(what) = contradiction {
             return Err(StoreError::Conflict {

@@ -27,8 +27,10 @@ impl Store {
     /// zeros included), from the placements' cell/l3/l2/l1 ids, preceded by a
     /// territory-wide row (`code` `None`) that counts every placed entity,
     /// the statuses without a grid (`outside`, `no_location`,
-    /// `invalid_coordinates`) included. Entities not placed yet count
-    /// nowhere. Level 4 gives the rates of the cells themselves.
+    /// `invalid_coordinates`) included, and every stored entity without a
+    /// placement as `not_placed_yet` (they lower the territory's rate until
+    /// placed; no grid row can count them, having no place). Level 4 gives
+    /// the rates of the cells themselves.
     ///
     /// One GROUP BY over the level's index of `placements` (covering: no
     /// table access, no sort on `SQLite`).
@@ -58,6 +60,21 @@ impl Store {
                 .entry((kind, status))
                 .or_default() += n;
             *territory.entry((kind, status)).or_default() += n;
+        }
+
+        // Stored minus placed: an entity has at most one placement.
+        for (kind, stored) in self.entity_counts().await? {
+            if !matches!(kind, EntityKind::Customer | EntityKind::Resource) {
+                continue;
+            }
+            let placed: i64 = territory
+                .iter()
+                .filter(|((k, _), _)| *k == kind)
+                .map(|(_, n)| n)
+                .sum();
+            if stored > placed {
+                territory.insert((kind, PlacementStatus::NotPlacedYet), stored - placed);
+            }
         }
 
         let grids = sqlx::query(
@@ -95,6 +112,27 @@ impl Store {
         let mut counts = EntityKind::ALL.map(|k| (k, 0));
         for (kind, n) in &mut counts {
             *n = row.try_get(kind.as_str())?;
+        }
+        Ok(counts)
+    }
+}
+
+impl Store {
+    /// Per kind, the stored entities that have no placement yet (an import
+    /// or a demo seeding killed between loading and placing).
+    pub async fn not_placed_yet_counts(&self) -> Result<[(EntityKind, i64); 4], StoreError> {
+        let rows =
+            sqlx::query("SELECT entity_kind, COUNT(*) AS n FROM placements GROUP BY entity_kind")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut placed: HashMap<EntityKind, i64> = HashMap::new();
+        for row in &rows {
+            let kind: EntityKind = get_parsed(row, "entity_kind", "placement entity kind")?;
+            placed.insert(kind, row.try_get("n")?);
+        }
+        let mut counts = self.entity_counts().await?;
+        for (kind, n) in &mut counts {
+            *n = (*n - placed.get(kind).copied().unwrap_or(0)).max(0);
         }
         Ok(counts)
     }

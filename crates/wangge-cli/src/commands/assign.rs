@@ -54,6 +54,26 @@ pub async fn after_change(store: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// At a server's start: places everything again when some customer or
+/// resource has no placement yet (an import or a demo seeding killed after
+/// loading), so that nothing stays `not_placed_yet`.
+pub async fn place_not_placed_yet(store: &Store) -> anyhow::Result<()> {
+    let not_placed = store.not_placed_yet_counts().await?;
+    if not_placed.iter().all(|(_, n)| *n == 0) || store.is_empty().await? {
+        return Ok(());
+    }
+    let counts: Vec<String> = not_placed
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(kind, n)| format!("{n} {kind}"))
+        .collect();
+    tracing::info!(not_placed_yet = %counts.join(", "), "placing what was loaded but not placed yet");
+    let index = load_index(store).await?;
+    let report = assign_all(store, &index, &AssignOptions::default()).await?;
+    print_report(&report);
+    Ok(())
+}
+
 fn print_report(report: &AssignReport) {
     for kind in report.kinds.iter().filter(|k| k.total > 0) {
         let statuses: Vec<String> = kind

@@ -22,7 +22,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         .with_context(|| format!("cannot open the database {}", redact(&cli.db)))?;
     let result = match cli.command {
         Command::Serve(args) => serve::run(&store, &cli.db, args).await,
-        Command::Demo(args) => demo::run(&store, &args).await,
+        Command::Demo(args) => demo::run(&store, &cli.db, &args).await,
         Command::Import(ImportCommand::Grids(args)) => import::grids(&store, &args).await,
         Command::Import(ImportCommand::Customers(args)) => {
             import_table::run(&store, &args, import_table::What::Customers).await

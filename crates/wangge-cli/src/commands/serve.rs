@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use wangge_demo::DemoConfig;
+use wangge_demo::DemoState;
 use wangge_server::auth::{AuthConfig, SystemClock, TrustedProxies};
 use wangge_server::config::{Basemap, ClientConfig};
 use wangge_server::{router, AppState, JobConfig};
@@ -10,10 +10,22 @@ use wangge_store::Store;
 use crate::args::ServeArgs;
 
 pub async fn run(store: &Store, db_url: &str, args: ServeArgs) -> anyhow::Result<()> {
-    if args.demo && store.is_empty().await? {
-        tracing::info!("database is empty: seeding the demo territory");
-        super::demo::seed_and_place(store, DemoConfig::default()).await?;
+    // Never serve a half-seeded demo: finish it (--demo) or refuse.
+    match wangge_demo::demo_state(store).await? {
+        DemoState::Unfinished(unfinished) if args.demo => {
+            super::demo::finish(store, db_url, &unfinished).await?;
+        }
+        DemoState::Unfinished(unfinished) => {
+            return Err(super::demo::refuse_unfinished(db_url, &unfinished));
+        }
+        DemoState::Empty if args.demo => {
+            tracing::info!("database is empty: seeding the demo territory");
+            super::demo::seed_default(store, db_url).await?;
+        }
+        DemoState::Empty | DemoState::Complete(_) | DemoState::OtherData => {}
     }
+    // What an import or a seeding killed after loading left unplaced.
+    super::assign::place_not_placed_yet(store).await?;
     let basemap = args
         .basemap_url
         .as_deref()
