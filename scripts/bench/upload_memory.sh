@@ -90,6 +90,10 @@ for n in 1 2 3 4; do
     "http://$ADDR/api/v1/geocode/jobs/$id/result" &
   PIDS="$PIDS $!"
 done
-for p in $PIDS; do wait "$p"; done
+CODES=
+for p in $PIDS; do
+  if wait "$p"; then CODES="$CODES ok"; else CODES="$CODES curl-exit-$?"; fi
+done
+echo "downloads:$CODES"
 echo "4 parallel downloads of $(du -m "$WORK/result1.csv" | cut -f1) MB each: peak $(hwm); rows $(wc -l <"$WORK/result1.csv") per file"
 stop
