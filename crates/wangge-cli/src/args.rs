@@ -353,6 +353,9 @@ pub struct GeocodeArgs {
     /// The address column (default: address, 地址, 装机地址, 安装地址, 详细地址).
     #[arg(long)]
     pub column: Option<String>,
+    /// Text encoding of the file (decided on the whole file when missing): utf-8, gbk, gb18030.
+    #[arg(long)]
+    pub encoding: Option<wangge_io::Encoding>,
     /// Rows that failed or are ambiguous, ready to fix and re-submit (default: OUT.failures.csv).
     #[arg(long)]
     pub failures: Option<PathBuf>,

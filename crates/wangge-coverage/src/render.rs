@@ -148,7 +148,9 @@ fn write_csv<W: Write>(report: &Report, out: W) -> Result<(), CoverageError> {
     for (geometry, properties) in &features {
         let cells = columns
             .iter()
-            .map(|c| properties.get(c).map(scalar_text).unwrap_or_default());
+            .map(|c| properties.get(c).map(scalar_text).unwrap_or_default())
+            // Grid names come from files people wrote: no formula injection.
+            .map(|text| wangge_io::spreadsheet_cell(&text).into_owned());
         writer.write_record(std::iter::once(wkt(geometry).unwrap_or_default()).chain(cells))?;
     }
     writer.flush()?;

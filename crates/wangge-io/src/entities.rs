@@ -35,7 +35,7 @@ impl Columns<'_> {
             .column(names)
             .ok_or_else(|| IoError::MissingColumn {
                 missing: names[0].to_owned(),
-                found: self.table.header.join(", "),
+                found: crate::shown_columns(&self.table.header),
                 example: names.last().copied().unwrap_or_default().to_owned(),
             })
     }
@@ -68,6 +68,18 @@ impl Row<'_> {
                 .map(Some)
                 .map_err(|_| format!("column {:?}: {t:?} is not a number", self.header[c])),
             _ => Ok(None),
+        }
+    }
+
+    /// A number that must be finite (a spend, a value): "NaN" or "inf" is
+    /// the row's fault, rejected with it, not the whole file's.
+    fn amount(&self, column: Option<usize>) -> Result<Option<f64>, String> {
+        match self.number(column)? {
+            Some(n) if !n.is_finite() => Err(format!(
+                "column {:?}: {n} is not an amount (a finite number is expected)",
+                self.header[column.unwrap_or_default()]
+            )),
+            n => Ok(n),
         }
     }
 
@@ -198,7 +210,7 @@ pub fn read_customers(table: &Table, crs: Crs) -> Result<Rows<NewCustomer>, IoEr
             address: r.text(address),
             lon,
             lat,
-            monthly_spend_yuan: r.number(spend)?,
+            monthly_spend_yuan: r.amount(spend)?,
             staff_count: r.integer(staff)?,
             class: r.parsed::<CustomerClass>(class)?,
             other_operator: r.flag(other)?,
@@ -285,7 +297,7 @@ pub fn read_opportunities(table: &Table, crs: Crs) -> Result<Rows<NewOpportunity
             building: r.text(building),
             customer: r.text(customer),
             stage: r.text(stage),
-            value_yuan: r.number(value)?,
+            value_yuan: r.amount(value)?,
             lon,
             lat,
         })
@@ -360,6 +372,23 @@ mod tests {
         assert!(errors[1].starts_with("row 5:") && errors[1].contains('Z'));
         assert!(errors[2].contains("no latitude"));
         assert!(errors[3].starts_with("row 7:") && errors[3].contains("empty"));
+    }
+
+    #[test]
+    fn a_non_finite_amount_rejects_its_row_only() {
+        let csv = "code,monthly_spend_yuan\nC1,12.5\nC2,NaN\nC3,inf\nC4,-3\n";
+        let table = read_csv(csv.as_bytes(), None).unwrap();
+        let rows = read_customers(&table, Crs::Wgs84).unwrap();
+        let codes: Vec<&str> = rows.records.iter().map(|c| c.code.as_str()).collect();
+        assert_eq!(codes, ["C1", "C4"]);
+        assert_eq!(rows.records[1].monthly_spend_yuan, Some(-3.0));
+        let rejected: Vec<usize> = rows.errors.iter().map(|e| e.row).collect();
+        assert_eq!(rejected, [3, 4]);
+        assert!(
+            rows.errors[0].message.contains("monthly_spend_yuan"),
+            "{}",
+            rows.errors[0]
+        );
     }
 
     #[test]

@@ -57,6 +57,49 @@ pub enum IoError {
     Csv(#[from] csv::Error),
 }
 
+/// Columns shown in a message.
+const SHOWN_COLUMNS: usize = 20;
+/// Characters shown of one column name.
+const SHOWN_NAME_CHARS: usize = 40;
+/// Characters of the whole list.
+const SHOWN_CHARS: usize = 200;
+
+/// A header's column names for a message that echoes them: at most 20
+/// names of at most 40 characters, at most 200 characters in all, each cut
+/// marked with `…`. (A file that is one 60 MB line has one 60 MB "column
+/// name"; a message must not repeat it.)
+///
+/// ```
+/// let names: Vec<String> = (1..=30).map(|i| format!("c{i}")).collect();
+/// let shown = wangge_io::shown_columns(&names);
+/// assert!(shown.starts_with("c1, c2") && shown.ends_with("… (30 columns)"));
+/// assert!(wangge_io::shown_columns(&["x".repeat(1000)]).chars().count() < 60);
+/// ```
+pub fn shown_columns<S: AsRef<str>>(names: &[S]) -> String {
+    let mut shown = String::new();
+    let mut cut = names.len() > SHOWN_COLUMNS;
+    for (i, name) in names.iter().take(SHOWN_COLUMNS).enumerate() {
+        let name = name.as_ref();
+        let mut part: String = name.chars().take(SHOWN_NAME_CHARS).collect();
+        if part.len() < name.len() {
+            part.push('…');
+        }
+        if shown.chars().count() + part.chars().count() > SHOWN_CHARS {
+            cut = true;
+            break;
+        }
+        if i > 0 {
+            shown.push_str(", ");
+        }
+        shown.push_str(&part);
+    }
+    if cut {
+        use std::fmt::Write as _;
+        let _ = write!(shown, " … ({} columns)", names.len());
+    }
+    shown
+}
+
 fn list(errors: &[FeatureError]) -> String {
     const SHOWN: usize = 50;
     let mut text: Vec<String> = errors

@@ -36,8 +36,10 @@ pub fn grid_properties(record: &GridRecord, catalog: &CellTypeCatalog) -> Map<St
 }
 
 /// Stored geometry text, or `null` when it holds coordinates that are not
-/// numbers (a NaN in the source): GDAL rejects a whole file for one of those.
-fn geometry_text(record: &GridRecord) -> &str {
+/// numbers (a NaN stored before imports refused them): GDAL rejects a whole
+/// file for one of those, and `[null, 32.6]` is not GeoJSON. Every answer
+/// with a grid's geometry (exports, `/grids`, `/grids/{code}`) uses it.
+pub fn geometry_text(record: &GridRecord) -> &str {
     if record.geometry_geojson.contains("null") {
         "null"
     } else {
@@ -70,7 +72,8 @@ pub fn write_feature_collection<'a, W: Write>(
 }
 
 /// CSV with the geometry as WKT in the first column, named `WKT` so that
-/// GDAL's CSV driver takes it as the geometry.
+/// GDAL's CSV driver takes it as the geometry. Text cells are made safe for
+/// spreadsheets ([`crate::spreadsheet_cell`]).
 pub fn write_grids_csv<'a, W: Write>(
     records: impl IntoIterator<Item = &'a GridRecord>,
     catalog: &CellTypeCatalog,
@@ -98,8 +101,10 @@ pub fn write_grids_csv<'a, W: Write>(
             .ok()
             .and_then(|g| geojson_polygonal_to_wkt(&g))
             .unwrap_or_default();
+        // Names and codes come from files people wrote: neutralised
+        // against formula injection like every CSV cell we write.
         let cells = columns.iter().map(|c| match properties.get(*c) {
-            Some(Value::String(s)) => s.clone(),
+            Some(Value::String(s)) => crate::spreadsheet_cell(s).into_owned(),
             Some(Value::Null) | None => String::new(),
             Some(other) => other.to_string(),
         });

@@ -2,10 +2,12 @@
 //!
 //! Two kinds of fault, treated differently:
 //! - structural faults (no code, unknown cell type, a Point instead of a
-//!   polygon, a duplicate code, malformed coordinates) reject the whole file,
-//!   listing every faulty feature, so nothing half-imported is left behind;
+//!   polygon, a duplicate code, malformed coordinates, a vertex that is not
+//!   a number: NaN, Infinity, null, text) reject the whole file, listing
+//!   every faulty feature, so nothing half-imported is left behind and no
+//!   stored geometry holds what GeoJSON cannot say (`[null, 32.6]`);
 //! - invalid geometry (self-intersection, unclosed ring, too few points,
-//!   NaN, coordinates out of range) is reported per feature and the grid is
+//!   coordinates out of range) is reported per feature and the grid is
 //!   stored flagged with the reason, as given: never dropped, never "fixed".
 
 use std::collections::HashMap;
@@ -225,8 +227,8 @@ fn scalar_text(value: &Value) -> Option<String> {
 type RawPolygons = Vec<Vec<Vec<Vec<f64>>>>;
 
 /// The coordinates of a Polygon or MultiPolygon as nested vectors; a
-/// coordinate that is not a number (null from NaN, a string) becomes NaN so
-/// validation can name it.
+/// coordinate that is not a finite number (null, which is what a bare NaN
+/// or Infinity became, or a string) is a structural fault naming the vertex.
 fn raw_polygons(geometry: &Value) -> Result<RawPolygons, String> {
     let kind = geometry
         .get("type")
@@ -271,10 +273,21 @@ fn raw_polygon(rings: &[Value]) -> Result<Vec<Vec<Vec<f64>>>, String> {
                     if values.len() < 2 {
                         return Err(format!("ring {r}, position {p} has fewer than 2 numbers"));
                     }
-                    Ok(values
+                    values
                         .iter()
-                        .map(|v| v.as_f64().unwrap_or(f64::NAN))
-                        .collect())
+                        .map(|v| {
+                            v.as_f64().filter(|x| x.is_finite()).ok_or_else(|| {
+                                let shown = if v.is_null() {
+                                    "NaN, Infinity or null".to_owned()
+                                } else {
+                                    v.to_string().chars().take(40).collect()
+                                };
+                                format!(
+                                    "ring {r}, position {p} holds {shown}: a vertex needs two finite numbers [lon, lat]"
+                                )
+                            })
+                        })
+                        .collect()
                 })
                 .collect()
         })
@@ -401,31 +414,40 @@ mod tests {
             feature(r#"{"code":"C5","type":"15","parent":"G3"}"#, "null"),
             feature(r#"{"code":"C6","type":"15","parent":"G3"}"#, SQUARE),
             feature(r#"{"code":"C6","type":"15","parent":"G3"}"#, SQUARE),
+            feature(
+                r#"{"code":"C7","type":"15","parent":"G3"}"#,
+                r#"{"type":"Polygon","coordinates":[[[0,0],[NaN,32.6],[1,1],[0,0]]]}"#,
+            ),
         ]);
         let IoError::Features(errors) = parse(&text, 4).unwrap_err() else {
             panic!()
         };
         let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        assert_eq!(errors.len(), 6, "{text:#?}");
+        assert_eq!(errors.len(), 7, "{text:#?}");
         assert!(text[0].starts_with("feature 0 (code C1, 甲)") && text[0].contains("城堡"));
         assert!(text[1].contains("no parent"));
         assert!(text[2].starts_with("feature 2 (丙)") && text[2].contains("no code"));
         assert!(text[3].contains("Point"));
         assert!(text[4].contains("no geometry"));
         assert!(text[5].starts_with("feature 6") && text[5].contains("feature 5"));
+        assert!(
+            text[6].starts_with("feature 7") && text[6].contains("ring 0, position 1 holds NaN"),
+            "{}",
+            text[6]
+        );
     }
 
     #[test]
     fn invalid_geometry_is_kept_and_flagged() {
         let bowtie = r#"{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}"#;
         let unclosed = r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1]]]}"#;
-        let nan = r#"{"type":"Polygon","coordinates":[[[0,0],[NaN,0],[1,1],[0,0]]]}"#;
+        let spike = r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[1,0],[0,0]]]}"#;
         let far = r#"{"type":"Polygon","coordinates":[[[0,0],[200,0],[1,91],[0,0]]]}"#;
         let few = r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[0,0]]]}"#;
         let text = collection(&[
             feature(r#"{"code":"A"}"#, bowtie),
             feature(r#"{"code":"B"}"#, unclosed),
-            feature(r#"{"code":"C"}"#, nan),
+            feature(r#"{"code":"C"}"#, spike),
             feature(r#"{"code":"D"}"#, far),
             feature(r#"{"code":"E"}"#, few),
             feature(r#"{"code":"F"}"#, SQUARE),

@@ -8,16 +8,27 @@
 //! - [`table`] and [`entities`]: CSV (UTF-8, BOM, GBK) or GeoJSON points →
 //!   customers, resources, buildings, opportunities, outlets; bad rows are
 //!   reported with their row number while the good ones load.
+//! - [`csv_stream`]: a CSV arriving in pieces cut into whole rows of
+//!   bounded size (streamed uploads).
+//! - [`encoding`]: one file, one encoding (BOM, whole-file UTF-8, GBK), for
+//!   the CLI and the server alike.
+//! - [`spreadsheet_cell`]: every CSV cell written for a spreadsheet is
+//!   neutralised against formula (CSV) injection.
 
+pub mod csv_stream;
+pub mod encoding;
 pub mod entities;
 mod error;
 pub mod grid_export;
 pub mod grid_import;
 mod non_finite;
+mod spreadsheet;
 pub mod table;
 pub mod wkt;
 
-pub use error::{FeatureError, IoError};
+pub use encoding::{decode_field, detect_encoding, detect_encoding_of, EncodingDetector};
+pub use error::{shown_columns, FeatureError, IoError};
 pub use grid_export::{grid_properties, write_feature_collection, write_grids_csv};
 pub use grid_import::{read_grids_geojson, GridFields, ParsedGrids};
+pub use spreadsheet::{spreadsheet_cell, spreadsheet_field, spreadsheet_record};
 pub use table::{read_csv, read_geojson_points, Encoding, RowError, Table};

@@ -1,54 +1,21 @@
 //! Tables of points (customers, resources, outlets...) from CSV or GeoJSON.
 //!
 //! CSV comes as Excel in China writes it: UTF-8, UTF-8 with a BOM, or
-//! GBK/GB18030. The encoding is detected (or forced), and decoded per row, so
-//! one row with broken bytes is rejected with its row number while the rest
-//! load. A GeoJSON FeatureCollection of Points reads as a table whose columns
+//! GBK/GB18030. The encoding is decided once for the file (or forced,
+//! [`crate::encoding`]) and each row decoded in it, so one row with broken
+//! bytes is rejected with its row number while the rest load, and so is a
+//! row with more or fewer fields than the header. A GeoJSON FeatureCollection of Points reads as a table whose columns
 //! are the properties plus `lon` and `lat` from the geometry.
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::str::FromStr;
 
-use encoding_rs::{GB18030, UTF_8};
 use serde_json::Value;
 
+use crate::encoding::{decode_field as decode, decode_field_lossy};
+pub use crate::encoding::{detect_encoding, Encoding};
 use crate::non_finite::nulls_for_non_finite;
 use crate::IoError;
-
-/// Text encodings of input files. GBK is a subset of GB18030.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
-    Utf8,
-    Gb18030,
-}
-
-impl FromStr for Encoding {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s
-            .trim()
-            .to_ascii_lowercase()
-            .replace(['-', '_'], "")
-            .as_str()
-        {
-            "utf8" | "utf8bom" => Ok(Encoding::Utf8),
-            "gbk" | "gb2312" | "gb18030" | "cp936" => Ok(Encoding::Gb18030),
-            _ => Err(format!(
-                "encoding {s:?} is unknown: use utf-8, gbk or gb18030"
-            )),
-        }
-    }
-}
-
-impl fmt::Display for Encoding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Encoding::Utf8 => "UTF-8",
-            Encoding::Gb18030 => "GBK/GB18030",
-        })
-    }
-}
 
 /// One row that could not be read, with its 1-based line number in the file
 /// (the header is row 1) or feature index, and the raw fields for a rejects file.
@@ -83,35 +50,6 @@ impl Table {
         names
             .iter()
             .find_map(|n| self.header.iter().position(|h| norm(h) == norm(n)))
-    }
-}
-
-/// Decides the encoding of a CSV file: a UTF-8 BOM, or text that is valid
-/// UTF-8, is UTF-8; otherwise GB18030 when most lines decode as GB18030
-/// cleanly (so a few broken lines in a UTF-8 file stay UTF-8 and get reported).
-pub fn detect_encoding(bytes: &[u8]) -> Encoding {
-    if bytes.starts_with(b"\xEF\xBB\xBF") || std::str::from_utf8(bytes).is_ok() {
-        return Encoding::Utf8;
-    }
-    let (mut utf8_lines, mut gb_lines) = (0usize, 0usize);
-    for line in bytes
-        .split(|b| *b == b'\n')
-        .filter(|l| !l.is_ascii())
-        .take(1000)
-    {
-        if std::str::from_utf8(line).is_ok() {
-            utf8_lines += 1;
-        } else if GB18030
-            .decode_without_bom_handling_and_without_replacement(line)
-            .is_some()
-        {
-            gb_lines += 1;
-        }
-    }
-    if gb_lines > utf8_lines {
-        Encoding::Gb18030
-    } else {
-        Encoding::Utf8
     }
 }
 
@@ -172,7 +110,7 @@ pub fn read_csv(bytes: &[u8], forced: Option<Encoding>) -> Result<Table, IoError
                 fields.push(text);
             } else {
                 broken.get_or_insert(i);
-                fields.push(String::from_utf8_lossy(field).into_owned());
+                fields.push(decode_field_lossy(field, encoding));
             }
         }
         if let Some(i) = broken {
@@ -187,18 +125,15 @@ pub fn read_csv(bytes: &[u8], forced: Option<Encoding>) -> Result<Table, IoError
             });
             continue;
         }
-        if fields.len() > table.header.len()
-            && fields[table.header.len()..]
-                .iter()
-                .any(|f| !f.trim().is_empty())
-        {
+        // Trailing empty fields beyond the header are what spreadsheets
+        // leave; anything else ragged is rejected, never padded or cut.
+        let width = table.header.len();
+        let extra_filled =
+            fields.len() > width && fields[width..].iter().any(|f| !f.trim().is_empty());
+        if fields.len() < width || extra_filled {
             table.errors.push(RowError {
                 row,
-                message: format!(
-                    "has {} fields but the header has {}",
-                    fields.len(),
-                    table.header.len()
-                ),
+                message: format!("has {} fields but the header has {width}", fields.len()),
                 fields,
             });
             continue;
@@ -207,16 +142,6 @@ pub fn read_csv(bytes: &[u8], forced: Option<Encoding>) -> Result<Table, IoError
         table.rows.push((row, fields));
     }
     Ok(table)
-}
-
-fn decode(bytes: &[u8], encoding: Encoding) -> Option<String> {
-    let codec = match encoding {
-        Encoding::Utf8 => UTF_8,
-        Encoding::Gb18030 => GB18030,
-    };
-    codec
-        .decode_without_bom_handling_and_without_replacement(bytes)
-        .map(std::borrow::Cow::into_owned)
 }
 
 /// Reads a GeoJSON FeatureCollection of Points into a [`Table`]: columns are
@@ -291,6 +216,7 @@ pub fn read_geojson_points(text: &str) -> Result<Table, IoError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use encoding_rs::GB18030;
 
     #[test]
     fn utf8_with_and_without_bom() {
@@ -319,10 +245,14 @@ mod tests {
 
     #[test]
     fn forced_encoding_and_ragged_rows() {
-        let t = read_csv(b"a,b\n1,2,3\n4\n\n", Some(Encoding::Utf8)).unwrap();
-        assert_eq!(t.errors.len(), 1);
+        let t = read_csv(b"a,b\n1,2,3\n4\n5,6,\n\n", Some(Encoding::Utf8)).unwrap();
+        assert_eq!(t.errors.len(), 2);
         assert!(t.errors[0].message.contains("3 fields"));
-        assert_eq!(t.rows, vec![(3, vec!["4".to_owned(), String::new()])]);
+        assert_eq!(t.errors[1].row, 3);
+        assert!(t.errors[1]
+            .message
+            .contains("has 1 fields but the header has 2"));
+        assert_eq!(t.rows, vec![(4, vec!["5".to_owned(), "6".to_owned()])]);
         assert!(matches!(read_csv(b"", None), Err(IoError::EmptyTable)));
         assert_eq!("GBK".parse::<Encoding>().unwrap(), Encoding::Gb18030);
     }

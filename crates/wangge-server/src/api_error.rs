@@ -66,6 +66,18 @@ impl From<StoreError> for ApiError {
                 error: "conflict",
                 message: e.to_string(),
             },
+            // A key or foreign key refused by the database (a writer got in
+            // first): a 409 in the domain's words; the database's text names
+            // its constraints (placements_cell_id_fkey) and goes to the log.
+            StoreError::Database(_) if e.is_conflict() => {
+                tracing::info!(error = %e, "a write lost a race");
+                ApiError {
+                    status: StatusCode::CONFLICT,
+                    error: "conflict",
+                    message: "the data changed while the request ran: read it again and retry"
+                        .into(),
+                }
+            }
             _ if e.is_hierarchy() => ApiError {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 error: "unprocessable",

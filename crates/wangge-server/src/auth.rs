@@ -294,10 +294,51 @@ pub async fn authorize(
     mut request: Request,
     next: Next,
 ) -> Response {
+    let path = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_default();
+    if let Some(answer) = unrouted_method(request.method(), &path) {
+        return answer;
+    }
     match check_access(&state, &mut request).await {
         Ok(()) => next.run(request).await,
         Err(e) => e.into_response(),
     }
+}
+
+/// A method the route table does not list for a path it does list: an
+/// `OPTIONS` gets 204 with `Allow`, another method 405 with `Allow`. These
+/// come from clients (browsers' preflights, scanners), so they are no
+/// fault of the server and log nothing above debug.
+fn unrouted_method(method: &axum::http::Method, path: &str) -> Option<Response> {
+    if openapi::access(method, path).is_some() {
+        return None;
+    }
+    let mut allowed = openapi::methods(path);
+    if allowed.is_empty() {
+        return None; // a route nobody gave a rule: check_access refuses it
+    }
+    if allowed.iter().any(|m| m == "GET") {
+        allowed.push("HEAD".into());
+    }
+    allowed.push("OPTIONS".into());
+    let allow = allowed.join(", ");
+    tracing::debug!(%method, %path, "method not routed");
+    let mut response = if method == axum::http::Method::OPTIONS {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        let body = json!({
+            "error": "method_not_allowed",
+            "message": format!("{method} is not allowed on {path}; allowed: {allow}"),
+        });
+        (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
+    };
+    if let Ok(value) = header::HeaderValue::from_str(&allow) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    Some(response)
 }
 
 async fn check_access(state: &AppState, request: &mut Request) -> Result<(), AuthError> {

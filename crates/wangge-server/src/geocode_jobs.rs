@@ -2,8 +2,11 @@
 //! a job; its progress, cancel and result download, through any instance.
 //!
 //! A job is a row of the store and its files are chunks there
-//! (`wangge_store::jobs`): the upload is split into chunks of whole rows
-//! when it is accepted, and every instance runs a worker ([`JobRunner`])
+//! (`wangge_store::jobs`): the upload is streamed into chunks of whole rows
+//! as it arrives (a row at most [`JobConfig::max_row_bytes`], the file at
+//! most [`JobConfig::max_upload_bytes`], else 413), its encoding decided
+//! once the whole file is in (`wangge_io::encoding`: a BOM, a whole-file
+//! UTF-8 check, else GBK), then queued; every instance runs a worker ([`JobRunner`])
 //! that claims runnable jobs — new ones, or running ones whose lease ran
 //! out because their instance died — and commits one chunk at a time: the
 //! chunk's result and failures rows with the progress in one transaction.
@@ -14,7 +17,6 @@
 //! heartbeat fail, and it stops. Finished jobs are deleted after the
 //! retention ([`JobConfig::retention_ms`]).
 
-use std::ops::Range;
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -27,7 +29,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio::sync::Notify;
 use wangge_geocode::{DivisionCode, Geocoder, Hints, Status};
-use wangge_store::{ChunkCommit, JobChunk, JobPart, JobRecord, JobState, NewJob, Store};
+use wangge_io::csv_stream::{byte_size, RowSplitter};
+use wangge_io::encoding::{decode_field_lossy, Encoding};
+use wangge_io::{
+    decode_field, detect_encoding, shown_columns, spreadsheet_cell, spreadsheet_field,
+    EncodingDetector,
+};
+use wangge_store::{
+    ChunkCommit, JobChunk, JobPart, JobRecord, JobState, NewUpload, Store, UploadedJob, UPLOADING,
+};
 
 use crate::auth::{Action, CurrentUser, Decision, Target};
 use crate::params::{self, Params};
@@ -55,6 +65,13 @@ pub struct JobConfig {
     pub poll_ms: u64,
     /// How long a finished job and its files are kept.
     pub retention_ms: i64,
+    /// Largest upload accepted (413 above).
+    pub max_upload_bytes: usize,
+    /// Longest row of an upload accepted (413 above): the bound on what
+    /// one row can make the server hold.
+    pub max_row_bytes: usize,
+    /// A chunk is cut at `chunk_rows` rows or at this many bytes.
+    pub chunk_bytes: usize,
 }
 
 impl Default for JobConfig {
@@ -64,6 +81,9 @@ impl Default for JobConfig {
             lease_ms: 30_000,
             poll_ms: 1_000,
             retention_ms: 7 * 24 * 3_600_000,
+            max_upload_bytes: 256 << 20,
+            max_row_bytes: 64 << 10,
+            chunk_bytes: 1 << 20,
         }
     }
 }
@@ -156,13 +176,6 @@ fn conflict(message: impl Into<String>) -> ApiError {
     }
 }
 
-fn decode(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_owned(),
-        Err(_) => encoding_rs::GB18030.decode(bytes).0.into_owned(),
-    }
-}
-
 /// What a geocoding job was asked, stored as the job's `params_json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct GeocodeParams {
@@ -173,6 +186,10 @@ struct GeocodeParams {
     header_fields: usize,
     /// 4-digit city code that breaks ties.
     city: Option<String>,
+    /// The upload's encoding, decided on the whole file
+    /// (`wangge_io::encoding`); missing in jobs stored before it was kept.
+    #[serde(default)]
+    encoding: Option<String>,
 }
 
 /// Rows per status, stored as the job's `counts_json`.
@@ -193,108 +210,13 @@ impl Counts {
     }
 }
 
-/// An upload checked and cut at row boundaries.
-struct Upload<'a> {
-    /// The bytes after a UTF-8 BOM.
-    body: &'a [u8],
-    header: csv::ByteRecord,
-    column_index: usize,
-    rows: usize,
-    /// Byte ranges of the chunks of `chunk_rows` rows each.
-    chunks: Vec<Range<usize>>,
-}
-
-/// Checks the upload, finds the address column, counts the rows and cuts
-/// them into chunks of `chunk_rows`.
-fn split_upload<'a>(
-    body: &'a [u8],
-    column: Option<&str>,
-    chunk_rows: usize,
-) -> Result<Upload<'a>, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::bad_request(
-            "the upload is empty: a CSV with a header and an address column is expected",
-        ));
-    }
-    if body[..body.len().min(8192)].contains(&0) {
-        return Err(ApiError::bad_request(
-            "the upload is not a text CSV file: it holds binary data (an .xlsx? save it as CSV)",
-        ));
-    }
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(body);
-    let mut header = csv::ByteRecord::new();
-    if !reader
-        .read_byte_record(&mut header)
-        .map_err(|e| ApiError::bad_request(format!("the header cannot be read: {e}")))?
-    {
-        return Err(ApiError::bad_request("the upload has no header"));
-    }
-    let names: Vec<String> = header.iter().map(|b| decode(b).trim().to_owned()).collect();
-    let norm = |s: &str| s.trim().to_lowercase();
-    let col = match column {
-        Some(w) => names.iter().position(|n| norm(n) == norm(w)),
-        None => ADDRESS_NAMES
-            .iter()
-            .find_map(|a| names.iter().position(|n| norm(n) == norm(a))),
-    };
-    let Some(column_index) = col else {
-        let shown: Vec<String> = names
-            .iter()
-            .take(20)
-            .map(|n| n.chars().take(40).collect())
-            .collect();
-        return Err(ApiError::bad_request(format!(
-            "no {} column; columns found: {}",
-            column.map_or_else(|| "address (地址)".to_owned(), |c| format!("{c:?}")),
-            shown.join(", ")
-        )));
-    };
-    let chunk_rows = chunk_rows.max(1);
-    let mut rows = 0usize;
-    let mut chunks = Vec::new();
-    let mut chunk_start = None;
-    let mut rec = csv::ByteRecord::new();
-    loop {
-        match reader.read_byte_record(&mut rec) {
-            Ok(true) => {
-                let start = rec
-                    .position()
-                    .map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
-                if rows.is_multiple_of(chunk_rows) {
-                    if let Some(from) = chunk_start.replace(start) {
-                        chunks.push(from..start);
-                    }
-                }
-                rows += 1;
-            }
-            Ok(false) => break,
-            Err(e) => {
-                return Err(ApiError::bad_request(format!(
-                    "row {} cannot be read: {e}",
-                    rows + 2
-                )))
-            }
-        }
-    }
-    if let Some(from) = chunk_start {
-        chunks.push(from..body.len());
-    }
-    Ok(Upload {
-        body,
-        header,
-        column_index,
-        rows,
-        chunks,
-    })
-}
-
-/// The header of the result and of the failures file.
-fn output_headers(header: &csv::ByteRecord) -> Result<(Vec<u8>, Vec<u8>), csv::Error> {
-    let names: csv::ByteRecord = header.iter().map(|f| decode(f).into_bytes()).collect();
+/// The header of the result and of the failures file, neutralised for
+/// spreadsheets like every cell of them.
+fn output_headers(names: &[String]) -> Result<(Vec<u8>, Vec<u8>), csv::Error> {
+    let names: csv::ByteRecord = names
+        .iter()
+        .map(|n| spreadsheet_cell(n).into_owned())
+        .collect();
     let mut result = names.clone();
     for name in ADDED.split(',') {
         result.push_field(name.as_bytes());
@@ -315,13 +237,274 @@ fn write_records(records: &[csv::ByteRecord]) -> Result<Vec<u8>, csv::Error> {
         .map_err(|e| csv::Error::from(e.into_error()))
 }
 
+fn too_large(message: String) -> ApiError {
+    ApiError {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        error: "payload_too_large",
+        message,
+    }
+}
+
+/// The address column among `names`: the one asked for, or the first of
+/// [`ADDRESS_NAMES`].
+fn address_column(names: &[String], column: Option<&str>) -> Option<usize> {
+    let norm = |s: &str| s.trim().to_lowercase();
+    match column {
+        Some(w) => names.iter().position(|n| norm(n) == norm(w)),
+        None => ADDRESS_NAMES
+            .iter()
+            .find_map(|a| names.iter().position(|n| norm(n) == norm(a))),
+    }
+}
+
+fn no_column(column: Option<&str>, names: &[String]) -> ApiError {
+    ApiError::bad_request(format!(
+        "no {} column; columns found: {}",
+        column.map_or_else(|| "address (地址)".to_owned(), |c| format!("{c:?}")),
+        shown_columns(names)
+    ))
+}
+
+/// Deletes an upload's job and chunks unless the upload was queued: on a
+/// refusal, and when the client goes away mid-upload (the handler is
+/// dropped).
+struct UploadGuard {
+    store: Store,
+    id: String,
+    instance: String,
+    queued: bool,
+}
+
+impl Drop for UploadGuard {
+    fn drop(&mut self) {
+        if self.queued {
+            return;
+        }
+        let (store, id, instance) = (
+            self.store.clone(),
+            std::mem::take(&mut self.id),
+            std::mem::take(&mut self.instance),
+        );
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                if let Err(e) = store.discard_upload_job(&id, &instance).await {
+                    tracing::warn!(error = %e, job = %id, "discarding a refused upload");
+                }
+            });
+        }
+    }
+}
+
+/// A streamed upload being cut into input chunks of whole rows and stored
+/// chunk by chunk under the job, its encoding decided on the whole file.
+struct Spool<'a> {
+    store: &'a Store,
+    id: &'a str,
+    instance: &'a str,
+    config: &'a JobConfig,
+    column: Option<&'a str>,
+    detector: EncodingDetector,
+    splitter: RowSplitter,
+    header: Option<Vec<Vec<u8>>>,
+    /// Rows of the chunk being filled, as in the file.
+    chunk: Vec<u8>,
+    chunk_rows: usize,
+    /// Input chunks stored.
+    chunks: i64,
+    rows: usize,
+    received: usize,
+    started: bool,
+}
+
+impl Spool<'_> {
+    /// The next piece of the body.
+    async fn take(&mut self, mut piece: &[u8]) -> Result<(), ApiError> {
+        self.received = self.received.saturating_add(piece.len());
+        if self.received > self.config.max_upload_bytes {
+            return Err(too_large(format!(
+                "the upload is larger than the limit of {} per file: split it into smaller files",
+                byte_size(self.config.max_upload_bytes)
+            )));
+        }
+        self.detector.feed(piece);
+        if !self.started && !piece.is_empty() {
+            self.started = true;
+            piece = piece.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(piece);
+        }
+        // In slices, so that one huge piece never makes one huge chunk.
+        for slice in piece.chunks(64 << 10) {
+            self.split(|s, on_row| s.feed(slice, on_row))?;
+            self.check_header()?;
+            if self.chunk_rows >= self.config.chunk_rows.max(1)
+                || self.chunk.len() >= self.config.chunk_bytes
+            {
+                self.flush().await?;
+            }
+        }
+        Ok(())
+    }
+
+    fn split(
+        &mut self,
+        step: impl FnOnce(
+            &mut RowSplitter,
+            &mut dyn FnMut(wangge_io::csv_stream::Row<'_>),
+        ) -> Result<(), wangge_io::csv_stream::RowLimit>,
+    ) -> Result<(), ApiError> {
+        let (header, chunk, chunk_rows, rows) = (
+            &mut self.header,
+            &mut self.chunk,
+            &mut self.chunk_rows,
+            &mut self.rows,
+        );
+        let mut on_row = |row: wangge_io::csv_stream::Row<'_>| {
+            if header.is_none() {
+                *header = Some(row.fields().map(<[u8]>::to_vec).collect());
+            } else {
+                chunk.extend_from_slice(row.raw);
+                if !row.raw.ends_with(b"\n") && !row.raw.ends_with(b"\r") {
+                    chunk.push(b'\n'); // the last row, without a line end
+                }
+                *chunk_rows += 1;
+                *rows += 1;
+            }
+        };
+        step(&mut self.splitter, &mut on_row).map_err(|e| too_large(e.to_string()))
+    }
+
+    /// Refuses an upload without the address column as soon as its header
+    /// is in: found under neither encoding, it cannot be there.
+    fn check_header(&self) -> Result<(), ApiError> {
+        let Some(header) = &self.header else {
+            return Ok(());
+        };
+        if self.rows > 0 || self.chunk_rows > 0 {
+            return Ok(()); // checked when the header came
+        }
+        let names = |encoding: Encoding| -> Vec<String> {
+            header
+                .iter()
+                .map(|f| decode_field_lossy(f, encoding).trim().to_owned())
+                .collect()
+        };
+        let (utf8, gb) = (names(Encoding::Utf8), names(Encoding::Gb18030));
+        if address_column(&utf8, self.column).is_none()
+            && address_column(&gb, self.column).is_none()
+        {
+            let guess = if header.iter().all(|f| std::str::from_utf8(f).is_ok()) {
+                utf8
+            } else {
+                gb
+            };
+            return Err(no_column(self.column, &guess));
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), ApiError> {
+        if self.chunk_rows == 0 {
+            return Ok(());
+        }
+        self.chunks += 1;
+        let stored = self
+            .store
+            .add_upload_chunk(
+                self.id,
+                self.instance,
+                self.chunks,
+                &self.chunk,
+                now_ms(),
+                self.config.lease_ms,
+            )
+            .await?;
+        if !stored {
+            return Err(conflict(
+                "the upload was stopped by the server (it took too long); submit the file again",
+            ));
+        }
+        self.chunk.clear();
+        self.chunk_rows = 0;
+        Ok(())
+    }
+
+    /// The end of the body: the last chunk stored, the encoding decided.
+    async fn finish(mut self) -> Result<SpooledUpload, ApiError> {
+        self.split(|s, on_row| s.finish(on_row))?;
+        self.check_header()?;
+        self.flush().await?;
+        let Some(header) = self.header else {
+            return Err(ApiError::bad_request("the upload has no header"));
+        };
+        let encoding = self.detector.finish();
+        let mut names = Vec::with_capacity(header.len());
+        for (i, field) in header.iter().enumerate() {
+            let name = decode_field(field, encoding).ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "the header's column {} is not {encoding} text",
+                    i + 1
+                ))
+            })?;
+            names.push(name.trim().trim_start_matches('\u{feff}').to_owned());
+        }
+        let column_index =
+            address_column(&names, self.column).ok_or_else(|| no_column(self.column, &names))?;
+        Ok(SpooledUpload {
+            names,
+            column_index,
+            encoding,
+            rows: self.rows,
+            chunks: self.chunks,
+        })
+    }
+}
+
+/// An upload stored whole.
+struct SpooledUpload {
+    names: Vec<String>,
+    column_index: usize,
+    encoding: Encoding,
+    rows: usize,
+    chunks: i64,
+}
+
+/// The first bytes of the body (up to 8 KiB), for the checks that refuse
+/// an upload before anything is stored.
+async fn first_bytes(
+    frames: &mut (impl futures_util::Stream<Item = Result<Bytes, axum::Error>> + Unpin),
+) -> Result<(Vec<Bytes>, bool), ApiError> {
+    use futures_util::StreamExt;
+    let (mut head, mut len) = (Vec::new(), 0usize);
+    while len < 8192 {
+        match frames.next().await {
+            None => return Ok((head, true)),
+            Some(Ok(frame)) => {
+                len += frame.len();
+                head.push(frame);
+            }
+            Some(Err(e)) => return Err(broken_off(&e)),
+        }
+    }
+    Ok((head, false))
+}
+
+fn broken_off(e: &axum::Error) -> ApiError {
+    ApiError::bad_request(format!("the upload broke off: {e}"))
+}
+
 /// `POST /api/v1/geocode/jobs?column=地址&city=4203` with the CSV as body.
+///
+/// The body is streamed: cut into chunks of whole rows and stored under
+/// the job as it arrives (memory holds a chunk, whatever the file's size),
+/// each row at most [`JobConfig::max_row_bytes`] and the file at most
+/// [`JobConfig::max_upload_bytes`] (else 413 naming the limit). The
+/// encoding is decided once the whole file is in, and the job queued then.
 pub async fn submit(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<Params>,
-    body: Bytes,
+    body: Body,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    use futures_util::StreamExt;
     state.start_job_worker();
     let column = params::optional::<String>(&q, "column")?;
     let city = params::optional::<String>(&q, "city")?;
@@ -330,57 +513,132 @@ pub async fn submit(
             .map_err(|e| ApiError::bad_request(format!("city {c:?}: {e}")))?;
     }
     let config = state.jobs().config();
-    let upload = split_upload(&body, column.as_deref(), config.chunk_rows)?;
+    let mut frames = body.into_data_stream();
+    let (head, ended) = first_bytes(&mut frames).await?;
+    let first: Vec<u8> = head
+        .iter()
+        .flat_map(|b| b.iter().copied())
+        .take(8192)
+        .collect();
+    if ended && head.iter().all(|b| b.iter().all(u8::is_ascii_whitespace)) {
+        return Err(ApiError::bad_request(
+            "the upload is empty: a CSV with a header and an address column is expected",
+        ));
+    }
+    if first.contains(&0) {
+        return Err(ApiError::bad_request(
+            "the upload is not a text CSV file: it holds binary data (an .xlsx? save it as CSV)",
+        ));
+    }
+    let store = state.store();
+    let instance = state.job_instance_id().to_owned();
+    let id = format!("{:016x}", rand::random::<u64>());
+    store
+        .start_upload_job(
+            &NewUpload {
+                id: &id,
+                kind: KIND,
+                created_by: Some(user.id),
+                instance: &instance,
+            },
+            now_ms(),
+            config.lease_ms,
+        )
+        .await?;
+    let mut guard = UploadGuard {
+        store: store.clone(),
+        id: id.clone(),
+        instance: instance.clone(),
+        queued: false,
+    };
+    let mut spool = Spool {
+        store,
+        id: &id,
+        instance: &instance,
+        config: &config,
+        column: column.as_deref(),
+        detector: EncodingDetector::new(),
+        splitter: RowSplitter::new(config.max_row_bytes),
+        header: None,
+        chunk: Vec::new(),
+        chunk_rows: 0,
+        chunks: 0,
+        rows: 0,
+        received: 0,
+        started: false,
+    };
+    for frame in &head {
+        spool.take(frame).await?;
+    }
+    if !ended {
+        // A slow client must not lose the lease to another instance.
+        let beat = Duration::from_millis(u64::try_from(config.lease_ms / 3).unwrap_or(1).max(1));
+        loop {
+            match tokio::time::timeout(beat, frames.next()).await {
+                Err(_) => {
+                    if !store
+                        .heartbeat_job(&id, &instance, now_ms(), config.lease_ms)
+                        .await?
+                    {
+                        return Err(conflict(
+                            "the upload was stopped by the server; submit the file again",
+                        ));
+                    }
+                }
+                Ok(None) => break,
+                Ok(Some(Ok(frame))) => spool.take(&frame).await?,
+                Ok(Some(Err(e))) => return Err(broken_off(&e)),
+            }
+        }
+    }
+    let upload = spool.finish().await?;
     let (result_header, failures_header) =
-        output_headers(&upload.header).map_err(|e| ApiError::bad_request(e.to_string()))?;
+        output_headers(&upload.names).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let params = serde_json::to_string(&GeocodeParams {
         column: column.unwrap_or_default(),
         column_index: upload.column_index,
-        header_fields: upload.header.len(),
+        header_fields: upload.names.len(),
         city,
+        encoding: Some(upload.encoding.as_str().to_owned()),
     })
     .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let counts = serde_json::to_string(&Counts::default())
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let mut chunks = vec![
-        JobChunk {
-            part: JobPart::Result,
-            seq: 0,
-            bytes: &result_header,
-        },
-        JobChunk {
-            part: JobPart::Failures,
-            seq: 0,
-            bytes: &failures_header,
-        },
-    ];
-    for (i, range) in upload.chunks.iter().enumerate() {
-        chunks.push(JobChunk {
-            part: JobPart::Input,
-            seq: i64::try_from(i + 1).unwrap_or(i64::MAX),
-            bytes: &upload.body[range.clone()],
-        });
-    }
-    let id = format!("{:016x}", rand::random::<u64>());
     let rows_total = i64::try_from(upload.rows).unwrap_or(i64::MAX);
-    state
-        .store()
-        .create_job(&NewJob {
+    let queued = store
+        .queue_uploaded_job(&UploadedJob {
             id: &id,
-            kind: KIND,
-            created_by: Some(user.id),
-            created_at_ms: now_ms(),
+            instance: &instance,
             params_json: &params,
             rows_total,
+            chunks_total: upload.chunks,
             counts_json: &counts,
-            chunks: &chunks,
+            chunks: &[
+                JobChunk {
+                    part: JobPart::Result,
+                    seq: 0,
+                    bytes: &result_header,
+                },
+                JobChunk {
+                    part: JobPart::Failures,
+                    seq: 0,
+                    bytes: &failures_header,
+                },
+            ],
         })
         .await?;
+    if !queued {
+        return Err(conflict(
+            "the upload was stopped by the server; submit the file again",
+        ));
+    }
+    guard.queued = true;
+    tracing::info!(job = %id, rows = rows_total, encoding = %upload.encoding, "geocode job queued");
     state.jobs().wake.notify_one();
     Ok((
         StatusCode::ACCEPTED,
         Json(
-            json!({"id": id, "rows_total": rows_total, "status_url": format!("/api/v1/geocode/jobs/{id}")}),
+            json!({"id": id, "rows_total": rows_total, "encoding": upload.encoding.as_str(), "status_url": format!("/api/v1/geocode/jobs/{id}")}),
         ),
     ))
 }
@@ -469,6 +727,14 @@ async fn run_job(
     }
     if job.kind != KIND {
         return end(JobState::Failed, format!("unknown job kind {:?}", job.kind)).await;
+    }
+    if job.params_json == UPLOADING {
+        return end(
+            JobState::Interrupted,
+            "its upload did not arrive whole (the instance receiving it stopped); submit the file again"
+                .to_owned(),
+        )
+        .await;
     }
     let read = serde_json::from_str::<GeocodeParams>(&job.params_json)
         .and_then(|p| serde_json::from_str::<Counts>(&job.counts_json).map(|c| (p, c)));
@@ -582,8 +848,10 @@ struct ChunkOutput {
 
 /// Geocodes one chunk of rows: the result rows (the input plus the added
 /// columns) and the failures rows (failed and ambiguous as read, plus
-/// status and reason). A row with another number of fields than the
-/// header goes to the failures only, named by its row number.
+/// status and reason). Fields are decoded in the file's encoding. A row
+/// with another number of fields than the header, or with bytes that are
+/// not text in that encoding, goes to the failures only, named by its row
+/// number. Every cell is neutralised for spreadsheets.
 fn geocode_chunk(
     geocoder: &Geocoder,
     hints: &Hints,
@@ -591,6 +859,12 @@ fn geocode_chunk(
     input: &[u8],
     first_row: i64,
 ) -> Result<ChunkOutput, String> {
+    let encoding = match params.encoding.as_deref().map(str::parse::<Encoding>) {
+        Some(Ok(e)) => e,
+        Some(Err(e)) => return Err(e),
+        // A job stored before the encoding was kept: its chunk decides.
+        None => detect_encoding(input),
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -601,43 +875,56 @@ fn geocode_chunk(
     let mut rows = 0i64;
     let mut rec = csv::ByteRecord::new();
     let err = |e: csv::Error| e.to_string();
+    let width = params.header_fields;
     while reader.read_byte_record(&mut rec).map_err(err)? {
         let row_no = first_row + rows;
         rows += 1;
-        let mut out: csv::ByteRecord = rec.iter().map(|f| decode(f).into_bytes()).collect();
-        if out.len() != params.header_fields {
-            let reason = if out.len() < params.header_fields {
+        let mut broken = None;
+        let mut out = csv::ByteRecord::new();
+        for (i, f) in rec.iter().enumerate() {
+            let text = decode_field(f, encoding).unwrap_or_else(|| {
+                broken.get_or_insert(i);
+                decode_field_lossy(f, encoding)
+            });
+            out.push_field(&spreadsheet_field(text.as_bytes()));
+        }
+        let refusal = if out.len() < width {
+            Some(format!(
+                "row {row_no} has {} fields where the header has {width}",
+                out.len()
+            ))
+        } else if out.len() > width {
+            Some(format!(
+                "row {row_no} has {} fields where the header has {width} (the last {} are not shown here)",
+                out.len(),
+                out.len() - width
+            ))
+        } else {
+            broken.map(|i| {
                 format!(
-                    "row {row_no} has {} fields where the header has {}",
-                    out.len(),
-                    params.header_fields
+                    "row {row_no}: column {} is not valid {encoding} text",
+                    i + 1
                 )
-            } else {
-                format!(
-                    "row {row_no} has {} fields where the header has {} (the last {} are not shown here)",
-                    out.len(),
-                    params.header_fields,
-                    out.len() - params.header_fields
-                )
-            };
-            let mut f: csv::ByteRecord = out.iter().take(params.header_fields).collect();
-            while f.len() < params.header_fields {
+            })
+        };
+        if let Some(reason) = refusal {
+            let mut f: csv::ByteRecord = out.iter().take(width).collect();
+            while f.len() < width {
                 f.push_field(b"");
             }
             f.push_field(b"failed");
-            f.push_field(reason.as_bytes());
+            f.push_field(&spreadsheet_field(reason.as_bytes()));
             failures.write_byte_record(&f).map_err(err)?;
             counts.failed += 1;
             continue;
         }
-        let r = geocoder.geocode(
-            &decode(rec.get(params.column_index).unwrap_or_default()),
-            hints,
-        );
+        let address =
+            decode_field_lossy(rec.get(params.column_index).unwrap_or_default(), encoding);
+        let r = geocoder.geocode(&address, hints);
         if matches!(r.status, Status::Failed | Status::Ambiguous) {
             let mut f = out.clone();
             f.push_field(r.status.as_str().as_bytes());
-            f.push_field(r.reason.as_bytes());
+            f.push_field(&spreadsheet_field(r.reason.as_bytes()));
             failures.write_byte_record(&f).map_err(err)?;
         }
         let code = |c: Option<DivisionCode>| c.map(|c| c.to_string()).unwrap_or_default();
@@ -655,7 +942,7 @@ fn geocode_chunk(
             r.reason.clone(),
         ];
         for f in &fields {
-            out.push_field(f.as_bytes());
+            out.push_field(&spreadsheet_field(f.as_bytes()));
         }
         result.write_byte_record(&out).map_err(err)?;
         match r.status {

@@ -80,7 +80,10 @@ pub async fn grid_detail(
             json!(counts[usize::from(level.get() - 1)]),
         );
     }
-    let geometry: Value = serde_json::from_str(&grid.geometry_geojson).unwrap_or(Value::Null);
+    // Stored geometry with a non-number vertex (from before imports refused
+    // them) is answered as null, never as `[null, 32.6]`.
+    let geometry: Value =
+        serde_json::from_str(wangge_io::grid_export::geometry_text(&grid)).unwrap_or(Value::Null);
     Ok(Json(json!({
         "grid": summary(&grid),
         // What an edit sends back as `version` so a change in between is refused.

@@ -13,9 +13,11 @@ mod geocode_jobs;
 mod grid_edit;
 mod grids;
 mod h3;
+mod limits;
 pub mod openapi;
 mod params;
 mod placement;
+mod security;
 pub mod tiles;
 mod users;
 
@@ -167,6 +169,7 @@ pub(crate) fn refresh_error(e: impl std::fmt::Display) -> ApiError {
 
 /// The whole service: API under `/api/v1`, `/healthz`, and the map at `/`.
 pub fn router(state: AppState) -> Router {
+    let [csp, no_sniff, no_frames] = security::layers(&state.client_config());
     let api = Router::new()
         .route("/grids", get(grids::list_grids))
         .route(
@@ -176,7 +179,7 @@ pub fn router(state: AppState) -> Router {
         // Whole territories' GeoJSON: up to 256 MiB.
         .route(
             "/grids/import",
-            post(grid_edit::import).layer(axum::extract::DefaultBodyLimit::max(256 << 20)),
+            limits::limited(post(grid_edit::import), 256 << 20),
         )
         .route("/cells/merge", post(grid_edit::merge_cells))
         .route("/cells/{code}/split", post(grid_edit::split))
@@ -189,11 +192,8 @@ pub fn router(state: AppState) -> Router {
         .route("/locate", get(placement::locate))
         .route("/geocode", post(geocode::geocode_one))
         .route("/reverse", get(geocode::reverse))
-        .route(
-            "/geocode/jobs",
-            // Uploads of hundreds of thousands of rows: up to 256 MiB.
-            post(geocode_jobs::submit).layer(axum::extract::DefaultBodyLimit::max(256 << 20)),
-        )
+        // Streamed uploads; the handler bounds a row and the file (413).
+        .route("/geocode/jobs", post(geocode_jobs::submit))
         .route("/geocode/jobs/{id}", get(geocode_jobs::status))
         .route("/geocode/jobs/{id}/cancel", post(geocode_jobs::cancel))
         .route("/geocode/jobs/{id}/result", get(geocode_jobs::result))
@@ -239,6 +239,9 @@ pub fn router(state: AppState) -> Router {
             auth::authorize,
         ))
         .fallback(assets::serve_asset)
+        .layer(csp)
+        .layer(no_sniff)
+        .layer(no_frames)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

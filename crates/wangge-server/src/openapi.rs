@@ -741,11 +741,27 @@ pub const ROUTES: &[RouteDoc] = &[
 ];
 
 /// The access rule of a routed request (`path` as matched, with `{param}`s).
+/// A HEAD has the rule of the GET it mirrors (the router answers it so).
 pub fn access(method: &Method, path: &str) -> Option<Access> {
+    let method = if method == Method::HEAD {
+        &Method::GET
+    } else {
+        method
+    };
     ROUTES
         .iter()
         .find(|r| r.path == path && method.as_str().eq_ignore_ascii_case(r.method))
         .map(|r| r.access)
+}
+
+/// The methods `path` is routed for, uppercase (`GET`, `POST`), for an
+/// `Allow` header; empty for a path that is not in the table.
+pub fn methods(path: &str) -> Vec<String> {
+    ROUTES
+        .iter()
+        .filter(|r| r.path == path)
+        .map(|r| r.method.to_ascii_uppercase())
+        .collect()
 }
 
 /// `GET /api/openapi.json`

@@ -163,6 +163,33 @@ pub struct ChunkCommit<'a> {
     pub lease_ms: i64,
 }
 
+/// The parameters of a job whose upload is still arriving.
+pub const UPLOADING: &str = r#"{"uploading":true}"#;
+
+/// A job whose input is about to be streamed in ([`Store::start_upload_job`]).
+#[derive(Debug, Clone, Copy)]
+pub struct NewUpload<'a> {
+    pub id: &'a str,
+    pub kind: &'a str,
+    pub created_by: Option<i64>,
+    /// The instance receiving the upload.
+    pub instance: &'a str,
+}
+
+/// An upload that is whole, to queue ([`Store::queue_uploaded_job`]).
+#[derive(Debug, Clone, Copy)]
+pub struct UploadedJob<'a> {
+    pub id: &'a str,
+    pub instance: &'a str,
+    pub params_json: &'a str,
+    pub rows_total: i64,
+    /// Input chunks stored: seq 1..=n.
+    pub chunks_total: i64,
+    pub counts_json: &'a str,
+    /// The first output chunks (the headers at seq 0).
+    pub chunks: &'a [JobChunk<'a>],
+}
+
 const JOB_COLUMNS: &str = "id, kind, state, created_by, created_at_ms, params_json, rows_total, \
      rows_done, chunks_total, chunks_done, counts_json, owner_instance, lease_until_ms, \
      heartbeat_at_ms, attempts, error, finished_at_ms";
@@ -219,6 +246,125 @@ impl Store {
         .await?;
         for chunk in job.chunks {
             insert_chunk(&mut tx, job.id, chunk.part, chunk.seq, chunk.bytes).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Starts a job whose input arrives in pieces (a streamed upload): it
+    /// is stored `running` under `instance`'s lease with no input yet, so
+    /// no worker takes it while its chunks come in
+    /// ([`Store::add_upload_chunk`]), and if the receiving instance dies the
+    /// lease runs out and a worker ends it (its parameters say
+    /// `{"uploading": true}`). [`Store::queue_uploaded_job`] queues it once
+    /// the upload is whole, [`Store::discard_upload_job`] drops it.
+    pub async fn start_upload_job(
+        &self,
+        upload: &NewUpload<'_>,
+        now_ms: i64,
+        lease_ms: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO jobs (id, kind, state, created_by, created_at_ms, params_json, \
+             rows_total, chunks_total, counts_json, owner_instance, lease_until_ms, heartbeat_at_ms) \
+             VALUES ($1, $2, 'running', $3, $4, $5, 0, 0, '{}', $6, $7, $4)",
+        )
+        .bind(upload.id)
+        .bind(upload.kind)
+        .bind(upload.created_by)
+        .bind(now_ms)
+        .bind(UPLOADING)
+        .bind(upload.instance)
+        .bind(now_ms.saturating_add(lease_ms))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Stores input chunk `seq` of an upload `instance` receives and extends
+    /// its lease, in one short transaction. False (nothing written) when the
+    /// job is no longer that upload (its lease ran out and a worker ended it).
+    pub async fn add_upload_chunk(
+        &self,
+        id: &str,
+        instance: &str,
+        seq: i64,
+        bytes: &[u8],
+        now_ms: i64,
+        lease_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query(
+            "UPDATE jobs SET heartbeat_at_ms = $3, lease_until_ms = $4 \
+             WHERE id = $1 AND owner_instance = $2 AND state = 'running' AND params_json = $5",
+        )
+        .bind(id)
+        .bind(instance)
+        .bind(now_ms)
+        .bind(now_ms.saturating_add(lease_ms))
+        .bind(UPLOADING)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        if !bytes.is_empty() {
+            insert_chunk(&mut tx, id, JobPart::Input, seq, bytes).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Queues an upload that is whole: its parameters, row and chunk
+    /// counts, and the first output chunks (the headers), in one
+    /// transaction. False when the job is no longer that upload.
+    pub async fn queue_uploaded_job(&self, job: &UploadedJob<'_>) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query(
+            "UPDATE jobs SET state = 'queued', owner_instance = NULL, lease_until_ms = NULL, \
+             heartbeat_at_ms = NULL, params_json = $3, rows_total = $4, chunks_total = $5, \
+             counts_json = $6 \
+             WHERE id = $1 AND owner_instance = $2 AND state = 'running' AND params_json = $7",
+        )
+        .bind(job.id)
+        .bind(job.instance)
+        .bind(job.params_json)
+        .bind(job.rows_total)
+        .bind(job.chunks_total)
+        .bind(job.counts_json)
+        .bind(UPLOADING)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        for chunk in job.chunks {
+            insert_chunk(&mut tx, job.id, chunk.part, chunk.seq, chunk.bytes).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Deletes an upload that was refused or abandoned, with its chunks.
+    pub async fn discard_upload_job(&self, id: &str, instance: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let owned = sqlx::query(
+            "SELECT id FROM jobs WHERE id = $1 AND owner_instance = $2 AND state = 'running' \
+             AND params_json = $3",
+        )
+        .bind(id)
+        .bind(instance)
+        .bind(UPLOADING)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if owned.is_some() {
+            delete_chunks(&mut tx, id).await?;
+            sqlx::query("DELETE FROM jobs WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(())

@@ -61,7 +61,9 @@ pub use demo_seed::{DemoSeedPlan, DemoSeedRecord};
 pub use entities::*;
 pub use error::StoreError;
 pub use grid_edit::{GridEdit, MergeOutcome, NewPiece};
-pub use jobs::{ChunkCommit, JobChunk, JobPart, JobRecord, JobState, NewJob};
+pub use jobs::{
+    ChunkCommit, JobChunk, JobPart, JobRecord, JobState, NewJob, NewUpload, UploadedJob, UPLOADING,
+};
 pub use login_throttle::{LoginLimits, LoginOutcome, LoginReservation, LoginTicket};
 pub use revisions::{GridChanges, Revisions, POSTGRES_POLL, SQLITE_POLL};
 pub use types::*;

@@ -267,10 +267,11 @@ async fn write_placements(
             }
             query.execute(&mut *conn).await.map_err(|e| match e {
                 sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                    // The database's own text names its constraint
+                    // (placements_cell_id_fkey): callers get the domain's words.
                     StoreError::Conflict {
                         message: format!(
-                            "placements of {kind}s refer to a grid id that does not exist ({})",
-                            db.message()
+                            "a cell that {kind}s were being placed in was removed meanwhile (the grid changed): place them again"
                         ),
                     }
                 }

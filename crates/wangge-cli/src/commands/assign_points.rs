@@ -2,7 +2,8 @@
 //!
 //! Streams the file in chunks (constant memory for any size), locates each
 //! chunk on all cores, and copies every input column through byte for byte
-//! (a GBK file stays GBK), adding `cell_code,l3_code,l2_code,l1_code,status`
+//! (a GBK file stays GBK; a cell that a spreadsheet would run as a formula
+//! gets a leading `'`), adding `cell_code,l3_code,l2_code,l1_code,status`
 //! and `suggestion` (the nearest cell within the snap distance, for points in
 //! no cell).
 
@@ -47,7 +48,7 @@ pub async fn run(store: &Store, args: &AssignPointsArgs) -> anyhow::Result<()> {
         bail!(
             "{} needs columns lon and lat (or 经度, 纬度); it has {}",
             args.input.display(),
-            names.join(", ")
+            wangge_io::shown_columns(&names)
         );
     };
     let mut out_header = header.clone();
@@ -150,6 +151,8 @@ fn format_rows(
         .flexible(true)
         .from_writer(Vec::with_capacity(rows.len() * 96));
     for (i, row) in rows.iter().enumerate() {
+        // Cells neutralised against formula injection, byte for byte otherwise.
+        let row = &wangge_io::spreadsheet_record(row);
         let Some(location) = locations.get(i) else {
             out.write_byte_record(row)?;
             continue;

@@ -6,6 +6,9 @@
 //! city_code,county_code,town_code,village_code,cell_code,status,reason`.
 //! Rows that failed or are ambiguous are also written, as read plus
 //! `status,reason`, to a failures file that can be fixed and re-submitted.
+//! The file's encoding is decided once, on the whole file, before the rows
+//! are read (`wangge_io::detect_encoding_of`, as the server does), and every
+//! cell written is neutralised against formula injection.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -15,6 +18,7 @@ use anyhow::{bail, Context};
 use wangge_assign::{assign_all, AddressHook, AssignOptions};
 use wangge_geocode::crs::{from_wgs84, Crs};
 use wangge_geocode::{GeocodeResult, Geocoder, Hints, Status};
+use wangge_io::Encoding;
 use wangge_spatial::index::{CellIndex, LocateOptions};
 use wangge_store::Store;
 
@@ -61,6 +65,14 @@ pub async fn run(store: &Store, args: &GeocodeArgs) -> anyhow::Result<()> {
     };
     let input = &args.input;
     check_not_binary(input)?;
+    let encoding = match args.encoding {
+        Some(forced) => forced,
+        None => wangge_io::detect_encoding_of(
+            std::fs::File::open(input)
+                .with_context(|| format!("cannot read {}", input.display()))?,
+        )
+        .with_context(|| format!("cannot read {}", input.display()))?,
+    };
     let file =
         std::fs::File::open(input).with_context(|| format!("cannot read {}", input.display()))?;
     let mut reader = csv::ReaderBuilder::new()
@@ -77,7 +89,7 @@ pub async fn run(store: &Store, args: &GeocodeArgs) -> anyhow::Result<()> {
             input.display()
         );
     }
-    let names: Vec<String> = header.iter().map(decode_name).collect();
+    let names: Vec<String> = header.iter().map(|f| decode_name(f, encoding)).collect();
     let col = find_column(&names, args.column.as_deref()).ok_or_else(|| {
         anyhow::anyhow!(
             "{} has no {} column; columns found: {}",
@@ -85,7 +97,7 @@ pub async fn run(store: &Store, args: &GeocodeArgs) -> anyhow::Result<()> {
             args.column
                 .as_deref()
                 .map_or_else(|| "address (地址)".to_owned(), |c| format!("{c:?}")),
-            shown_names(&names)
+            wangge_io::shown_columns(&names)
         )
     })?;
 
@@ -97,16 +109,16 @@ pub async fn run(store: &Store, args: &GeocodeArgs) -> anyhow::Result<()> {
     let mut writer = csv::Writer::from_writer(crate::output::open(output.as_deref())?);
     let mut failures = csv::Writer::from_path(&failures_path)
         .with_context(|| format!("cannot create {}", failures_path.display()))?;
-    let header = to_utf8(&header);
+    let header = to_utf8(&header, encoding);
     let mut out_header = header.clone();
     for extra in ADDED {
         out_header.push_field(extra.as_bytes());
     }
-    writer.write_byte_record(&out_header)?;
+    writer.write_byte_record(&wangge_io::spreadsheet_record(&out_header))?;
     let mut fail_header = header.clone();
     fail_header.push_field(b"status");
     fail_header.push_field(b"reason");
-    failures.write_byte_record(&fail_header)?;
+    failures.write_byte_record(&wangge_io::spreadsheet_record(&fail_header))?;
 
     let threads = args
         .threads
@@ -130,7 +142,7 @@ pub async fn run(store: &Store, args: &GeocodeArgs) -> anyhow::Result<()> {
                 )
             })?
         {
-            rows.push(to_utf8(&record));
+            rows.push(to_utf8(&record, encoding));
         }
         if rows.is_empty() {
             break;
@@ -139,16 +151,17 @@ pub async fn run(store: &Store, args: &GeocodeArgs) -> anyhow::Result<()> {
         for (row, r) in rows.iter_mut().zip(&results) {
             counts[status_index(r.status)] += 1;
             if matches!(r.status, Status::Failed | Status::Ambiguous) {
-                let mut f = row.clone();
+                let mut f = wangge_io::spreadsheet_record(row);
                 f.push_field(r.status.as_str().as_bytes());
                 f.push_field(r.reason.as_bytes());
                 failures.write_byte_record(&f)?;
                 failed_rows += 1;
             }
+            let mut out = wangge_io::spreadsheet_record(row);
             for field in output_fields(r, index.as_ref(), args.crs) {
-                row.push_field(field.as_bytes());
+                out.push_field(&wangge_io::spreadsheet_field(field.as_bytes()));
             }
-            writer.write_byte_record(row)?;
+            writer.write_byte_record(&out)?;
         }
         total += rows.len();
         progress.set_position(total as u64);
@@ -247,26 +260,6 @@ fn find_column(names: &[String], wanted: Option<&str>) -> Option<usize> {
     }
 }
 
-/// Column names for a message: at most 20, each at most 40 characters (a
-/// file that is one 10 MB line has one 10 MB "column name").
-fn shown_names(names: &[String]) -> String {
-    let mut shown: Vec<String> = names
-        .iter()
-        .take(20)
-        .map(|n| {
-            if n.chars().count() > 40 {
-                format!("{}…", n.chars().take(40).collect::<String>())
-            } else {
-                n.clone()
-            }
-        })
-        .collect();
-    if names.len() > 20 {
-        shown.push(format!("… ({} columns)", names.len()));
-    }
-    shown.join(", ")
-}
-
 fn failures_default(output: Option<&Path>, input: &Path) -> PathBuf {
     let base = output.unwrap_or(input);
     let stem = base
@@ -275,9 +268,9 @@ fn failures_default(output: Option<&Path>, input: &Path) -> PathBuf {
     base.with_file_name(format!("{stem}.failures.csv"))
 }
 
-/// Header names and addresses may be GBK; try UTF-8 first.
-pub(crate) fn decode_name(bytes: &[u8]) -> String {
-    decode(bytes)
+/// A header name in the file's encoding.
+pub(crate) fn decode_name(bytes: &[u8], encoding: Encoding) -> String {
+    decode(bytes, encoding)
         .trim()
         .trim_start_matches('\u{feff}')
         .to_owned()
@@ -285,18 +278,19 @@ pub(crate) fn decode_name(bytes: &[u8]) -> String {
 
 /// The output is UTF-8 throughout (the added reasons are Chinese): a GBK
 /// row is transcoded, a UTF-8 row copied as it is.
-fn to_utf8(record: &csv::ByteRecord) -> csv::ByteRecord {
-    if std::str::from_utf8(record.as_slice()).is_ok() {
+fn to_utf8(record: &csv::ByteRecord, encoding: Encoding) -> csv::ByteRecord {
+    if encoding == Encoding::Utf8 && std::str::from_utf8(record.as_slice()).is_ok() {
         return record.clone();
     }
-    record.iter().map(|f| decode(f).into_bytes()).collect()
+    record
+        .iter()
+        .map(|f| decode(f, encoding).into_bytes())
+        .collect()
 }
 
-fn decode(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_owned(),
-        Err(_) => encoding_rs::GB18030.decode(bytes).0.into_owned(),
-    }
+/// A field in the file's encoding; bytes not valid in it become U+FFFD.
+fn decode(bytes: &[u8], encoding: Encoding) -> String {
+    wangge_io::encoding::decode_field_lossy(bytes, encoding)
 }
 
 fn geocode_chunk(
@@ -306,8 +300,12 @@ fn geocode_chunk(
     col: usize,
     threads: usize,
 ) -> Vec<GeocodeResult> {
-    let one =
-        |r: &csv::ByteRecord| geocoder.geocode(&decode(r.get(col).unwrap_or_default()), hints);
+    let one = |r: &csv::ByteRecord| {
+        geocoder.geocode(
+            &decode(r.get(col).unwrap_or_default(), Encoding::Utf8),
+            hints,
+        )
+    };
     if threads <= 1 || rows.len() < 256 {
         return rows.iter().map(one).collect();
     }

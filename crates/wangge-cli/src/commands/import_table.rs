@@ -7,7 +7,7 @@ use anyhow::Context;
 use wangge_io::entities::{
     read_buildings, read_customers, read_opportunities, read_outlets, read_resources,
 };
-use wangge_io::{RowError, Table};
+use wangge_io::{spreadsheet_cell, RowError, Table};
 use wangge_store::Store;
 
 use crate::args::ImportTableArgs;
@@ -149,23 +149,26 @@ fn rejects_path(input: &Path) -> PathBuf {
 }
 
 /// Rejected rows with their row number and reason, as UTF-8 with a BOM so
-/// Excel shows the Chinese right.
+/// Excel shows the Chinese right; cells neutralised against formula
+/// injection (the file is meant to be opened in a spreadsheet).
 fn write_rejects(path: &Path, table: &Table, errors: &[RowError]) -> anyhow::Result<()> {
     let mut file =
         std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     std::io::Write::write_all(&mut file, b"\xEF\xBB\xBF")?;
     let mut writer = csv::Writer::from_writer(file);
     writer.write_record(
-        ["row", "error"]
-            .iter()
-            .map(|s| (*s).to_owned())
-            .chain(table.header.iter().cloned()),
+        ["row", "error"].iter().map(|s| (*s).to_owned()).chain(
+            table
+                .header
+                .iter()
+                .map(|h| spreadsheet_cell(h).into_owned()),
+        ),
     )?;
     for e in errors {
         writer.write_record(
-            [e.row.to_string(), e.message.clone()]
+            [e.row.to_string(), spreadsheet_cell(&e.message).into_owned()]
                 .into_iter()
-                .chain(e.fields.iter().cloned()),
+                .chain(e.fields.iter().map(|f| spreadsheet_cell(f).into_owned())),
         )?;
     }
     writer.flush()?;
