@@ -13,10 +13,9 @@ use libfuzzer_sys::fuzz_target;
 /// both are plain Rust over `std` and `geo`, and depending on the server
 /// crate would build all of it (axum, h3o, ...) with the fuzzing flags.
 #[allow(dead_code)]
+#[path = "../../crates/wangge-server/src/tiles"]
 mod tiles {
-    #[path = "../../../crates/wangge-server/src/tiles/clip.rs"]
     pub mod clip;
-    #[path = "../../../crates/wangge-server/src/tiles/mvt.rs"]
     pub mod mvt;
 }
 
@@ -122,9 +121,7 @@ fuzz_target!(|input: Input| {
                         .map(|rings| {
                             let mut rings = rings.iter().map(|ring| {
                                 geo::LineString::from(
-                                    ring.iter()
-                                        .map(|&c| lonlat(&frame, c))
-                                        .collect::<Vec<_>>(),
+                                    ring.iter().map(|&c| lonlat(&frame, c)).collect::<Vec<_>>(),
                                 )
                             });
                             let exterior = rings.next().unwrap_or_else(|| geo::LineString(vec![]));
@@ -135,25 +132,48 @@ fuzz_target!(|input: Input| {
                 let clipped = frame.polygons(&world_polygons(&mp));
                 writer.add_polygons(f.id, properties, &clipped);
                 if writer.feature_count() > before {
-                    expected.push(Expected { layer, id: f.id, kind: 3, parts: None, properties: n_properties });
+                    expected.push(Expected {
+                        layer,
+                        id: f.id,
+                        kind: 3,
+                        parts: None,
+                        properties: n_properties,
+                    });
                 }
             }
             Geometry::Point(c) => {
                 let (lon, lat) = lonlat(&frame, *c);
                 if let Some(p) = frame.point(world(lon, lat)) {
                     writer.add_point(f.id, properties, p);
-                    expected.push(Expected { layer, id: f.id, kind: 1, parts: Some(vec![vec![p]]), properties: n_properties });
+                    expected.push(Expected {
+                        layer,
+                        id: f.id,
+                        kind: 1,
+                        parts: Some(vec![vec![p]]),
+                        properties: n_properties,
+                    });
                 }
             }
             Geometry::Tile(rings) => {
                 let rings: Vec<Ring> = rings
                     .iter()
-                    .map(|r| r.iter().map(|&(x, y)| [i32::from(x), i32::from(y)]).collect())
+                    .map(|r| {
+                        r.iter()
+                            .map(|&(x, y)| [i32::from(x), i32::from(y)])
+                            .collect()
+                    })
                     .collect();
-                let kept: Vec<Vec<[i32; 2]>> = rings.iter().filter(|r| r.len() >= 3).cloned().collect();
+                let kept: Vec<Vec<[i32; 2]>> =
+                    rings.iter().filter(|r| r.len() >= 3).cloned().collect();
                 writer.add_polygons(f.id, properties, &[rings]);
                 if !kept.is_empty() {
-                    expected.push(Expected { layer, id: f.id, kind: 3, parts: Some(kept), properties: n_properties });
+                    expected.push(Expected {
+                        layer,
+                        id: f.id,
+                        kind: 3,
+                        parts: Some(kept),
+                        properties: n_properties,
+                    });
                 }
             }
         }
@@ -165,7 +185,12 @@ fuzz_target!(|input: Input| {
     }
     let read = read_tile(&tile);
     let names: Vec<&str> = read.iter().map(|l| l.name.as_str()).collect();
-    let want: Vec<&str> = ["grids", "dots"].into_iter().zip(counts).filter(|(_, n)| *n > 0).map(|(s, _)| s).collect();
+    let want: Vec<&str> = ["grids", "dots"]
+        .into_iter()
+        .zip(counts)
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, _)| s)
+        .collect();
     assert_eq!(names, want);
     for l in &read {
         assert_eq!(l.extent, EXTENT);
@@ -185,7 +210,10 @@ fuzz_target!(|input: Input| {
                 None => {
                     let (lo, hi) = (-BUFFER as i32, EXTENT as i32 + BUFFER as i32);
                     for p in got.parts.iter().flatten() {
-                        assert!((lo..=hi).contains(&p[0]) && (lo..=hi).contains(&p[1]), "{p:?} outside the tile");
+                        assert!(
+                            (lo..=hi).contains(&p[0]) && (lo..=hi).contains(&p[1]),
+                            "{p:?} outside the tile"
+                        );
                     }
                     assert!(got.parts.iter().all(|r| r.len() >= 3));
                 }
@@ -207,7 +235,10 @@ impl<'a> Reader<'a> {
     fn varint(&mut self) -> u64 {
         let mut n = 0u64;
         for shift in (0..64).step_by(7) {
-            let b = *self.buf.get(self.at).expect("a varint runs past its message");
+            let b = *self
+                .buf
+                .get(self.at)
+                .expect("a varint runs past its message");
             self.at += 1;
             n |= u64::from(b & 0x7f) << shift;
             if b < 0x80 {
@@ -218,12 +249,18 @@ impl<'a> Reader<'a> {
     }
     fn bytes(&mut self) -> &'a [u8] {
         let len = usize::try_from(self.varint()).expect("length");
-        let out = self.buf.get(self.at..self.at + len).expect("a field runs past its message");
+        let out = self
+            .buf
+            .get(self.at..self.at + len)
+            .expect("a field runs past its message");
         self.at += len;
         out
     }
     fn packed(&mut self) -> Vec<u32> {
-        let mut r = Reader { buf: self.bytes(), at: 0 };
+        let mut r = Reader {
+            buf: self.bytes(),
+            at: 0,
+        };
         let mut out = Vec::new();
         while !r.done() {
             out.push(u32::try_from(r.varint()).expect("a packed u32"));
@@ -290,8 +327,15 @@ fn read_layer(buf: &[u8]) -> ReadLayer {
         }
     }
     assert_eq!(version, 2);
-    let features = raw.into_iter().map(|f| read_feature(f, keys, values)).collect();
-    ReadLayer { name: name.expect("a layer has a name"), extent, features }
+    let features = raw
+        .into_iter()
+        .map(|f| read_feature(f, keys, values))
+        .collect();
+    ReadLayer {
+        name: name.expect("a layer has a name"),
+        extent,
+        features,
+    }
 }
 
 fn unzig(n: u32) -> i32 {
@@ -300,7 +344,12 @@ fn unzig(n: u32) -> i32 {
 
 fn read_feature(buf: &[u8], keys: usize, values: usize) -> ReadFeature {
     let mut r = Reader { buf, at: 0 };
-    let mut out = ReadFeature { id: None, kind: 0, properties: 0, parts: Vec::new() };
+    let mut out = ReadFeature {
+        id: None,
+        kind: 0,
+        properties: 0,
+        parts: Vec::new(),
+    };
     while !r.done() {
         match r.varint() {
             0x08 => out.id = Some(r.varint()),
@@ -308,7 +357,10 @@ fn read_feature(buf: &[u8], keys: usize, values: usize) -> ReadFeature {
                 let tags = r.packed();
                 assert_eq!(tags.len() % 2, 0, "tags come in pairs");
                 for pair in tags.chunks(2) {
-                    assert!((pair[0] as usize) < keys && (pair[1] as usize) < values, "tag out of the tables");
+                    assert!(
+                        (pair[0] as usize) < keys && (pair[1] as usize) < values,
+                        "tag out of the tables"
+                    );
                 }
                 out.properties = tags.len() / 2;
             }
