@@ -244,14 +244,14 @@ impl<'a> LineCounter<'a> {
         if start < self.at {
             (self.at, self.line) = (0, 1);
         }
-        for i in self.at..start {
-            let ends_line = match self.bytes[i] {
-                b'\n' => true,
-                b'\r' => self.bytes.get(i + 1) != Some(&b'\n'),
-                _ => false,
-            };
-            self.line += usize::from(ends_line);
-        }
+        let at = self.at;
+        self.line += self.bytes[at..start]
+            .iter()
+            .enumerate()
+            .filter(|&(k, &b)| {
+                b == b'\n' || (b == b'\r' && self.bytes.get(at + k + 1) != Some(&b'\n'))
+            })
+            .count();
         self.at = start;
         self.line
     }
