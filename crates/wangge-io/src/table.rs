@@ -65,6 +65,7 @@ pub fn read_csv(bytes: &[u8], forced: Option<Encoding>) -> Result<Table, IoError
         encoding: Some(encoding),
         ..Table::default()
     };
+    let mut lines = LineCounter::new(bytes);
     let mut records = reader.byte_records();
     let header = match records.next() {
         None => return Err(IoError::EmptyTable),
@@ -90,7 +91,7 @@ pub fn read_csv(bytes: &[u8], forced: Option<Encoding>) -> Result<Table, IoError
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let row = e.position().map_or(0, |p| p.line() as usize);
+                let row = e.position().map_or(0, |p| lines.line_at(p.byte()));
                 table.errors.push(RowError {
                     row,
                     message: format!("cannot be read as CSV: {e}"),
@@ -99,7 +100,7 @@ pub fn read_csv(bytes: &[u8], forced: Option<Encoding>) -> Result<Table, IoError
                 continue;
             }
         };
-        let row = record.position().map_or(0, |p| p.line() as usize);
+        let row = record.position().map_or(0, |p| lines.line_at(p.byte()));
         if record.iter().all(<[u8]>::is_empty) {
             continue; // a blank line, as spreadsheets leave at the end
         }
@@ -142,6 +143,53 @@ pub fn read_csv(bytes: &[u8], forced: Option<Encoding>) -> Result<Table, IoError
         table.rows.push((row, fields));
     }
     Ok(table)
+}
+
+/// Line numbers of records from their byte offsets. The csv crate's own
+/// `Position::line` is one short for every record of a CRLF file (as Excel
+/// writes them) and for the first record after a blank line
+/// (BurntSushi/rust-csv#395, #208), so rejects would name the wrong row.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    /// Bytes before `at` are counted; `line` is the line `at` is on.
+    at: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        LineCounter {
+            bytes,
+            at: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line of the record the csv crate says starts at `byte`:
+    /// the terminator bytes and blank lines it may point at are skipped, and
+    /// `\n`, `\r\n` and a lone `\r` each end a line. Records come in order,
+    /// so the whole file is scanned once.
+    fn line_at(&mut self, byte: u64) -> usize {
+        let mut start = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        while matches!(self.bytes.get(start), Some(&(b'\r' | b'\n'))) {
+            start += 1;
+        }
+        if start < self.at {
+            (self.at, self.line) = (0, 1);
+        }
+        let at = self.at;
+        self.line += self.bytes[at..start]
+            .iter()
+            .enumerate()
+            .filter(|&(k, &b)| {
+                b == b'\n' || (b == b'\r' && self.bytes.get(at + k + 1) != Some(&b'\n'))
+            })
+            .count();
+        self.at = start;
+        self.line
+    }
 }
 
 /// Reads a GeoJSON FeatureCollection of Points into a [`Table`]: columns are
@@ -241,6 +289,19 @@ mod tests {
         assert_eq!(t.errors.len(), 1);
         assert_eq!(t.errors[0].row, 4);
         assert!(t.errors[0].message.contains("名称"), "{}", t.errors[0]);
+    }
+
+    #[test]
+    fn rows_are_numbered_by_line_with_crlf_and_blank_lines() {
+        // Found by the csv_tables fuzz target: with CRLF every data row was
+        // numbered one short (the first one as row 1, the header's number).
+        let t = read_csv(b"lon,lat\r\n1,2\r\n3,4,5\r\n\r\n6,7\r\n", None).unwrap();
+        assert_eq!(t.rows[0].0, 2);
+        assert_eq!(t.errors[0].row, 3, "{}", t.errors[0]);
+        assert_eq!(t.rows[1].0, 5);
+        let t = read_csv(b"a,b\n\n\n1,2\r3,4\n\"x\ny\",5\n6,7\n", None).unwrap();
+        let rows: Vec<usize> = t.rows.iter().map(|(row, _)| *row).collect();
+        assert_eq!(rows, [4, 5, 6, 8]);
     }
 
     #[test]

@@ -41,6 +41,7 @@ use wangge_model::{CellTypeCode, GridCode, ManagerKind};
 
 use crate::{StoreError, UserRecord};
 
+pub use rules::check_claim_rules;
 pub use workflow::{CellStep, StepContext, StepsOutcome};
 
 /// Where a claim stands. Pending and active claims are open: at most one

@@ -207,6 +207,15 @@ async fn validate(conn: &mut AnyConnection, rules: &ClaimRules) -> Result<(), St
         .iter()
         .map(|row| get_parsed(row, "code", "cell type code"))
         .collect::<Result<HashSet<CellTypeCode>, StoreError>>()?;
+    check_claim_rules(rules, &known)
+}
+
+/// Checks claim rules against the cell types `known` to the type table,
+/// without the database: what [`Store::set_claim_rules`] refuses.
+pub fn check_claim_rules(
+    rules: &ClaimRules,
+    known: &HashSet<CellTypeCode>,
+) -> Result<(), StoreError> {
     let mut seen = HashSet::new();
     for rule in &rules.types {
         if !known.contains(&rule.cell_type) {
