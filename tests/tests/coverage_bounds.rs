@@ -108,7 +108,7 @@ async fn get(app: &axum::Router, uri: &str) -> (StatusCode, Value) {
 
 /// Waits (up to a generous bound, not a timing assertion) until `done`.
 async fn until(state: &AppState, what: &str, done: impl Fn(&CoverageStats) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(120);
+    let deadline = Instant::now() + Duration::from_mins(2);
     loop {
         let stats = state.coverage_stats();
         if done(&stats) {

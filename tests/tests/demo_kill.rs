@@ -70,11 +70,11 @@ fn seed_and_kill(db: &Path, moment: Moment) -> bool {
     });
     match moment {
         Moment::Log(text) => loop {
-            match lines.recv_timeout(Duration::from_secs(600)) {
+            match lines.recv_timeout(Duration::from_mins(10)) {
                 Ok(line) if line.contains(text) => break,
                 Ok(_) => {}
                 // The process ended (or went silent) without the line.
-                Err(_) => panic!("{moment:?}: the seeding never logged {text:?}"),
+                Err(e) => panic!("{moment:?}: the seeding never logged {text:?} ({e})"),
             }
         },
         Moment::AfterMs(ms) => std::thread::sleep(Duration::from_millis(ms)),
@@ -147,7 +147,7 @@ fn get(address: &str, path: &str) -> serde_json::Value {
     use std::io::Write;
     let mut stream = std::net::TcpStream::connect(address).unwrap();
     stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
+        .set_read_timeout(Some(Duration::from_mins(1)))
         .unwrap();
     write!(
         stream,

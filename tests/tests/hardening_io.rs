@@ -252,7 +252,11 @@ async fn formula_cells_are_neutralised_in_geocode_results_and_failures() {
         result.contains("'@SUM(A1)") && result.contains(",+12,"),
         "{result}"
     );
-    assert!(failures.contains("'=HYPERLINK("), "{failures}");
+    // The first row may resolve or fail: neutralised either way.
+    assert!(
+        result.contains("'=HYPERLINK(") || failures.contains("'=HYPERLINK("),
+        "{result}\n{failures}"
+    );
 }
 
 // ---- 7: limits and memory ----
@@ -355,7 +359,7 @@ fn post_stream(
 ) -> Option<String> {
     let mut stream = std::net::TcpStream::connect(address).unwrap();
     stream
-        .set_read_timeout(Some(std::time::Duration::from_secs(120)))
+        .set_read_timeout(Some(std::time::Duration::from_mins(2)))
         .unwrap();
     write!(
         stream,
@@ -441,7 +445,7 @@ async fn a_large_upload_keeps_the_server_memory_bounded() {
         "/api/v1/geocode/jobs",
         &login,
         b"address,",
-        &[b'x'; 1 << 16],
+        &vec![b'x'; 1 << 16],
         200 << 20,
     );
     if let Some(status) = status {

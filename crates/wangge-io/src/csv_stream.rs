@@ -194,11 +194,10 @@ impl RowSplitter {
 mod tests {
     use super::*;
 
-    fn split(
-        text: &[u8],
-        piece: usize,
-        max: usize,
-    ) -> Result<Vec<(usize, Vec<u8>, Vec<String>)>, RowLimit> {
+    /// A split row: its number, its bytes, its fields.
+    type SplitRow = (usize, Vec<u8>, Vec<String>);
+
+    fn split(text: &[u8], piece: usize, max: usize) -> Result<Vec<SplitRow>, RowLimit> {
         let mut splitter = RowSplitter::new(max);
         let mut rows = Vec::new();
         let mut on_row = |r: Row<'_>| {

@@ -71,6 +71,7 @@ const VOTING_LINE_BYTES: usize = 64 << 10;
 
 /// Decides the encoding of a file fed to it in pieces: see the module.
 #[derive(Debug)]
+#[allow(clippy::struct_excessive_bools)] // four independent facts about the bytes so far
 pub struct EncodingDetector {
     started: bool,
     bom: bool,

@@ -888,24 +888,22 @@ fn geocode_chunk(
             });
             out.push_field(&spreadsheet_field(text.as_bytes()));
         }
-        let refusal = if out.len() < width {
-            Some(format!(
+        let refusal = match out.len().cmp(&width) {
+            std::cmp::Ordering::Less => Some(format!(
                 "row {row_no} has {} fields where the header has {width}",
                 out.len()
-            ))
-        } else if out.len() > width {
-            Some(format!(
+            )),
+            std::cmp::Ordering::Greater => Some(format!(
                 "row {row_no} has {} fields where the header has {width} (the last {} are not shown here)",
                 out.len(),
                 out.len() - width
-            ))
-        } else {
-            broken.map(|i| {
+            )),
+            std::cmp::Ordering::Equal => broken.map(|i| {
                 format!(
                     "row {row_no}: column {} is not valid {encoding} text",
                     i + 1
                 )
-            })
+            }),
         };
         if let Some(reason) = refusal {
             let mut f: csv::ByteRecord = out.iter().take(width).collect();

@@ -155,7 +155,8 @@ fn write_rejects(path: &Path, table: &Table, errors: &[RowError]) -> anyhow::Res
     let mut file =
         std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     std::io::Write::write_all(&mut file, b"\xEF\xBB\xBF")?;
-    let mut writer = csv::Writer::from_writer(file);
+    // Flexible: a ragged row is written with the fields it had, none lost.
+    let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(file);
     writer.write_record(
         ["row", "error"].iter().map(|s| (*s).to_owned()).chain(
             table

@@ -132,7 +132,8 @@ where
     }
 
     /// Computations running now.
-    pub(crate) fn running(&self) -> usize {
+    #[cfg(test)]
+    fn running(&self) -> usize {
         lock(&self.running).len()
     }
 

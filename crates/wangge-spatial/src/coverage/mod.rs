@@ -124,9 +124,11 @@ impl Default for CoverageOptions {
 /// [`analyze_geometry`] then [`CoverageGeometry::report`].
 pub fn analyze(grids: &[CoverageGrid], options: &CoverageOptions) -> CoverageReport {
     let never = AtomicBool::new(false);
-    analyze_geometry(grids, options.level, options.boundary.as_ref(), &never)
-        .map(|geometry| geometry.report(None, options.gap_width_m, options.max_fix_area_m2))
-        .unwrap_or_else(|| unreachable!("nothing cancels it"))
+    let Some(geometry) = analyze_geometry(grids, options.level, options.boundary.as_ref(), &never)
+    else {
+        unreachable!("nothing cancels it")
+    };
+    geometry.report(None, options.gap_width_m, options.max_fix_area_m2)
 }
 
 /// The geometric findings of one or every level before a gap width is

@@ -212,6 +212,7 @@ async fn validate(conn: &mut AnyConnection, rules: &ClaimRules) -> Result<(), St
 
 /// Checks claim rules against the cell types `known` to the type table,
 /// without the database: what [`Store::set_claim_rules`] refuses.
+#[allow(clippy::implicit_hasher)] // callers build the set; one hasher is enough
 pub fn check_claim_rules(
     rules: &ClaimRules,
     known: &HashSet<CellTypeCode>,
