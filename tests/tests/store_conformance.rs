@@ -66,6 +66,11 @@ checks![
     portfolio_counts_customers_by_value_tier,
     // ---- geocoding (issue 5)
     unlocated_addresses_are_those_without_coordinates,
+    // ---- revisions and bulk writes (issues 11 and 12)
+    a_transaction_raises_a_revision_once_on_postgres,
+    the_grid_change_log_is_pruned_below_a_floor,
+    a_customer_import_is_checked_whole_then_committed_in_chunks,
+    standard_addresses_and_villages_keep_the_last_row_of_a_code,
 ];
 
 #[tokio::test]
@@ -2075,4 +2080,195 @@ async fn unlocated_addresses_are_those_without_coordinates(ctx: Ctx) {
         .await
         .unwrap()
         .is_empty());
+}
+
+// ------------------------------------------- revisions and bulk writes
+
+fn customer(code: &str) -> wangge_store::NewCustomer {
+    wangge_store::NewCustomer {
+        code: code.into(),
+        name: format!("客户 {code}"),
+        segment: None,
+        product_type: None,
+        address: None,
+        lon: Some(110.8),
+        lat: Some(32.6),
+        monthly_spend_yuan: Some(50.0),
+        staff_count: None,
+        class: None,
+        other_operator: false,
+    }
+}
+
+/// PostgreSQL raises a name's revision at the first statement of a
+/// transaction and not again (each further raise of the one row cost the
+/// transaction more: quadratic). SQLite's row triggers raise per row.
+async fn a_transaction_raises_a_revision_once_on_postgres(ctx: Ctx) {
+    let store = &ctx.store;
+    let before = store.revisions().await.unwrap();
+    let rows: Vec<_> = (0..2_500).map(|i| customer(&format!("C{i:05}"))).collect();
+    let report = store
+        .upsert_customers_committing_every(&test_territory(), &rows, 1_000)
+        .await
+        .unwrap();
+    assert_eq!((report.inserted, report.updated), (2_500, 0));
+    let after = store.revisions().await.unwrap();
+    let raised = after.customers - before.customers;
+    if ctx.kind == BackendKind::Postgres {
+        // Three commits (1,000 + 1,000 + 500 rows, several statements each).
+        assert_eq!(raised, 3, "customers revision");
+    } else {
+        assert!(raised >= 3, "customers revision raised {raised}");
+    }
+    // The grids: many statements in one import, one number on PostgreSQL,
+    // and every grid logged under a number the revision reached.
+    import_sample(store).await;
+    let grids = store.revisions().await.unwrap().grids;
+    if ctx.kind == BackendKind::Postgres {
+        assert_eq!(grids - before.grids, 1, "grids revision");
+    }
+    let changes = store
+        .grid_changes(before.grids, grids)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(changes.ids.len(), 15);
+}
+
+async fn the_grid_change_log_is_pruned_below_a_floor(ctx: Ctx) {
+    let store = &ctx.store;
+    import_sample(store).await;
+    let first = store.revisions().await.unwrap().grids;
+    assert_eq!(store.grid_changes_pruned_through().await.unwrap(), 0);
+    assert_eq!(
+        store
+            .grid_changes(0, first)
+            .await
+            .unwrap()
+            .unwrap()
+            .ids
+            .len(),
+        15
+    );
+    // Keeping more revisions than there are prunes nothing.
+    assert_eq!(store.prune_grid_changes(first + 10).await.unwrap(), 0);
+    assert!(store.grid_changes(0, first).await.unwrap().is_some());
+
+    let mut renamed = box_grid("T-W-S", 3, Some("T-W"), None, [0.0, 0.0, 2.0, 1.5]);
+    renamed.name = "新名字".into();
+    store
+        .import_grids(&test_territory(), &[renamed])
+        .await
+        .unwrap();
+    let second = store.revisions().await.unwrap().grids;
+    assert!(second > first);
+    // Keep only the last revision: everything up to the one before goes.
+    let deleted = store.prune_grid_changes(1).await.unwrap();
+    assert!(deleted >= 15, "{deleted} log rows deleted");
+    assert_eq!(
+        store.grid_changes_pruned_through().await.unwrap(),
+        second - 1
+    );
+    // A reader from before the floor is told to rebuild in full ...
+    assert_eq!(store.grid_changes(0, second).await.unwrap(), None);
+    assert_eq!(store.grid_changes(first - 1, second).await.unwrap(), None);
+    // ... one at the floor still reads the change it missed.
+    let missed = store
+        .grid_changes(second - 1, second)
+        .await
+        .unwrap()
+        .unwrap();
+    let id = store.grid(&code("T-W-S")).await.unwrap().unwrap().id;
+    assert_eq!(missed.ids, vec![id]);
+    // Pruning again at the same point does nothing.
+    assert_eq!(store.prune_grid_changes(1).await.unwrap(), 0);
+}
+
+async fn a_customer_import_is_checked_whole_then_committed_in_chunks(ctx: Ctx) {
+    let store = &ctx.store;
+    let count = || async {
+        store
+            .entity_points(wangge_store::EntityKind::Customer)
+            .await
+            .unwrap()
+            .len()
+    };
+    // A code repeated in the third chunk fails before the first is written.
+    let mut rows: Vec<_> = (0..2_500).map(|i| customer(&format!("C{i:05}"))).collect();
+    rows[2_400].code = "C00007".into();
+    let err = store
+        .upsert_customers_committing_every(&test_territory(), &rows, 1_000)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("C00007"), "{err}");
+    assert_eq!(count().await, 0);
+    // So does a spend that is not a number.
+    rows[2_400].code = "C02400".into();
+    rows[2_300].monthly_spend_yuan = Some(f64::NAN);
+    let err = store
+        .upsert_customers_committing_every(&test_territory(), &rows, 1_000)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("C02300"), "{err}");
+    assert_eq!(count().await, 0);
+    // A good file lands whole; the same file again updates every row.
+    rows[2_300].monthly_spend_yuan = Some(12.5);
+    let report = store
+        .upsert_customers_committing_every(&test_territory(), &rows, 1_000)
+        .await
+        .unwrap();
+    assert_eq!((report.inserted, report.updated), (2_500, 0));
+    let report = store
+        .upsert_customers_committing_every(&test_territory(), &rows, 0)
+        .await
+        .unwrap();
+    assert_eq!((report.inserted, report.updated), (0, 2_500));
+    assert_eq!(count().await, 2_500);
+}
+
+async fn standard_addresses_and_villages_keep_the_last_row_of_a_code(ctx: Ctx) {
+    let store = &ctx.store;
+    let address = |code: &str, road: &str| wangge_store::StandardAddressRecord {
+        code: code.into(),
+        province_code: Some("42".into()),
+        city_code: Some("4203".into()),
+        county_code: Some("420302".into()),
+        town_code: None,
+        village_code: None,
+        road: road.into(),
+        house_number: Some("1号".into()),
+        compound: None,
+        building: None,
+        lon: 110.79,
+        lat: 32.65,
+    };
+    // More rows than one statement takes, and a code given twice.
+    let mut rows: Vec<_> = (0..2_345)
+        .map(|i| address(&format!("A{i:05}"), "人民路"))
+        .collect();
+    rows.push(address("A00003", "北京路"));
+    assert_eq!(store.upsert_standard_addresses(&rows).await.unwrap(), 2_345);
+    let stored = store.standard_addresses().await.unwrap();
+    assert_eq!(stored.len(), 2_345);
+    assert_eq!(stored[3].road, "北京路");
+    // Replacing a row by code keeps the base's other rows.
+    store
+        .upsert_standard_addresses(&[address("A00004", "上海路")])
+        .await
+        .unwrap();
+    let stored = store.standard_addresses().await.unwrap();
+    assert_eq!((stored.len(), stored[4].road.as_str()), (2_345, "上海路"));
+
+    let village = |code: &str, name: &str| wangge_store::VillageRecord {
+        code: code.into(),
+        name: name.into(),
+        town_code: code[..9].into(),
+    };
+    let mut villages: Vec<_> = (0..1_500)
+        .map(|i| village(&format!("420303{i:06}"), "新村"))
+        .collect();
+    villages.push(village("420303000002", "老村"));
+    assert_eq!(store.replace_villages(&villages).await.unwrap(), 1_500);
+    let stored = store.villages().await.unwrap();
+    assert_eq!((stored.len(), stored[2].name.as_str()), (1_500, "老村"));
 }

@@ -107,6 +107,17 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u32).range(1..)
     )]
     pub job_retention_hours: u32,
+    /// Grid revisions whose change log is kept (pruned once a minute): an
+    /// instance further behind than that rebuilds its grid snapshot in full
+    /// instead of re-reading only the changed grids.
+    #[arg(
+        long,
+        env = "WANGGE_GRID_CHANGES_KEPT",
+        value_name = "REVISIONS",
+        default_value_t = 1000,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub grid_changes_kept: u32,
 }
 
 /// `--basemap-url`: checked when the server starts, not when a tile fails.
@@ -169,6 +180,12 @@ pub struct ImportTableArgs {
     /// Do not place the loaded rows in cells now.
     #[arg(long)]
     pub no_assign: bool,
+    /// Customers: commit every ROWS rows, so that a live SQLite server's
+    /// writes wait for one chunk, not the whole file (0: one transaction).
+    /// The file is checked whole first; a killed import is completed by
+    /// running it again. Other kinds are written in one transaction.
+    #[arg(long, value_name = "ROWS", default_value_t = 50_000)]
+    pub commit_rows: usize,
     /// Territory code, used when the database has no territory yet.
     #[arg(long, default_value = "T1")]
     pub territory: GridCode,

@@ -8,8 +8,9 @@ use geo::{GeodesicArea, LineString, MultiPolygon, Polygon};
 /// winding; polygons are summed (overlaps count twice). Works on invalid
 /// polygons too: a self-intersecting ring counts its signed area as given, so
 /// the two lobes of a bow-tie cancel. Never NaN: rings with NaN or infinite
-/// coordinates count 0, and an empty multipolygon is 0.0. Meant for areas
-/// smaller than half the earth.
+/// coordinates count 0, and an empty multipolygon is 0.0. Never negative: a
+/// polygon whose holes are larger than its exterior (invalid, and reported so
+/// by the validation) counts 0. Meant for areas smaller than half the earth.
 ///
 /// ```
 /// use geo::{polygon, MultiPolygon};
@@ -27,7 +28,7 @@ pub fn geodesic_area_m2(mp: &MultiPolygon<f64>) -> f64 {
 
 fn polygon_area_m2(polygon: &Polygon<f64>) -> f64 {
     let holes_m2: f64 = polygon.interiors().iter().map(ring_area_m2).sum();
-    ring_area_m2(polygon.exterior()) - holes_m2
+    (ring_area_m2(polygon.exterior()) - holes_m2).max(0.0)
 }
 
 /// Unsigned area enclosed by one ring.
@@ -77,5 +78,21 @@ mod tests {
         assert!(area_m2.abs() < 1e3, "{area_m2}");
         let nan = polygon![(x: 0.0, y: 0.0), (x: f64::NAN, y: 0.0), (x: 1.0, y: 1.0)];
         assert_eq!(geodesic_area_m2(&MultiPolygon(vec![nan])), 0.0);
+    }
+
+    /// Found by the `grid_import` fuzz target: a one-point exterior with a
+    /// real hole gave a negative area.
+    #[test]
+    fn a_hole_larger_than_its_exterior_counts_zero_not_negative() {
+        let point = LineString::from(vec![(110.7, 32.0)]);
+        let hole = LineString::from(vec![
+            (110.72, 32.62),
+            (110.72, 32.64),
+            (110.74, 32.64),
+            (110.74, 32.62),
+            (110.72, 32.62),
+        ]);
+        let area_m2 = geodesic_area_m2(&MultiPolygon(vec![Polygon::new(point, vec![hole])]));
+        assert_eq!(area_m2, 0.0);
     }
 }

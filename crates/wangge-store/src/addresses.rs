@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
+use crate::bulk::{chunk_rows, values_rows};
 use crate::{Store, StoreError};
 
 /// One standard address as stored.
@@ -36,38 +37,66 @@ pub struct VillageRecord {
 
 const ADDRESS_COLUMNS: &str = "code, province_code, city_code, county_code, town_code, \
      village_code, road, house_number, compound, building, lon, lat";
+const ADDRESS_PARAMS: usize = 12;
+/// Rows per statement at most: large enough that the statement count is
+/// small, small enough that one statement's text stays modest.
+const MAX_CHUNK_ROWS: usize = 1_000;
+
+/// The rows with each code once, its last occurrence kept, in the order of
+/// those last occurrences (one statement may not write a row twice).
+fn last_per_code<'a, T>(rows: &'a [T], code: impl Fn(&T) -> &str) -> Vec<&'a T> {
+    let mut last = std::collections::HashMap::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        last.insert(code(r), i);
+    }
+    rows.iter()
+        .enumerate()
+        .filter(|(i, r)| last.get(code(r)) == Some(i))
+        .map(|(_, r)| r)
+        .collect()
+}
 
 impl Store {
     /// Inserts or replaces (by code) standard addresses, all in one
-    /// transaction: a bad row leaves the base as it was.
+    /// transaction: a bad row leaves the base as it was. A code given twice
+    /// keeps its last row. Multi-row statements: one per chunk, not two per
+    /// row.
     pub async fn upsert_standard_addresses(
         &self,
         rows: &[StandardAddressRecord],
     ) -> Result<usize, StoreError> {
+        let rows = last_per_code(rows, |r| r.code.as_str());
+        let backend = self.backend();
+        let set: Vec<String> = ADDRESS_COLUMNS
+            .split(", ")
+            .skip(1)
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
         let mut tx = self.begin_write().await?;
-        for r in rows {
-            sqlx::query("DELETE FROM standard_addresses WHERE code = $1")
-                .bind(r.code.as_str())
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(&format!(
-                "INSERT INTO standard_addresses ({ADDRESS_COLUMNS}) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-            ))
-            .bind(r.code.as_str())
-            .bind(r.province_code.as_deref())
-            .bind(r.city_code.as_deref())
-            .bind(r.county_code.as_deref())
-            .bind(r.town_code.as_deref())
-            .bind(r.village_code.as_deref())
-            .bind(r.road.as_str())
-            .bind(r.house_number.as_deref())
-            .bind(r.compound.as_deref())
-            .bind(r.building.as_deref())
-            .bind(r.lon)
-            .bind(r.lat)
-            .execute(&mut *tx)
-            .await?;
+        for chunk in rows.chunks(chunk_rows(backend, ADDRESS_PARAMS, MAX_CHUNK_ROWS)) {
+            let sql = format!(
+                "INSERT INTO standard_addresses ({ADDRESS_COLUMNS}) VALUES {} \
+                 ON CONFLICT (code) DO UPDATE SET {}",
+                values_rows(backend, chunk.len(), ADDRESS_PARAMS, "", ""),
+                set.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for r in chunk {
+                query = query
+                    .bind(r.code.as_str())
+                    .bind(r.province_code.as_deref())
+                    .bind(r.city_code.as_deref())
+                    .bind(r.county_code.as_deref())
+                    .bind(r.town_code.as_deref())
+                    .bind(r.village_code.as_deref())
+                    .bind(r.road.as_str())
+                    .bind(r.house_number.as_deref())
+                    .bind(r.compound.as_deref())
+                    .bind(r.building.as_deref())
+                    .bind(r.lon)
+                    .bind(r.lat);
+            }
+            query.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(rows.len())
@@ -101,20 +130,27 @@ impl Store {
     }
 
     /// Replaces the stored village edition with `rows`, in one transaction.
+    /// A code given twice keeps its last row.
     pub async fn replace_villages(&self, rows: &[VillageRecord]) -> Result<usize, StoreError> {
+        let rows = last_per_code(rows, |r| r.code.as_str());
+        let backend = self.backend();
         let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM gazetteer_villages")
             .execute(&mut *tx)
             .await?;
-        for r in rows {
-            sqlx::query(
-                "INSERT INTO gazetteer_villages (code, name, town_code) VALUES ($1, $2, $3)",
-            )
-            .bind(r.code.as_str())
-            .bind(r.name.as_str())
-            .bind(r.town_code.as_str())
-            .execute(&mut *tx)
-            .await?;
+        for chunk in rows.chunks(chunk_rows(backend, 3, MAX_CHUNK_ROWS)) {
+            let sql = format!(
+                "INSERT INTO gazetteer_villages (code, name, town_code) VALUES {}",
+                values_rows(backend, chunk.len(), 3, "", "")
+            );
+            let mut query = sqlx::query(&sql);
+            for r in chunk {
+                query = query
+                    .bind(r.code.as_str())
+                    .bind(r.name.as_str())
+                    .bind(r.town_code.as_str());
+            }
+            query.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(rows.len())

@@ -152,6 +152,43 @@ impl Store {
         Ok(report)
     }
 
+    /// [`Store::upsert_customers`] for a large file: the whole batch is
+    /// checked first (a blank or repeated code or a spend that is not finite
+    /// anywhere fails the call before anything is written), then it is
+    /// written in transactions of `rows_per_commit` rows, so that on `SQLite`
+    /// other writers (a server's claims) wait for one chunk, not the file.
+    /// An error or a kill leaves the chunks committed before it; writing
+    /// the same batch again completes it (rows are upserted by code). 0
+    /// writes one transaction.
+    pub async fn upsert_customers_committing_every(
+        &self,
+        territory: &Territory,
+        rows: &[NewCustomer],
+        rows_per_commit: usize,
+    ) -> Result<UpsertReport, StoreError> {
+        check_codes(CUSTOMERS.kind, rows.iter().map(|r| r.code.as_str()))?;
+        for r in rows {
+            check_finite(
+                CUSTOMERS.kind,
+                &r.code,
+                "monthly_spend_yuan",
+                r.monthly_spend_yuan,
+            )?;
+        }
+        let per_commit = if rows_per_commit == 0 {
+            rows.len().max(1)
+        } else {
+            rows_per_commit
+        };
+        let mut total = UpsertReport::default();
+        for chunk in rows.chunks(per_commit) {
+            let report = self.upsert_customers(territory, chunk).await?;
+            total.inserted += report.inserted;
+            total.updated += report.updated;
+        }
+        Ok(total)
+    }
+
     /// Inserts or updates resources by code in ONE transaction. A `parent`
     /// code is looked up in the batch, then among the territory's stored
     /// resources; one found nowhere fails the call naming both codes, and so

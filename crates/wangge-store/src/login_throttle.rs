@@ -316,11 +316,15 @@ impl Store {
         subject: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
+        // One transaction: between the count reaching the limit and the
+        // lockout being written, the row would read "no check in flight,
+        // not locked", and the reservation grants such a row one check.
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(FINISH_FAILED)
             .bind(scope.as_str())
             .bind(subject)
             .bind(now_ms)
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *tx)
             .await?;
         let failures: i64 = row.try_get("failures")?;
         let (limit, first_ms, max_ms) = limits.limit(scope);
@@ -335,9 +339,10 @@ impl Store {
             .bind(scope.as_str())
             .bind(subject)
             .bind(now_ms.saturating_add(lockout_ms))
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
         }
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -140,8 +140,13 @@ impl Store {
     }
 
     /// The grids changed after grid revision `after` up to and including
-    /// `upto`.
-    pub async fn grid_changes(&self, after: i64, upto: i64) -> Result<GridChanges, StoreError> {
+    /// `upto`; `None` when the log of part of that range was pruned
+    /// ([`Store::prune_grid_changes`]): the caller rebuilds in full.
+    pub async fn grid_changes(
+        &self,
+        after: i64,
+        upto: i64,
+    ) -> Result<Option<GridChanges>, StoreError> {
         let rows = sqlx::query(
             "SELECT DISTINCT grid_id FROM grid_changes \
              WHERE revision > $1 AND revision <= $2 ORDER BY grid_id",
@@ -150,11 +155,61 @@ impl Store {
         .bind(upto)
         .fetch_all(&self.pool)
         .await?;
+        // Read after the log: a pruning that committed in between is seen
+        // here, so the answer errs towards a full rebuild, never towards a
+        // log with a hole.
+        if after < self.grid_changes_pruned_through().await? {
+            return Ok(None);
+        }
         let ids = rows
             .iter()
             .map(|r| r.try_get("grid_id"))
             .collect::<Result<Vec<i64>, _>>()?;
-        Ok(GridChanges { ids })
+        Ok(Some(GridChanges { ids }))
+    }
+
+    /// The grids revision up to which the change log was pruned (0: never).
+    pub async fn grid_changes_pruned_through(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT through_revision FROM grid_changes_pruned WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(row) => row.try_get("through_revision")?,
+            None => 0,
+        })
+    }
+
+    /// Deletes the change log of all but the last `kept_revisions` grids
+    /// revisions and raises the floor that [`Store::grid_changes`] checks.
+    /// Returns how many log rows went. Any instance may call it at any
+    /// time: a server further behind than that rebuilds in full.
+    pub async fn prune_grid_changes(&self, kept_revisions: i64) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let current: i64 = sqlx::query("SELECT revision FROM revisions WHERE name = 'grids'")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("revision")?;
+        let through = current.saturating_sub(kept_revisions.max(0));
+        let floor: i64 =
+            sqlx::query("SELECT through_revision FROM grid_changes_pruned WHERE id = 1")
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("through_revision")?;
+        if through <= floor {
+            tx.rollback().await?;
+            return Ok(0);
+        }
+        let deleted = sqlx::query("DELETE FROM grid_changes WHERE revision <= $1")
+            .bind(through)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        sqlx::query("UPDATE grid_changes_pruned SET through_revision = $1 WHERE id = 1")
+            .bind(through)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(deleted)
     }
 
     /// Watches the revisions: the receiver holds the latest read and

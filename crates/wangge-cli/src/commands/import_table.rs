@@ -28,7 +28,9 @@ pub async fn run(store: &Store, args: &ImportTableArgs, what: What) -> anyhow::R
     let (loaded, errors) = match what {
         What::Customers => {
             let rows = read_customers(&table, args.crs)?;
-            let report = store.upsert_customers(&territory, &rows.records).await?;
+            let report = store
+                .upsert_customers_committing_every(&territory, &rows.records, args.commit_rows)
+                .await?;
             (
                 format!(
                     "{} customers ({} new, {} updated)",

@@ -61,6 +61,7 @@ pub async fn run(store: &Store, db_url: &str, args: ServeArgs) -> anyhow::Result
         .context("loading the grid into memory")?;
     // Runs the jobs submitted here and takes over those of a dead instance.
     state.start_job_worker();
+    tokio::spawn(prune_grid_changes(store.clone(), args.grid_changes_kept));
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
@@ -78,6 +79,21 @@ pub async fn run(store: &Store, db_url: &str, args: ServeArgs) -> anyhow::Result
         .context("the server stopped with an error")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Keeps the grid change log short: every minute, all but the last `kept`
+/// grid revisions go. Any instance may do it; errors are logged and retried.
+async fn prune_grid_changes(store: Store, kept: u32) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match store.prune_grid_changes(i64::from(kept)).await {
+            Ok(0) => {}
+            Ok(rows) => tracing::info!(rows, kept, "pruned the grid change log"),
+            Err(e) => tracing::warn!(error = %e, "pruning the grid change log failed; retrying"),
+        }
+    }
 }
 
 /// Ctrl-C or SIGTERM: finish the requests in flight, then stop.

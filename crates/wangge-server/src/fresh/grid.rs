@@ -131,8 +131,8 @@ async fn full_rows(store: &Store) -> Result<HashMap<i64, Arc<GridRow>>, String> 
 
 /// The rows of `key` from `previous` and the grids the log names, or
 /// `None` when a full rebuild is due: no previous build, cell types or
-/// outlets moved, too many grids changed, or a grid's code changed (its
-/// children name it).
+/// outlets moved, the log of the range was pruned, too many grids changed,
+/// or a grid's code changed (its children name it).
 async fn incremental_rows(
     store: &Store,
     previous: &GridPart,
@@ -141,10 +141,14 @@ async fn incremental_rows(
     if previous.key[0] < 0 || previous.key[1..] != key[1..] || previous.key[0] > key[0] {
         return Ok(None);
     }
-    let changes = store
+    let Some(changes) = store
         .grid_changes(previous.key[0], key[0])
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+    else {
+        // The log of that range was pruned.
+        return Ok(None);
+    };
     let limit = (previous.rows.len() as f64 * INCREMENTAL_MAX_SHARE) as usize;
     if changes.ids.len() > limit {
         return Ok(None);
