@@ -10,6 +10,8 @@
 #   assign    `wangge assign`: the cell index built and every entity placed again
 #   snapshot  the server's in-memory snapshot (examples/index_memory_bench.rs):
 #             cell index and tile sources, build time and resident memory
+#   edit      a one-cell edit until a second instance holds it, incremental
+#             against full rebuild (examples/snapshot_bench.rs)
 #   coverage  `wangge coverage -o FILE` (whole territory)
 #   tiles     cut-cold p50/p99 per zoom and layer (examples/tile_bench.rs)
 #   load      the claims load (scripts/load/run.sh) on the same database
@@ -21,7 +23,7 @@
 #
 # Env: BACKENDS (default "sqlite postgres"), CUSTOMERS per copy (default
 # 120000; 1206974 is the field's scale), STEPS (default "seed assign snapshot
-# coverage tiles load"), LOAD_RATES (default 500,1000), LOAD_SECONDS (10),
+# edit coverage tiles load"), LOAD_RATES (default 500,1000), LOAD_SECONDS (10),
 # OUT (default /tmp/wangge-province), PG (default postgres://postgres@127.0.0.1:5432),
 # NO_BUILD=1 to use the binaries already built, KEEP=1 to keep the databases,
 # REUSE=1 to measure databases kept by an earlier run (no fresh database;
@@ -33,14 +35,14 @@ copies_list=("$@")
 [ ${#copies_list[@]} -gt 0 ] || copies_list=(1 10)
 backends="${BACKENDS:-sqlite postgres}"
 customers="${CUSTOMERS:-120000}"
-steps="${STEPS:-seed assign snapshot coverage tiles load}"
+steps="${STEPS:-seed assign snapshot edit coverage tiles load}"
 out="${OUT:-/tmp/wangge-province}"
 pg="${PG:-postgres://postgres@127.0.0.1:5432}"
 mkdir -p "$out"
 
 if [ "${NO_BUILD:-0}" != 1 ]; then
     cargo build --release -q -p wangge-cli
-    cargo build --release -q -p wangge-server --example index_memory_bench --example tile_bench --example load
+    cargo build --release -q -p wangge-server --example index_memory_bench --example snapshot_bench --example tile_bench --example load
 fi
 bin=target/release/wangge
 summary="$out/summary.tsv"
@@ -74,6 +76,7 @@ figures_of() {
         seed) grep -E '^(generated in|placed )' "$log" | tr '\n' ';' ;;
         assign) grep -E '^(index of|placed )' "$log" | tr '\n' ';' ;;
         snapshot) grep -E '^(cell index|grid tile|customer dot)' "$log" | tr '\n' ';' ;;
+        edit) grep -E '(median|second instance)' "$log" | tr '\n' ';' ;;
         coverage) grep -E 'written to' "$log" | tr '\n' ';' ;;
         tiles) awk '$1 ~ /^(Cells|Grids|Customers|Coverage)$/ { p[$1] = p[$1] " z" $2 "=" $5 } END { for (l in p) printf "%s p99 ms:%s; ", l, p[l] }' "$log" ;;
         load) grep -E '^ +[0-9]+ ' "$log" | awk '{ printf "%s/s: achieved %s p50 %s p99 %s errors %s; ", $1, $2, $3, $5, $8 }' ;;
@@ -105,6 +108,7 @@ for backend in $backends; do
                 seed) run seed "$log" env RUST_LOG=warn "$bin" --db "$url" demo --copies "$n" --customers "$customers" ;;
                 assign) run assign "$log" env RUST_LOG=warn "$bin" --db "$url" assign ;;
                 snapshot) run snapshot "$log" target/release/examples/index_memory_bench "$url" 3 ;;
+                edit) run edit "$log" target/release/examples/snapshot_bench "$url" ;;
                 coverage) run coverage "$log" env RUST_LOG=info "$bin" --db "$url" coverage -o "$out/$tag.coverage.json" ;;
                 tiles) run tiles "$log" target/release/examples/tile_bench "$url" ;;
                 load) run load "$log" env WANGGE_LOAD_NO_BUILD=1 WANGGE_LOAD_DB="$url" WANGGE_LOAD_DIR="$out/load-$tag" \

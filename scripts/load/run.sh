@@ -38,7 +38,7 @@ mkdir -p "$dir"
 if [ -n "${WANGGE_LOAD_DB:-}" ]; then
     db="$WANGGE_LOAD_DB"
     if ! RUST_LOG=warn target/release/wangge --db "$db" demo --customers "${WANGGE_LOAD_CUSTOMERS:-120000}" > "$dir/demo.log" 2>&1; then
-        grep -q "already holds a grid" "$dir/demo.log" || { cat "$dir/demo.log" >&2; exit 1; }
+        grep -Eq "already holds (a grid|the complete demo)" "$dir/demo.log" || { cat "$dir/demo.log" >&2; exit 1; }
         echo "using the database as it is (it holds a grid already)"
     fi
 else

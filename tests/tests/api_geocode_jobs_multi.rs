@@ -244,22 +244,36 @@ async fn followed_and_downloaded_from_b(kind: BackendKind) {
     two.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sqlite_a_job_on_a_is_followed_and_downloaded_from_b() {
-    followed_and_downloaded_from_b(BackendKind::SqliteFile).await;
+/// One check as two tests, on a `SQLite` file and on `PostgreSQL`; the
+/// latter says it ran (or that it was skipped: `.ci/run` fails on that).
+macro_rules! on_both {
+    ($check:ident, $sqlite:ident, $postgres:ident, $what:literal) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn $sqlite() {
+            $check(BackendKind::SqliteFile).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn $postgres() {
+            if postgres_url().is_none() {
+                log_line(&format!(
+                    concat!("postgres jobs (", $what, "): SKIPPED ({} is not set)"),
+                    PG_URL_VAR
+                ));
+                return;
+            }
+            $check(BackendKind::Postgres).await;
+            log_line(concat!("postgres jobs (", $what, "): ran"));
+        }
+    };
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn postgres_a_job_on_a_is_followed_and_downloaded_from_b() {
-    if postgres_url().is_none() {
-        log_line(&format!(
-            "postgres jobs (follow): SKIPPED ({PG_URL_VAR} is not set)"
-        ));
-        return;
-    }
-    followed_and_downloaded_from_b(BackendKind::Postgres).await;
-    log_line("postgres jobs (follow): ran");
-}
+on_both!(
+    followed_and_downloaded_from_b,
+    sqlite_a_job_on_a_is_followed_and_downloaded_from_b,
+    postgres_a_job_on_a_is_followed_and_downloaded_from_b,
+    "follow"
+);
 
 /// Stops A's worker once it has committed part of the job; B takes the job
 /// over after the lease and finishes it from the next chunk.
@@ -315,22 +329,12 @@ async fn taken_over_after_a_dies(kind: BackendKind) {
     two.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sqlite_b_takes_over_the_job_of_a_dead_instance() {
-    taken_over_after_a_dies(BackendKind::SqliteFile).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn postgres_b_takes_over_the_job_of_a_dead_instance() {
-    if postgres_url().is_none() {
-        log_line(&format!(
-            "postgres jobs (takeover): SKIPPED ({PG_URL_VAR} is not set)"
-        ));
-        return;
-    }
-    taken_over_after_a_dies(BackendKind::Postgres).await;
-    log_line("postgres jobs (takeover): ran");
-}
+on_both!(
+    taken_over_after_a_dies,
+    sqlite_b_takes_over_the_job_of_a_dead_instance,
+    postgres_b_takes_over_the_job_of_a_dead_instance,
+    "takeover"
+);
 
 /// A cancel through B stops A's run: the job stays cancelled, leaves no
 /// result, and A goes on with other work.
@@ -404,22 +408,12 @@ async fn cancelled_through_b(kind: BackendKind) {
     two.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sqlite_a_cancel_through_b_stops_a() {
-    cancelled_through_b(BackendKind::SqliteFile).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn postgres_a_cancel_through_b_stops_a() {
-    if postgres_url().is_none() {
-        log_line(&format!(
-            "postgres jobs (cancel): SKIPPED ({PG_URL_VAR} is not set)"
-        ));
-        return;
-    }
-    cancelled_through_b(BackendKind::Postgres).await;
-    log_line("postgres jobs (cancel): ran");
-}
+on_both!(
+    cancelled_through_b,
+    sqlite_a_cancel_through_b_stops_a,
+    postgres_a_cancel_through_b_stops_a,
+    "cancel"
+);
 
 /// A job is its creator's: another clerk gets 404, operations and admins
 /// see it, viewers, grid managers and supervisors are refused.
@@ -506,22 +500,12 @@ async fn access_by_role(kind: BackendKind) {
     two.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sqlite_jobs_belong_to_their_creator() {
-    access_by_role(BackendKind::SqliteFile).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn postgres_jobs_belong_to_their_creator() {
-    if postgres_url().is_none() {
-        log_line(&format!(
-            "postgres jobs (access): SKIPPED ({PG_URL_VAR} is not set)"
-        ));
-        return;
-    }
-    access_by_role(BackendKind::Postgres).await;
-    log_line("postgres jobs (access): ran");
-}
+on_both!(
+    access_by_role,
+    sqlite_jobs_belong_to_their_creator,
+    postgres_jobs_belong_to_their_creator,
+    "access"
+);
 
 /// A finished job and its files go after the retention: the store's
 /// expiry keeps what finished later, the worker runs it.
@@ -564,22 +548,12 @@ async fn expired_after_the_retention(kind: BackendKind) {
     two.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sqlite_finished_jobs_expire_after_the_retention() {
-    expired_after_the_retention(BackendKind::SqliteFile).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn postgres_finished_jobs_expire_after_the_retention() {
-    if postgres_url().is_none() {
-        log_line(&format!(
-            "postgres jobs (expiry): SKIPPED ({PG_URL_VAR} is not set)"
-        ));
-        return;
-    }
-    expired_after_the_retention(BackendKind::Postgres).await;
-    log_line("postgres jobs (expiry): ran");
-}
+on_both!(
+    expired_after_the_retention,
+    sqlite_finished_jobs_expire_after_the_retention,
+    postgres_finished_jobs_expire_after_the_retention,
+    "expiry"
+);
 
 /// Two instances claiming at once never get the same job (`PostgreSQL`:
 /// `FOR UPDATE SKIP LOCKED`; `SQLite`: one guarded UPDATE).
@@ -641,19 +615,9 @@ async fn claims_never_overlap(kind: BackendKind) {
     two.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sqlite_two_instances_never_claim_the_same_job() {
-    claims_never_overlap(BackendKind::SqliteFile).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn postgres_two_instances_never_claim_the_same_job() {
-    if postgres_url().is_none() {
-        log_line(&format!(
-            "postgres jobs (claims): SKIPPED ({PG_URL_VAR} is not set)"
-        ));
-        return;
-    }
-    claims_never_overlap(BackendKind::Postgres).await;
-    log_line("postgres jobs (claims): ran");
-}
+on_both!(
+    claims_never_overlap,
+    sqlite_two_instances_never_claim_the_same_job,
+    postgres_two_instances_never_claim_the_same_job,
+    "claims"
+);

@@ -4,6 +4,9 @@
 //! server cuts the tiles of zooms 0-8 ahead ([`wangge_server::tiles`]), so
 //! only 9 and deeper are cut on request. The `coverage` layer is cut from
 //! the coverage analysis of the same database (default options).
+//! `TILE_BENCH_EXTENT=x0,y0,x1,y1` (world units, as the bench prints them)
+//! samples only that part, so that two databases are compared on the same
+//! tiles.
 //!
 //! ```sh
 //! wangge --db sqlite:///tmp/demo.db demo        # once
@@ -50,7 +53,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         dots: Some(&dots),
         findings: Some(&findings),
     };
-    let [x0, y0, x1, y1] = grids.world_extent();
+    // TILE_BENCH_EXTENT=x0,y0,x1,y1 (world units 0-1, as printed) samples
+    // that part only: the first copy's tiles at 1 and at 10 copies.
+    let [x0, y0, x1, y1] = match std::env::var("TILE_BENCH_EXTENT") {
+        Ok(text) => {
+            let v: Vec<f64> = text
+                .split(',')
+                .map(str::trim)
+                .map(str::parse)
+                .collect::<Result<_, _>>()?;
+            <[f64; 4]>::try_from(v).map_err(|_| "TILE_BENCH_EXTENT: four numbers")?
+        }
+        Err(_) => grids.world_extent(),
+    };
+    println!("extent (world units) {x0},{y0},{x1},{y1}");
     println!("layer      zoom  tiles   p50 ms   p99 ms   max ms  mean KiB");
     for layer in [
         Layer::Grids,

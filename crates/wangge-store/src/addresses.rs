@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use crate::bulk::{chunk_rows, values_rows};
+use crate::bulk::{analyze_if_bulk, chunk_rows, values_rows};
 use crate::{Store, StoreError};
 
 /// One standard address as stored.
@@ -98,6 +98,7 @@ impl Store {
             }
             query.execute(&mut *tx).await?;
         }
+        analyze_if_bulk(&mut tx, backend, "standard_addresses", rows.len()).await?;
         tx.commit().await?;
         Ok(rows.len())
     }

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use sqlx::{AnyConnection, Row};
 use wangge_model::{CustomerClass, Territory};
 
-use crate::bulk::{chunk_rows, placeholders, values_rows, AnyQuery};
+use crate::bulk::{analyze_if_bulk, chunk_rows, placeholders, values_rows, AnyQuery};
 use crate::coords::to_stored;
 use crate::float_param::OptF64;
 use crate::row::{is_unique_violation, now_ms, positive_zero};
@@ -134,15 +134,7 @@ impl Store {
         territory: &Territory,
         rows: &[NewCustomer],
     ) -> Result<UpsertReport, StoreError> {
-        check_codes(CUSTOMERS.kind, rows.iter().map(|r| r.code.as_str()))?;
-        for r in rows {
-            check_finite(
-                CUSTOMERS.kind,
-                &r.code,
-                "monthly_spend_yuan",
-                r.monthly_spend_yuan,
-            )?;
-        }
+        check_customers(rows)?;
         let mut tx = self.begin_write().await?;
         let writer = self.writer(&mut tx, territory, &CUSTOMERS).await?;
         let before = writer.count(&mut tx).await?;
@@ -166,15 +158,7 @@ impl Store {
         rows: &[NewCustomer],
         rows_per_commit: usize,
     ) -> Result<UpsertReport, StoreError> {
-        check_codes(CUSTOMERS.kind, rows.iter().map(|r| r.code.as_str()))?;
-        for r in rows {
-            check_finite(
-                CUSTOMERS.kind,
-                &r.code,
-                "monthly_spend_yuan",
-                r.monthly_spend_yuan,
-            )?;
-        }
+        check_customers(rows)?;
         let per_commit = if rows_per_commit == 0 {
             rows.len().max(1)
         } else {
@@ -451,6 +435,7 @@ impl Writer {
                 Err(e) => return Err(e.into()),
             }
         }
+        analyze_if_bulk(conn, self.backend, self.spec.table, rows.len()).await?;
         Ok(written)
     }
 
@@ -530,6 +515,21 @@ fn check_codes<'a>(
                 source_hint: Some(kind.to_owned()),
             });
         }
+    }
+    Ok(())
+}
+
+/// What fails a whole customer batch: a blank or repeated code, a spend
+/// that is not finite.
+fn check_customers(rows: &[NewCustomer]) -> Result<(), StoreError> {
+    check_codes(CUSTOMERS.kind, rows.iter().map(|r| r.code.as_str()))?;
+    for r in rows {
+        check_finite(
+            CUSTOMERS.kind,
+            &r.code,
+            "monthly_spend_yuan",
+            r.monthly_spend_yuan,
+        )?;
     }
     Ok(())
 }

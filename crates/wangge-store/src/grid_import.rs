@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use sqlx::{AnyConnection, Row};
 use wangge_model::{CellTypeCode, LevelNo, Territory};
 
+use crate::bulk::analyze_if_bulk;
 use crate::grid_query::level_of;
 use crate::row::{get_parsed, is_unique_violation, now_ms, positive_zero};
 use crate::territory::territory_id;
@@ -94,6 +95,7 @@ impl GridEdit {
             }
         }
 
+        analyze_if_bulk(tx, backend, "grids", grids.len()).await?;
         Ok(ImportReport {
             inserted: plan.inserts.iter().map(Vec::len).sum(),
             updated: plan.updates.iter().map(Vec::len).sum(),

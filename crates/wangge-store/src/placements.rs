@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use sqlx::{AnyConnection, Connection, Row};
 use wangge_model::PlacementStatus;
 
-use crate::bulk::{chunk_rows, literal, values_rows, AnyQuery};
+use crate::bulk::{analyze_if_bulk, chunk_rows, literal, values_rows, AnyQuery};
 use crate::float_param::OptF64;
 use crate::row::positive_zero;
 use crate::{Backend, EntityKind, Placement, Store, StoreError};
@@ -64,6 +64,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         write_placements(&mut tx, self.chunk_limits(), kind, placements, false).await?;
+        analyze_if_bulk(&mut tx, self.backend(), "placements", placements.len()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -90,6 +91,7 @@ impl Store {
         check_placements(kind, placements)?;
         let mut tx = self.begin_write().await?;
         write_placements(&mut tx, self.chunk_limits(), kind, placements, true).await?;
+        analyze_if_bulk(&mut tx, self.backend(), "placements", placements.len()).await?;
         tx.commit().await?;
         Ok(())
     }
