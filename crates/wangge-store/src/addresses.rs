@@ -44,7 +44,7 @@ const MAX_CHUNK_ROWS: usize = 1_000;
 
 /// The rows with each code once, its last occurrence kept, in the order of
 /// those last occurrences (one statement may not write a row twice).
-fn last_per_code<'a, T>(rows: &'a [T], code: impl Fn(&T) -> &str) -> Vec<&'a T> {
+fn last_per_code<T>(rows: &[T], code: impl Fn(&T) -> &str) -> Vec<&T> {
     let mut last = std::collections::HashMap::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
         last.insert(code(r), i);

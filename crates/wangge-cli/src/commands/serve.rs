@@ -84,7 +84,7 @@ pub async fn run(store: &Store, db_url: &str, args: ServeArgs) -> anyhow::Result
 /// Keeps the grid change log short: every minute, all but the last `kept`
 /// grid revisions go. Any instance may do it; errors are logged and retried.
 async fn prune_grid_changes(store: Store, kept: u32) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    let mut tick = tokio::time::interval(std::time::Duration::from_mins(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
