@@ -153,6 +153,7 @@ impl Store {
             }
             query.execute(&mut *tx).await?;
         }
+        analyze_if_bulk(&mut tx, backend, "gazetteer_villages", rows.len()).await?;
         tx.commit().await?;
         Ok(rows.len())
     }

@@ -28,6 +28,10 @@ pub(crate) const ANALYZE_FROM_ROWS: usize = 5_000;
 /// instead of 0.3 ms, and the claims load fell to 66 requests/s). So a call
 /// that wrote `rows` rows of `table` gathers them itself, inside its
 /// transaction (the statistics commit with the data). `SQLite` needs none.
+/// A customer import committed in chunks analyses after each chunk, so a
+/// server answering meanwhile plans with statistics at most a chunk old;
+/// `ANALYZE` reads a fixed sample (30,000 rows), and the 10-copy demo
+/// seeded no slower with it (104.7 s before, 99.5 s after).
 pub(crate) async fn analyze_if_bulk(
     conn: &mut AnyConnection,
     backend: Backend,
