@@ -1,7 +1,10 @@
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use serde_json::Value;
+use std::collections::{HashMap, HashSet};
 use wangge_spatial::index::{CellIndex, IndexedGrid};
-use wangge_store::{GridFilter, Store};
+
+use wangge_model::GridCode;
+use wangge_store::{BBox, GridFilter, GridRecord, Store};
 
 use crate::AssignError;
 
@@ -49,8 +52,45 @@ pub async fn load_index(store: &Store) -> Result<CellIndex, AssignError> {
     if grids.is_empty() {
         return Err(AssignError::NoGrid);
     }
-    let ids: std::collections::HashMap<&str, i64> =
-        grids.iter().map(|g| (g.code.as_str(), g.id)).collect();
+    index_of(grids)
+}
+
+/// An index of the grids whose box meets `area`, with their ancestors:
+/// it locates every point of `area` exactly as the index of the whole
+/// territory does (the cells and grids holding a point all meet its box,
+/// and they keep their relative order, which breaks ties), for the cost
+/// of the area. Suggestions reach only the cells meeting `area`: grow it
+/// by the snap distance first. An area with no grid gives an empty index.
+pub async fn load_index_around(store: &Store, area: BBox) -> Result<CellIndex, AssignError> {
+    let mut grids = store
+        .grids(&GridFilter {
+            bbox: Some(area),
+            ..GridFilter::default()
+        })
+        .await?;
+    // Ancestors whose own box misses the area (invalid data) come too, or
+    // the hierarchy would break.
+    let mut known: HashSet<GridCode> = grids.iter().map(|g| g.code.clone()).collect();
+    let orphans: Vec<GridCode> = grids
+        .iter()
+        .filter(|g| g.parent.as_ref().is_some_and(|p| !known.contains(p)))
+        .map(|g| g.code.clone())
+        .collect();
+    for code in orphans {
+        for ancestor in store.ancestors(&code).await? {
+            if known.insert(ancestor.code.clone()) {
+                grids.push(ancestor);
+            }
+        }
+    }
+    grids.sort_by(|a, b| (a.level, &a.code).cmp(&(b.level, &b.code)));
+    index_of(grids)
+}
+
+/// The index of these grids (ordered by level, then code); none: an
+/// index in which every point is outside.
+fn index_of(grids: Vec<GridRecord>) -> Result<CellIndex, AssignError> {
+    let ids: HashMap<&str, i64> = grids.iter().map(|g| (g.code.as_str(), g.id)).collect();
     let indexed = grids
         .iter()
         .map(|g| {

@@ -15,6 +15,6 @@ mod run;
 pub use address::{place_with_addresses, AddressHook, AddressOutcome};
 pub use error::AssignError;
 pub use geocoder::{load_geocoder, standard_address};
-pub use geometry::{load_index, parse_multipolygon};
+pub use geometry::{load_index, load_index_around, parse_multipolygon};
 pub use place::{place_points, status_of};
-pub use run::{assign_all, reassign_bbox, AssignOptions, AssignReport, KindReport};
+pub use run::{assign_all, reassign_area, AssignOptions, AssignReport, KindReport};

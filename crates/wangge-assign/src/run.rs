@@ -1,13 +1,15 @@
 //! The whole run: load points, place them, persist, report.
 
+use std::collections::HashSet;
 use std::time::Instant;
 
 use serde::Serialize;
-use wangge_model::PlacementStatus;
-use wangge_spatial::index::{CellIndex, LocateOptions};
-use wangge_store::{EntityKind, Store};
+use wangge_model::{LevelNo, PlacementStatus};
+use wangge_spatial::bbox::grown_by_m;
+use wangge_spatial::index::{CellIndex, GridRef, LocateOptions};
+use wangge_store::{BBox, EntityKind, EntityPoint, Store};
 
-use crate::{place_points, place_with_addresses, AddressHook, AssignError};
+use crate::{load_index_around, place_points, place_with_addresses, AddressHook, AssignError};
 
 #[derive(Debug, Clone)]
 pub struct AssignOptions {
@@ -103,38 +105,76 @@ pub async fn assign_all(
     Ok(AssignReport { kinds })
 }
 
-/// Re-places only the entities whose point lies in `bbox` (a changed
-/// polygon's old and new bbox, joined), plus the resources hanging on them.
-pub async fn reassign_bbox(
+/// Places again the entities an edit of `area` (a changed polygon's old
+/// and new box, joined) may have moved: those whose point lies in it (grown
+/// by the snap distance, for the suggestions), found through their
+/// placements, and the resources hanging on them. The index and the reads
+/// cover the area only, so the cost follows the edit, not the territory.
+/// How many entities were written.
+pub async fn reassign_area(
     store: &Store,
-    index: &CellIndex,
-    bbox: [f64; 4],
+    area: BBox,
     options: &AssignOptions,
 ) -> Result<usize, AssignError> {
     let locate = LocateOptions {
         snap_distance_m: options.snap_distance_m,
     };
-    let inside = |p: &wangge_store::EntityPoint| match (p.lon, p.lat) {
-        (Some(x), Some(y)) => x >= bbox[0] && x <= bbox[2] && y >= bbox[1] && y <= bbox[3],
+    let area = grown_by_m(area, options.snap_distance_m.max(0.0));
+    // A cell holding a point of the area meets it; a suggested one lies
+    // within the snap distance of it.
+    let index =
+        load_index_around(store, grown_by_m(area, options.snap_distance_m.max(0.0))).await?;
+    let ids_of =
+        |refs: Vec<GridRef>| -> Vec<i64> { refs.into_iter().map(|r| index.grid(r).id).collect() };
+    let cell_ids = ids_of(index.cells_in_bbox(area));
+    let l3_ids = ids_of(index.grids_in_bbox(area, LevelNo::OUTLET_AREA));
+    let inside = |p: &EntityPoint| match (p.lon, p.lat) {
+        (Some(x), Some(y)) => x >= area[0] && x <= area[2] && y >= area[1] && y <= area[3],
         _ => false,
     };
     let mut changed = 0;
     for kind in KINDS {
-        let points = store.entity_points(kind).await?;
-        // Place all (cheap, in memory) so via_parent chains stay right, but write only the touched ones.
-        let placements = place_points(index, &points, &locate, options.threads);
-        let touched: std::collections::HashSet<i64> =
-            points.iter().filter(|p| inside(p)).map(|p| p.id).collect();
-        let subset: Vec<_> = placements
+        let near = store.entities_placed_near(kind, &cell_ids, &l3_ids).await?;
+        let mut points: Vec<EntityPoint> = store
+            .entity_points_by_id(kind, &near)
+            .await?
             .into_iter()
-            .zip(&points)
-            .filter(|(_, p)| {
-                touched.contains(&p.id) || p.parent_id.is_some_and(|id| touched.contains(&id))
-            })
-            .map(|(placement, _)| placement)
+            .filter(inside)
             .collect();
-        changed += subset.len();
-        store.upsert_placements(kind, &subset).await?;
+        if kind == EntityKind::Resource {
+            hang_children(store, &mut points).await?;
+        }
+        let placements = place_points(&index, &points, &locate, options.threads);
+        changed += placements.len();
+        store.upsert_placements(kind, &placements).await?;
     }
     Ok(changed)
+}
+
+/// Adds to `points` the resources without coordinates of their own that
+/// hang on one of them, down the chains (16 links, as placing follows).
+async fn hang_children(store: &Store, points: &mut Vec<EntityPoint>) -> Result<(), AssignError> {
+    let mut known: HashSet<i64> = points.iter().map(|p| p.id).collect();
+    let mut parents: Vec<i64> = known.iter().copied().collect();
+    for _ in 0..16 {
+        if parents.is_empty() {
+            break;
+        }
+        let children = store.resources_hanging_on(&parents).await?;
+        let fresh: Vec<i64> = children
+            .into_iter()
+            .filter(|id| !known.contains(id))
+            .collect();
+        let hanging: Vec<EntityPoint> = store
+            .entity_points_by_id(EntityKind::Resource, &fresh)
+            .await?
+            .into_iter()
+            .filter(|p| p.lon.is_none() || p.lat.is_none())
+            .collect();
+        parents = hanging.iter().map(|p| p.id).collect();
+        known.extend(parents.iter().copied());
+        points.extend(hanging);
+    }
+    points.sort_unstable_by_key(|p| p.id);
+    Ok(())
 }

@@ -3,7 +3,7 @@
 //! a failed edit.
 
 use serde::Serialize;
-use wangge_assign::{assign_all, load_index, reassign_bbox, AssignError, AssignOptions};
+use wangge_assign::{assign_all, load_index, reassign_area, AssignError, AssignOptions};
 use wangge_store::{BBox, Store};
 
 /// Rounds of placing again when another edit moved the grid meanwhile.
@@ -86,18 +86,19 @@ async fn place_area(store: &Store, area: Option<BBox>) -> Result<PlacedAgain, As
     loop {
         attempt += 1;
         let revision = store.grid_revision().await?;
-        let index = match load_index(store).await {
-            Ok(index) => index,
-            Err(AssignError::NoGrid) => return Ok(PlacedAgain::NotNeeded),
-            Err(e) => return Err(e),
-        };
         let options = AssignOptions::default();
         let placed = match area {
-            Some(area) => reassign_bbox(store, &index, area, &options).await,
-            None => assign_all(store, &index, &options)
-                .await
-                .map(|report| report.kinds.iter().map(|k| k.total).sum()),
+            Some(area) => reassign_area(store, area, &options).await,
+            None => match load_index(store).await {
+                Ok(index) => assign_all(store, &index, &options)
+                    .await
+                    .map(|report| report.kinds.iter().map(|k| k.total).sum()),
+                Err(e) => Err(e),
+            },
         };
+        if matches!(placed, Err(AssignError::NoGrid)) {
+            return Ok(PlacedAgain::NotNeeded);
+        }
         // Another edit that committed meanwhile leaves this index behind
         // (its cells may be gone: a foreign-key refusal); a fresh one places
         // right. That edit places its own area again itself.

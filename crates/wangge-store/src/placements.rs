@@ -8,7 +8,7 @@ use wangge_model::PlacementStatus;
 
 use crate::bulk::{analyze_if_bulk, chunk_rows, literal, values_rows, AnyQuery};
 use crate::float_param::OptF64;
-use crate::row::positive_zero;
+use crate::row::{get_parsed, positive_zero};
 use crate::{Backend, EntityKind, Placement, Store, StoreError};
 
 /// Columns bound per placement row (`entity_kind` is a literal).
@@ -98,6 +98,104 @@ impl Store {
 }
 
 impl Store {
+    /// The entities of `kind` an edit of one area may place differently,
+    /// read from their placements through the placement indexes (no scan of
+    /// the entity table): those placed in one of `cell_ids` (the cells
+    /// meeting the area), those in a gap of one of `l3_ids` (the level-3
+    /// grids meeting it) or of no level-3 grid, those outside, and those
+    /// whose cell or level-3 grid the edit deleted (set NULL). By id.
+    /// Entities with no placement row yet are left to `wangge assign`.
+    pub async fn entities_placed_near(
+        &self,
+        kind: EntityKind,
+        cell_ids: &[i64],
+        l3_ids: &[i64],
+    ) -> Result<Vec<i64>, StoreError> {
+        let kind = kind.as_str();
+        let list = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        // Numbers and a fixed kind only, so the lists are written into the
+        // SQL; separate statements so each uses its own index.
+        let mut statements = vec![
+            format!(
+                "SELECT entity_id FROM placements WHERE cell_id IS NULL \
+                 AND entity_kind = '{kind}' AND status IN ('assigned', 'via_parent')"
+            ),
+            format!(
+                "SELECT entity_id FROM placements WHERE entity_kind = '{kind}' \
+                 AND status <> 'assigned' AND (status = 'outside' \
+                 OR (status = 'in_gap' AND l3_id IS NULL))"
+            ),
+        ];
+        for chunk in cell_ids.chunks(500) {
+            statements.push(format!(
+                "SELECT entity_id FROM placements WHERE cell_id IN ({}) AND entity_kind = '{kind}'",
+                list(chunk)
+            ));
+        }
+        for chunk in l3_ids.chunks(500) {
+            statements.push(format!(
+                "SELECT entity_id FROM placements WHERE entity_kind = '{kind}' \
+                 AND status <> 'assigned' AND status = 'in_gap' AND l3_id IN ({})",
+                list(chunk)
+            ));
+        }
+        let mut ids = Vec::new();
+        for sql in statements {
+            for row in sqlx::query(&sql).fetch_all(&self.pool).await? {
+                ids.push(row.try_get::<i64, _>("entity_id")?);
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    /// Every placement of `kind`, by entity id.
+    pub async fn placements(&self, kind: EntityKind) -> Result<Vec<Placement>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT entity_id, status, cell_id, l3_id, l2_id, l1_id, suggestion_cell_id, \
+             suggestion_distance_m, reason FROM placements \
+             WHERE entity_kind = '{}' ORDER BY entity_id",
+            kind.as_str()
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Placement {
+                    entity_id: row.try_get("entity_id")?,
+                    status: get_parsed(row, "status", "placement status")?,
+                    cell_id: row.try_get("cell_id")?,
+                    l3_id: row.try_get("l3_id")?,
+                    l2_id: row.try_get("l2_id")?,
+                    l1_id: row.try_get("l1_id")?,
+                    suggestion_cell_id: row.try_get("suggestion_cell_id")?,
+                    suggestion_distance_m: row.try_get("suggestion_distance_m")?,
+                    reason: row.try_get("reason")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The resources hanging on any of these, by id.
+    pub async fn resources_hanging_on(&self, parent_ids: &[i64]) -> Result<Vec<i64>, StoreError> {
+        let mut ids = Vec::new();
+        for chunk in parent_ids.chunks(500) {
+            let list = chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            let sql = format!("SELECT id FROM resources WHERE parent_id IN ({list})");
+            for row in sqlx::query(&sql).fetch_all(&self.pool).await? {
+                ids.push(row.try_get::<i64, _>("id")?);
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+
     /// The backend and the rows per placement INSERT at most.
     fn chunk_limits(&self) -> (Backend, usize) {
         (

@@ -96,6 +96,42 @@ impl Store {
         Ok(points)
     }
 
+    /// [`Store::entity_points`] of these ids only (ids that are gone are
+    /// left out), by id: what placing one edited area again reads.
+    pub async fn entity_points_by_id(
+        &self,
+        kind: EntityKind,
+        ids: &[i64],
+    ) -> Result<Vec<EntityPoint>, StoreError> {
+        let mut points = Vec::with_capacity(ids.len());
+        let mut reread = Vec::new();
+        // Numbers only, so the list is written into the SQL.
+        for chunk in ids.chunks(1_000) {
+            let list = chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            let sql = packed_sql_where(kind, &format!("id IN ({list})"));
+            let row = sqlx::query(&sql).fetch_one(&self.pool).await?;
+            let Some(text) = row.try_get::<Option<String>, _>("packed")? else {
+                continue;
+            };
+            for item in text.split(';') {
+                let (point, exact) = parse_item(item)?;
+                if !exact {
+                    reread.push(point.id);
+                }
+                points.push(point);
+            }
+        }
+        points.sort_unstable_by_key(|p| p.id);
+        points.dedup_by_key(|p| p.id);
+        self.reread_floats(kind.table(), &mut points, &reread)
+            .await?;
+        Ok(points)
+    }
+
     /// The id and trimmed address of every entity of `kind` that has no
     /// coordinate pair but a non-blank address, by id: what the assignment
     /// engine geocodes (the packed points carry only an address flag).
@@ -152,6 +188,11 @@ impl Store {
 /// One packed row per block: ids in `($1, $2]`. The same SQL on both
 /// backends (`string_agg` exists in `SQLite` since 3.44).
 fn packed_sql(kind: EntityKind) -> String {
+    packed_sql_where(kind, "id > $1 AND id <= $2")
+}
+
+/// The packed row of the entities of `kind` that `condition` selects.
+fn packed_sql_where(kind: EntityKind, condition: &str) -> String {
     let (parent, address) = match kind {
         EntityKind::Resource => (
             " || ',' || COALESCE(CAST(parent_id AS TEXT), '')",
@@ -173,7 +214,7 @@ fn packed_sql(kind: EntityKind) -> String {
              + CASE WHEN raw_coordinates IS NULL THEN 0 ELSE {FLAG_RAW} END \
              + CASE WHEN {address} IS NULL OR TRIM({address}) = '' THEN 0 ELSE {FLAG_ADDRESS} END \
              AS TEXT) || ',' || {} || ',' || {}{parent}, ';') AS packed \
-         FROM {} WHERE id > $1 AND id <= $2",
+         FROM {} WHERE {condition}",
         exact("lon"),
         exact("lat"),
         kind.table()

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, RTreeNode};
-use wangge_model::GridCode;
+use wangge_model::{GridCode, LevelNo};
 
 use super::shape::Shapes;
 use super::tiles::{Tiles, MAX_GRIDS};
@@ -202,17 +202,23 @@ impl CellIndex {
     /// (edges included), in [`GridRef`] order: the cells a changed polygon
     /// with that box can have taken points from or given points to.
     pub fn cells_in_bbox(&self, bbox: [f64; 4]) -> Vec<GridRef> {
+        self.grids_in_bbox(bbox, LevelNo::CELL)
+    }
+
+    /// Grids of `level` whose bounding box meets `bbox` (edges included),
+    /// in [`GridRef`] order.
+    pub fn grids_in_bbox(&self, bbox: [f64; 4], level: LevelNo) -> Vec<GridRef> {
         let [x0, y0, x1, y1] = bbox;
         if !(x0 <= x1 && y0 <= y1) {
             return Vec::new();
         }
         let envelope = rstar::AABB::from_corners([x0, y0], [x1, y1]);
-        let mut cells: Vec<GridRef> = self.trees[3]
+        let mut grids: Vec<GridRef> = self.trees[usize::from(level.get() - 1)]
             .locate_in_envelope_intersecting(&envelope)
             .map(|e| GridRef(e.data))
             .collect();
-        cells.sort_unstable();
-        cells
+        grids.sort_unstable();
+        grids
     }
 
     /// The level-1 to level-3 ancestors of a grid, `[l3, l2, l1]`, each
