@@ -182,10 +182,12 @@ async fn a_split_on_a_is_seen_by_b(kind: BackendKind) {
     })
     .await;
     // An untouched tile far away kept its ETag (and the cut rebuilt A's
-    // snapshot incrementally: only the two pieces were read again).
+    // snapshot incrementally: only the two pieces were read again, and
+    // the index's raster was patched around them).
     let rebuild = p.state_a.last_grid_rebuild();
     assert!(rebuild.incremental, "{rebuild:?}");
     assert_eq!(rebuild.reread, 2, "{rebuild:?}");
+    assert!(rebuild.raster_patched, "{rebuild:?}");
     log_line(&format!(
         "{kind}: split on A seen by B: locate {locate_ms:?}, tile {tile_ms:?}, coverage {coverage_ms:?}"
     ));

@@ -2,15 +2,16 @@
 //! source, both from one read of the grids. Rebuilt when the grids, cell
 //! types or outlets revision moves; when only the grids moved and the
 //! `grid_changes` log names few of them, only those are read and parsed
-//! again and the rest are reused (the index itself is always built whole:
-//! its bulk load is the cheap part; README has both figures).
+//! again, the rest are reused, and the index is updated from the previous
+//! one ([`CellIndex::update`]: unchanged outlines copied, the raster
+//! answered again around the changed grids only; README has both figures).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use geo::MultiPolygon;
-use wangge_spatial::index::{CellIndex, IndexedGrid};
+use wangge_spatial::index::{CellIndex, IndexedGrid, UpdatedGrid};
 use wangge_store::{BBox, GridFilter, GridRecord, Revisions, Store};
 
 use crate::tiles::source::{GridSource, Shape};
@@ -26,13 +27,16 @@ pub(crate) fn grid_key(r: &Revisions) -> GridKey {
     [r.grids, r.cell_types, r.outlets]
 }
 
-/// One grid as the snapshot keeps it, for the next incremental rebuild.
+/// One grid as the snapshot keeps it, for the next incremental rebuild
+/// (its outline lives in the index).
 pub(crate) struct GridRow {
     /// The stored record without its geometry text.
     record: GridRecord,
-    geometry: MultiPolygon<f64>,
     shape: Arc<Shape>,
 }
+
+/// Outlines parsed in this rebuild, by grid id.
+type Outlines = HashMap<i64, MultiPolygon<f64>>;
 
 /// The index and tile source of one grid state.
 pub struct GridPart {
@@ -52,6 +56,8 @@ pub struct GridRebuild {
     /// Boxes (lon/lat) of the changed grids before and after the change;
     /// empty for a full rebuild (everything changed).
     pub changed_boxes: Vec<BBox>,
+    /// The index's raster was patched around the changed grids (not built whole).
+    pub raster_patched: bool,
     pub millis: f64,
 }
 
@@ -75,28 +81,34 @@ impl GridPart {
     ) -> Result<(GridPart, GridRebuild), String> {
         let started = Instant::now();
         let key = grid_key(now);
-        let (rows, mut report) = match incremental_rows(store, previous, &key).await? {
-            Some(done) => done,
-            None => (full_rows(store).await?, GridRebuild::default()),
-        };
-        let part = tokio::task::spawn_blocking(move || assemble(key, rows))
-            .await
-            .map_err(|e| format!("the snapshot task failed: {e}"))??;
+        let (rows, outlines, from, mut report) =
+            match incremental_rows(store, previous, &key).await? {
+                Some((rows, outlines, report)) => (rows, outlines, previous.index.clone(), report),
+                None => {
+                    let (rows, outlines) = full_rows(store).await?;
+                    (rows, outlines, None, GridRebuild::default())
+                }
+            };
+        let part =
+            tokio::task::spawn_blocking(move || assemble(key, rows, outlines, from.as_deref()))
+                .await
+                .map_err(|e| format!("the snapshot task failed: {e}"))??;
+        report.raster_patched = part.index.as_ref().is_some_and(|i| i.raster_patched());
         report.millis = started.elapsed().as_secs_f64() * 1e3;
         Ok((part, report))
     }
 
     /// A full rebuild whatever changed (the benchmark's baseline).
     pub async fn build_full(store: &Store, now: &Revisions) -> Result<GridPart, String> {
-        let rows = full_rows(store).await?;
+        let (rows, outlines) = full_rows(store).await?;
         let key = grid_key(now);
-        tokio::task::spawn_blocking(move || assemble(key, rows))
+        tokio::task::spawn_blocking(move || assemble(key, rows, outlines, None))
             .await
             .map_err(|e| format!("the snapshot task failed: {e}"))?
     }
 }
 
-fn parse_row(record: GridRecord) -> Result<GridRow, String> {
+fn parse_row(record: GridRecord) -> Result<(GridRow, MultiPolygon<f64>), String> {
     let geometry =
         wangge_assign::parse_multipolygon(&record.geometry_geojson).map_err(|reason| {
             format!(
@@ -107,23 +119,24 @@ fn parse_row(record: GridRecord) -> Result<GridRow, String> {
     let shape = Arc::new(Shape::new(&record, &geometry));
     let mut record = record;
     record.geometry_geojson = String::new();
-    Ok(GridRow {
-        record,
-        geometry,
-        shape,
-    })
+    Ok((GridRow { record, shape }, geometry))
 }
 
-async fn full_rows(store: &Store) -> Result<HashMap<i64, Arc<GridRow>>, String> {
+async fn full_rows(store: &Store) -> Result<(HashMap<i64, Arc<GridRow>>, Outlines), String> {
     let records = store
         .grids(&GridFilter::default())
         .await
         .map_err(|e| e.to_string())?;
     tokio::task::spawn_blocking(move || {
-        records
-            .into_iter()
-            .map(|r| Ok((r.id, Arc::new(parse_row(r)?))))
-            .collect::<Result<HashMap<_, _>, String>>()
+        let mut rows = HashMap::with_capacity(records.len());
+        let mut outlines = HashMap::with_capacity(records.len());
+        for record in records {
+            let id = record.id;
+            let (row, geometry) = parse_row(record)?;
+            rows.insert(id, Arc::new(row));
+            outlines.insert(id, geometry);
+        }
+        Ok((rows, outlines))
     })
     .await
     .map_err(|e| format!("the snapshot task failed: {e}"))?
@@ -137,8 +150,12 @@ async fn incremental_rows(
     store: &Store,
     previous: &GridPart,
     key: &GridKey,
-) -> Result<Option<(HashMap<i64, Arc<GridRow>>, GridRebuild)>, String> {
-    if previous.key[0] < 0 || previous.key[1..] != key[1..] || previous.key[0] > key[0] {
+) -> Result<Option<(HashMap<i64, Arc<GridRow>>, Outlines, GridRebuild)>, String> {
+    if previous.index.is_none()
+        || previous.key[0] < 0
+        || previous.key[1..] != key[1..]
+        || previous.key[0] > key[0]
+    {
         return Ok(None);
     }
     let Some(changes) = store
@@ -165,6 +182,7 @@ async fn incremental_rows(
         }
     }
     let reread = records.len();
+    let mut outlines = HashMap::with_capacity(reread);
     for record in records {
         if let Some(old) = previous.rows.get(&record.id) {
             if old.record.code != record.code {
@@ -172,23 +190,32 @@ async fn incremental_rows(
             }
         }
         changed_boxes.push(record.bbox);
-        let row = parse_row(record)?;
+        let (row, geometry) = parse_row(record)?;
+        outlines.insert(row.record.id, geometry);
         rows.insert(row.record.id, Arc::new(row));
     }
     Ok(Some((
         rows,
+        outlines,
         GridRebuild {
             reread,
             incremental: true,
             changed_boxes,
-            millis: 0.0,
+            ..GridRebuild::default()
         },
     )))
 }
 
 /// The index and tile source of the rows (ordered by level, then code,
-/// as [`Store::grids`] returns them).
-fn assemble(key: GridKey, rows: HashMap<i64, Arc<GridRow>>) -> Result<GridPart, String> {
+/// as [`Store::grids`] returns them): updated from `from` when given (the
+/// outlines of the grids that changed in `outlines`), else built from
+/// `outlines` whole.
+fn assemble(
+    key: GridKey,
+    rows: HashMap<i64, Arc<GridRow>>,
+    mut outlines: Outlines,
+    from: Option<&CellIndex>,
+) -> Result<GridPart, String> {
     let mut ordered: Vec<&Arc<GridRow>> = rows.values().collect();
     ordered.sort_by(|a, b| {
         (a.record.level, &a.record.code, a.record.id).cmp(&(
@@ -204,21 +231,32 @@ fn assemble(key: GridKey, rows: HashMap<i64, Arc<GridRow>>) -> Result<GridPart, 
             .iter()
             .map(|r| (r.record.code.as_str(), r.record.id))
             .collect();
-        let indexed = ordered
-            .iter()
-            .map(|r| IndexedGrid {
-                id: r.record.id,
-                code: r.record.code.clone(),
-                level: r.record.level,
-                parent_id: r
-                    .record
-                    .parent
-                    .as_ref()
-                    .and_then(|p| ids.get(p.as_str()).copied()),
-                geometry: r.geometry.clone(),
-            })
-            .collect();
-        let index = Arc::new(CellIndex::build(indexed).map_err(|e| e.to_string())?);
+        let grids = ordered.iter().map(|r| UpdatedGrid {
+            id: r.record.id,
+            code: r.record.code.clone(),
+            level: r.record.level,
+            parent_id: r
+                .record
+                .parent
+                .as_ref()
+                .and_then(|p| ids.get(p.as_str()).copied()),
+            geometry: outlines.remove(&r.record.id),
+        });
+        let index = match from {
+            Some(from) => from.update(grids.collect()),
+            None => CellIndex::build(
+                grids
+                    .map(|g| IndexedGrid {
+                        id: g.id,
+                        code: g.code,
+                        level: g.level,
+                        parent_id: g.parent_id,
+                        geometry: g.geometry.unwrap_or_else(|| MultiPolygon(Vec::new())),
+                    })
+                    .collect(),
+            ),
+        };
+        let index = Arc::new(index.map_err(|e| e.to_string())?);
         let shapes = ordered.iter().map(|r| r.shape.clone()).collect();
         let source = Arc::new(GridSource::from_shapes(index.clone(), shapes));
         (Some(index), Some(source))

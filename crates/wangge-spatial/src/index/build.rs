@@ -9,7 +9,7 @@ use wangge_model::{GridCode, LevelNo};
 
 use super::shape::Shapes;
 use super::tiles::{Tiles, MAX_GRIDS};
-use super::{GridMeta, GridRef, IndexError, IndexedGrid};
+use super::{GridMeta, GridRef, IndexError, IndexedGrid, UpdatedGrid};
 
 /// A grid's bounding box in an R-tree, with its [`GridRef`] number.
 pub(super) type BoxEntry = GeomWithData<Rectangle<[f64; 2]>, u32>;
@@ -31,6 +31,8 @@ pub struct CellIndex {
     by_code: Vec<GridRef>,
     /// Grids with rings left out for a NaN or infinite coordinate.
     dropped_rings: Vec<GridRef>,
+    /// The raster was patched from the index this one updated.
+    raster_patched: bool,
 }
 
 impl CellIndex {
@@ -43,6 +45,31 @@ impl CellIndex {
     /// the grid listed in [`CellIndex::grids_with_dropped_rings`], so one
     /// broken grid does not stop a territory from loading.
     pub fn build(grids: Vec<IndexedGrid>) -> Result<CellIndex, IndexError> {
+        let grids = grids
+            .into_iter()
+            .map(|g| UpdatedGrid {
+                id: g.id,
+                code: g.code,
+                level: g.level,
+                parent_id: g.parent_id,
+                geometry: Some(g.geometry),
+            })
+            .collect();
+        CellIndex::assemble(None, grids)
+    }
+
+    /// The index of a new state of the grids, from this one: `grids` are
+    /// all grids of the new state, as [`CellIndex::build`] takes them, with
+    /// `geometry` `None` for a grid whose outline (by id) this index holds
+    /// unchanged. Unchanged outlines are copied, not parsed again, and the
+    /// raster is answered again only around the grids that changed, were
+    /// added or removed (a whole build when the territory's box moved).
+    /// Every point is located as by a fresh [`CellIndex::build`].
+    pub fn update(&self, grids: Vec<UpdatedGrid>) -> Result<CellIndex, IndexError> {
+        CellIndex::assemble(Some(self), grids)
+    }
+
+    fn assemble(old: Option<&CellIndex>, grids: Vec<UpdatedGrid>) -> Result<CellIndex, IndexError> {
         let max = MAX_GRIDS;
         if grids.len() > max {
             return Err(IndexError::TooManyGrids {
@@ -82,8 +109,37 @@ impl CellIndex {
         let mut entries: [Vec<BoxEntry>; 4] = Default::default();
         let mut metas = Vec::with_capacity(grids.len());
         let mut dropped_rings = Vec::new();
+        // Old number → new (u32::MAX: removed), and where the map changed.
+        let mut remap = vec![u32::MAX; old.map_or(0, |o| o.grids.len())];
+        let mut changed: Vec<[f64; 4]> = Vec::new();
         for (i, (grid, parent)) in grids.into_iter().zip(parents).enumerate() {
-            if shapes.push(&grid.geometry) > 0 {
+            let before = old.and_then(|o| o.by_id(grid.id).map(|r| (o, r)));
+            if let Some((_, r)) = before {
+                remap[r.index()] = i as u32;
+            }
+            let dropped = match (grid.geometry, before) {
+                (Some(geometry), _) => {
+                    changed.extend(before.and_then(|(o, r)| o.shapes.bbox(r.index())));
+                    let dropped = shapes.push(&geometry) > 0;
+                    changed.extend(shapes.bbox(i));
+                    dropped
+                }
+                (None, Some((o, r))) => {
+                    shapes.push_copy(&o.shapes, r.index());
+                    // A grid turned cell (or back) changes the candidates.
+                    if o.grids[r.index()].level != grid.level {
+                        changed.extend(o.shapes.bbox(r.index()));
+                    }
+                    o.dropped_rings.binary_search(&r).is_ok()
+                }
+                (None, None) => {
+                    return Err(IndexError::NoOutline {
+                        id: grid.id,
+                        code: grid.code,
+                    })
+                }
+            };
+            if dropped {
                 dropped_rings.push(GridRef(i as u32));
             }
             if let Some([x0, y0, x1, y1]) = shapes.bbox(i) {
@@ -98,6 +154,13 @@ impl CellIndex {
                 level: grid.level,
                 parent,
             });
+        }
+        if let Some(o) = old {
+            for (r, &new) in remap.iter().enumerate() {
+                if new == u32::MAX {
+                    changed.extend(o.shapes.bbox(r));
+                }
+            }
         }
         let trees = entries.map(RTree::bulk_load);
 
@@ -117,12 +180,33 @@ impl CellIndex {
             by_id,
             by_code,
             dropped_rings,
+            raster_patched: false,
         };
         let is_cell: Vec<bool> = index.grids.iter().map(|g| g.level.is_cell()).collect();
-        index.tiles = Tiles::build(&index.shapes, &is_cell, |p| {
-            index.deepest_holder(p).map(|g| g.0)
+        let answer_at = |p| index.deepest_holder(p).map(|g| g.0);
+        let patched = old.and_then(|o| {
+            Tiles::patch(
+                &o.tiles,
+                &remap,
+                &index.shapes,
+                &is_cell,
+                &changed,
+                answer_at,
+            )
         });
+        let (tiles, raster_patched) = match patched {
+            Some(tiles) => (tiles, true),
+            None => (Tiles::build(&index.shapes, &is_cell, answer_at), false),
+        };
+        index.tiles = tiles;
+        index.raster_patched = raster_patched;
         Ok(index)
+    }
+
+    /// Whether [`CellIndex::update`] patched the raster of the index it
+    /// started from (false: built whole, as by [`CellIndex::build`]).
+    pub fn raster_patched(&self) -> bool {
+        self.raster_patched
     }
 
     /// The grid behind a [`GridRef`] this index handed out.
@@ -253,8 +337,8 @@ fn tree_bytes(children: &[RTreeNode<BoxEntry>]) -> usize {
 }
 
 fn parent_of(
-    grid: &IndexedGrid,
-    grids: &[IndexedGrid],
+    grid: &UpdatedGrid,
+    grids: &[UpdatedGrid],
     positions: &HashMap<i64, usize>,
 ) -> Result<Option<GridRef>, IndexError> {
     match (grid.level.parent(), grid.parent_id) {

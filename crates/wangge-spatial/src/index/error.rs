@@ -32,6 +32,10 @@ pub enum IndexError {
         parent_level: LevelNo,
         expected: LevelNo,
     },
+    #[error(
+        "grid {code}: id {id} comes without an outline, and the index updated holds none for it"
+    )]
+    NoOutline { id: i64, code: GridCode },
     #[error("{count} grids are more than an index holds ({max})")]
     TooManyGrids { count: usize, max: usize },
 }

@@ -116,6 +116,17 @@ pub struct IndexedGrid {
     pub geometry: geo::MultiPolygon<f64>,
 }
 
+/// A grid of [`CellIndex::update`]: as [`IndexedGrid`], with `geometry`
+/// `None` when the outline the index holds for this id is unchanged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpdatedGrid {
+    pub id: i64,
+    pub code: GridCode,
+    pub level: LevelNo,
+    pub parent_id: Option<i64>,
+    pub geometry: Option<geo::MultiPolygon<f64>>,
+}
+
 /// Position of a grid inside the index: dense, `0..n`, in the order the
 /// grids were given to [`CellIndex::build`].
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
@@ -207,3 +218,6 @@ impl Default for LocateOptions {
         }
     }
 }
+
+#[cfg(test)]
+mod update_tests;

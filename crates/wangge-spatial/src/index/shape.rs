@@ -161,6 +161,31 @@ impl Shapes {
         dropped
     }
 
+    /// Adds grid `i` of `other` as it is there (its buckets and edges
+    /// copied): what an update reuses of an outline that did not change.
+    pub(super) fn push_copy(&mut self, other: &Shapes, i: usize) {
+        if self.bucket_starts.is_empty() {
+            self.bucket_starts.push(0);
+        }
+        let shape = other.entries[i];
+        let first = shape.first_bucket as usize;
+        let buckets = shape.buckets as usize;
+        let from = other.bucket_starts[first] as usize;
+        let to = other.bucket_starts[first + buckets] as usize;
+        let base = self.edges.len();
+        let first_bucket = (self.bucket_starts.len() - 1) as u32;
+        self.bucket_starts.extend(
+            other.bucket_starts[first + 1..=first + buckets]
+                .iter()
+                .map(|&end| (base + end as usize - from) as u32),
+        );
+        self.edges.extend_from_slice(&other.edges[from..to]);
+        self.entries.push(Shape {
+            first_bucket,
+            ..shape
+        });
+    }
+
     /// `[min_lon, min_lat, max_lon, max_lat]` of grid `i`; `None` when it has no edges.
     pub(super) fn bbox(&self, i: usize) -> Option<[f64; 4]> {
         let bbox = self.entries[i].bbox;
