@@ -52,7 +52,7 @@ pub async fn load_index(store: &Store) -> Result<CellIndex, AssignError> {
     if grids.is_empty() {
         return Err(AssignError::NoGrid);
     }
-    index_of(grids)
+    index_of(&grids)
 }
 
 /// An index of the grids whose box meets `area`, with their ancestors:
@@ -84,12 +84,12 @@ pub async fn load_index_around(store: &Store, area: BBox) -> Result<CellIndex, A
         }
     }
     grids.sort_by(|a, b| (a.level, &a.code).cmp(&(b.level, &b.code)));
-    index_of(grids)
+    index_of(&grids)
 }
 
 /// The index of these grids (ordered by level, then code); none: an
 /// index in which every point is outside.
-fn index_of(grids: Vec<GridRecord>) -> Result<CellIndex, AssignError> {
+fn index_of(grids: &[GridRecord]) -> Result<CellIndex, AssignError> {
     let ids: HashMap<&str, i64> = grids.iter().map(|g| (g.code.as_str(), g.id)).collect();
     let indexed = grids
         .iter()

@@ -58,6 +58,11 @@ pub struct GridRebuild {
     pub changed_boxes: Vec<BBox>,
     /// The index's raster was patched around the changed grids (not built whole).
     pub raster_patched: bool,
+    /// Reading and parsing the grids; updating or building the index; the
+    /// tile source and the rest; all of it.
+    pub read_ms: f64,
+    pub index_ms: f64,
+    pub source_ms: f64,
     pub millis: f64,
 }
 
@@ -81,20 +86,23 @@ impl GridPart {
     ) -> Result<(GridPart, GridRebuild), String> {
         let started = Instant::now();
         let key = grid_key(now);
-        let (rows, outlines, from, mut report) =
-            match incremental_rows(store, previous, &key).await? {
-                Some((rows, outlines, report)) => (rows, outlines, previous.index.clone(), report),
-                None => {
-                    let (rows, outlines) = full_rows(store).await?;
-                    (rows, outlines, None, GridRebuild::default())
-                }
-            };
-        let part =
+        let (rows, outlines, from, mut report) = if let Some((rows, outlines, report)) =
+            incremental_rows(store, previous, &key).await?
+        {
+            (rows, outlines, previous.index.clone(), report)
+        } else {
+            let (rows, outlines) = full_rows(store).await?;
+            (rows, outlines, None, GridRebuild::default())
+        };
+        report.read_ms = started.elapsed().as_secs_f64() * 1e3;
+        let (part, index_ms) =
             tokio::task::spawn_blocking(move || assemble(key, rows, outlines, from.as_deref()))
                 .await
                 .map_err(|e| format!("the snapshot task failed: {e}"))??;
         report.raster_patched = part.index.as_ref().is_some_and(|i| i.raster_patched());
         report.millis = started.elapsed().as_secs_f64() * 1e3;
+        report.index_ms = index_ms;
+        report.source_ms = report.millis - report.read_ms - index_ms;
         Ok((part, report))
     }
 
@@ -105,6 +113,7 @@ impl GridPart {
         tokio::task::spawn_blocking(move || assemble(key, rows, outlines, None))
             .await
             .map_err(|e| format!("the snapshot task failed: {e}"))?
+            .map(|(part, _)| part)
     }
 }
 
@@ -215,15 +224,16 @@ fn assemble(
     rows: HashMap<i64, Arc<GridRow>>,
     mut outlines: Outlines,
     from: Option<&CellIndex>,
-) -> Result<GridPart, String> {
+) -> Result<(GridPart, f64), String> {
     let mut ordered: Vec<&Arc<GridRow>> = rows.values().collect();
-    ordered.sort_by(|a, b| {
+    ordered.sort_unstable_by(|a, b| {
         (a.record.level, &a.record.code, a.record.id).cmp(&(
             b.record.level,
             &b.record.code,
             b.record.id,
         ))
     });
+    let mut index_ms = 0.0;
     let (index, source) = if ordered.is_empty() {
         (None, None)
     } else {
@@ -242,6 +252,7 @@ fn assemble(
                 .and_then(|p| ids.get(p.as_str()).copied()),
             geometry: outlines.remove(&r.record.id),
         });
+        let started = Instant::now();
         let index = match from {
             Some(from) => from.update(grids.collect()),
             None => CellIndex::build(
@@ -257,14 +268,16 @@ fn assemble(
             ),
         };
         let index = Arc::new(index.map_err(|e| e.to_string())?);
+        index_ms = started.elapsed().as_secs_f64() * 1e3;
         let shapes = ordered.iter().map(|r| r.shape.clone()).collect();
         let source = Arc::new(GridSource::from_shapes(index.clone(), shapes));
         (Some(index), Some(source))
     };
-    Ok(GridPart {
+    let part = GridPart {
         key,
         index,
         source,
         rows: Arc::new(rows),
-    })
+    };
+    Ok((part, index_ms))
 }

@@ -15,8 +15,10 @@
 //!   hold the revisions their answer was computed from.
 //!
 //! A handler that wrote calls [`AppState::refresh`]: it reads the
-//! revisions now and returns once a snapshot (and every slot in use) that
-//! includes them is in, so the instance that wrote reads its own write.
+//! revisions now and returns once a snapshot (and every slot in use but
+//! the coverage findings, rebuilt beside the rounds for they take seconds
+//! at province scale) that includes them is in, so the instance that wrote
+//! reads its own write.
 
 mod grid;
 
@@ -169,7 +171,8 @@ impl AppState {
     }
 
     /// Reads the revisions now and returns once a snapshot that includes
-    /// them is in (with every slot in use rebuilt): after a write, this
+    /// them is in (with every slot in use rebuilt but the coverage
+    /// findings, which follow in the background): after a write, this
     /// instance answers with it. Errors name what could not be rebuilt
     /// (the old value is kept and used until a rebuild succeeds).
     pub async fn refresh(&self) -> Result<(), String> {
@@ -248,15 +251,35 @@ impl AppState {
             self.keep_fresh::<wangge_geocode::Geocoder>().await,
             self.keep_fresh::<crate::claims::Thresholds>().await,
             self.keep_fresh::<crate::tiles::source::DotSource>().await,
-            self.keep_fresh::<crate::tiles::findings::FindingSource>()
-                .await,
         ]
         .into_iter()
         .flatten()
         {
             errors.push(e);
         }
+        // The coverage analysis of the tiles takes seconds at province
+        // scale: it is rebuilt beside the rounds, so neither a writer's
+        // refresh nor the next revision waits for it (its tiles carry the
+        // revision they were analysed at, so an older one is never
+        // mistaken for the new).
+        self.keep_fresh_in_background::<crate::tiles::findings::FindingSource>();
         self.settle(now, (!errors.is_empty()).then(|| errors.join("; ")));
+    }
+
+    /// Starts rebuilding a slot in use whose value is outdated, in its own
+    /// task; a failure is logged, and the next use or round tries again.
+    fn keep_fresh_in_background<T: Part>(&self) {
+        let outdated = T::slot(self).current().is_some_and(|(key, _)| {
+            key != T::key(&self.inner.fresh.snapshot_tx.borrow().revisions)
+        });
+        if outdated && T::slot(self).building.try_lock().is_ok() {
+            let state = self.clone();
+            tokio::spawn(async move {
+                if let Err(e) = state.rebuild::<T>().await {
+                    tracing::error!(error = %e, "rebuilding a cached part failed");
+                }
+            });
+        }
     }
 
     fn slots_outdated(&self, now: &Revisions) -> bool {
@@ -265,10 +288,10 @@ impl AppState {
                 .current()
                 .is_some_and(|(key, _)| key != T::key(now))
         }
+        // The coverage findings are rebuilt beside the rounds.
         outdated::<wangge_geocode::Geocoder>(self, now)
             || outdated::<crate::claims::Thresholds>(self, now)
             || outdated::<crate::tiles::source::DotSource>(self, now)
-            || outdated::<crate::tiles::findings::FindingSource>(self, now)
     }
 
     fn settle(&self, revisions: Revisions, error: Option<String>) {

@@ -96,17 +96,27 @@ impl GridSource {
 
     /// Pairs the shapes with the snapshot they were read with.
     pub fn from_shapes(index: Arc<CellIndex>, shapes: Vec<Arc<Shape>>) -> GridSource {
-        let position: std::collections::HashMap<&str, u32> = shapes
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.code.as_str(), i as u32))
-            .collect();
-        let by_ref = (0..index.grid_count())
-            .map(|i| {
-                let code = index.grid(GridRef(i as u32)).code.as_str();
-                position.get(code).copied().unwrap_or(u32::MAX)
-            })
-            .collect();
+        // The snapshot gives both in one order: then no lookup is needed.
+        let aligned = shapes.len() == index.grid_count()
+            && shapes
+                .iter()
+                .enumerate()
+                .all(|(i, s)| s.code.as_str() == index.grid(GridRef(i as u32)).code.as_str());
+        let by_ref = if aligned {
+            (0..shapes.len() as u32).collect()
+        } else {
+            let position: std::collections::HashMap<&str, u32> = shapes
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.code.as_str(), i as u32))
+                .collect();
+            (0..index.grid_count())
+                .map(|i| {
+                    let code = index.grid(GridRef(i as u32)).code.as_str();
+                    position.get(code).copied().unwrap_or(u32::MAX)
+                })
+                .collect()
+        };
         let mut upper: Vec<u32> = (0..shapes.len() as u32)
             .filter(|&i| shapes[i as usize].level < 4)
             .collect();

@@ -170,7 +170,6 @@ impl Tiles {
         };
         let cells = is_cell.iter().filter(|&&c| c).count();
         let mut tiles = Tiles::plan(bbox, cells);
-        let n = tiles.answers.len();
         let whole = Window {
             rows: 0..tiles.ny,
             columns: 0..tiles.nx,
@@ -178,9 +177,9 @@ impl Tiles {
         let (crossed, near) = tiles.marks(shapes, is_cell, 0..is_cell.len());
         tiles.answer_faces(&whole, &crossed, &answer_at);
         tiles.list_candidates(shapes, is_cell, &crossed);
-        for t in 0..n {
-            if !near[t] && tiles.answers[t] != UNKNOWN {
-                tiles.answers[t] |= FAR_BIT;
+        for (answer, near) in tiles.answers.iter_mut().zip(&near) {
+            if !near && *answer != UNKNOWN {
+                *answer |= FAR_BIT;
             }
         }
         tiles
@@ -311,8 +310,8 @@ impl Tiles {
             ]
         }) else {
             // Nothing moved: the old answers, renumbered.
-            tiles.answers = old.answers.clone();
-            tiles.starts = old.starts.clone();
+            tiles.answers.clone_from(&old.answers);
+            tiles.starts.clone_from(&old.starts);
             tiles.candidates = old.candidates.iter().map(|&c| remap[c as usize]).collect();
             return remapped_answers(&mut tiles.answers, remap).then_some(tiles);
         };
@@ -411,7 +410,7 @@ impl Tiles {
             }
             starts.push(candidates.len() as u32);
         }
-        if candidates.iter().any(|&c| c == u32::MAX) {
+        if candidates.contains(&u32::MAX) {
             return None;
         }
         for r in window.rows.clone() {

@@ -60,7 +60,7 @@ fn territory() -> Vec<IndexedGrid> {
 }
 
 fn sorted(mut grids: Vec<IndexedGrid>) -> Vec<IndexedGrid> {
-    grids.sort_by(|a, b| (a.level, a.code.clone()).cmp(&(b.level, b.code.clone())));
+    grids.sort_by(|a, b| (a.level, &a.code).cmp(&(b.level, &b.code)));
     grids
 }
 
