@@ -218,3 +218,92 @@ fn an_update_without_an_outline_for_a_new_grid_is_refused() {
     let refused = base.update(grids).unwrap_err();
     assert!(refused.to_string().contains("C-99"), "{refused}");
 }
+
+/// A random edit of one cell: a new outline (a rectangle anywhere in or
+/// around the territory, overlaps and gaps allowed: data is not always
+/// valid), removed, or a new cell beside it.
+#[derive(Debug, Clone)]
+enum Edit {
+    Reshape { cell: usize, rect: [f64; 4] },
+    Remove { cell: usize },
+    Add { rect: [f64; 4] },
+}
+
+fn rect_strategy() -> impl proptest::strategy::Strategy<Value = [f64; 4]> {
+    use proptest::prelude::*;
+    // Inside the department mostly; now and then a little beyond it.
+    let span = N as f64 * SIDE;
+    (-0.05..1.05f64, -0.05..1.05f64, 0.02..0.4f64, 0.02..0.4f64).prop_map(move |(x, y, w, h)| {
+        let (x0, y0) = (X0 + x * span, Y0 + y * span);
+        [x0, y0, x0 + w * span, y0 + h * span]
+    })
+}
+
+fn edit_strategy() -> impl proptest::strategy::Strategy<Value = Edit> {
+    use proptest::prelude::*;
+    prop_oneof![
+        (0..N * N, rect_strategy()).prop_map(|(cell, rect)| Edit::Reshape { cell, rect }),
+        (0..N * N).prop_map(|cell| Edit::Remove { cell }),
+        rect_strategy().prop_map(|rect| Edit::Add { rect }),
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Chains of random edits, each applied by `update` to the previous
+    /// update's index: every answer and the raster equal a fresh build's.
+    #[test]
+    fn random_edit_chains_update_as_fresh_builds(edits in proptest::collection::vec(edit_strategy(), 1..5)) {
+        let mut grids = territory();
+        let mut index = CellIndex::build(grids.clone()).unwrap();
+        let mut next_id = 1_000;
+        for (step, edit) in edits.iter().enumerate() {
+            let cells: Vec<usize> = (0..grids.len()).filter(|&i| grids[i].level.is_cell()).collect();
+            let mut changed = Vec::new();
+            match *edit {
+                Edit::Reshape { cell, rect: [x0, y0, x1, y1] } => {
+                    let i = cells[cell % cells.len()];
+                    grids[i].geometry = rect(x0, y0, x1, y1);
+                    changed.push(grids[i].id);
+                }
+                Edit::Remove { cell } if cells.len() > 1 => {
+                    grids.remove(cells[cell % cells.len()]);
+                }
+                Edit::Remove { .. } => {}
+                Edit::Add { rect: [x0, y0, x1, y1] } => {
+                    next_id += 1;
+                    grids.push(grid(next_id, &format!("C-{next_id}"), 4, Some(3), rect(x0, y0, x1, y1)));
+                    grids = sorted(grids);
+                }
+            }
+            let updated = update(&index, &grids, &changed);
+            let fresh = CellIndex::build(grids.clone()).unwrap();
+            if updated.raster_patched() {
+                assert_same(&updated, &fresh, &format!("step {step}: {edit:?}"));
+            } else {
+                // Built whole (the territory's box moved): a fresh build
+                // whose plan may differ; every answer still agrees.
+                assert_same_answers(&updated, &fresh, &format!("step {step}: {edit:?}"));
+            }
+            index = updated;
+        }
+    }
+}
+
+/// The answers of [`assert_same`] without the raster.
+fn assert_same_answers(updated: &CellIndex, fresh: &CellIndex, what: &str) {
+    let options = LocateOptions::default();
+    let steps = 8 * N + 4;
+    for a in 0..=steps {
+        for b in 0..=steps {
+            let x = X0 - SIDE + a as f64 * (N as f64 + 2.0) * SIDE / steps as f64;
+            let y = Y0 - SIDE + b as f64 * (N as f64 + 2.0) * SIDE / steps as f64;
+            assert_eq!(
+                updated.locate(x, y, &options),
+                fresh.locate(x, y, &options),
+                "{what}: ({x}, {y})"
+            );
+        }
+    }
+}
