@@ -134,7 +134,9 @@ pub async fn reassign_area(
     };
     let mut changed = 0;
     for kind in KINDS {
-        let near = store.entities_placed_near(kind, &cell_ids, &l3_ids).await?;
+        let near = store
+            .entities_placed_near(kind, &cell_ids, &l3_ids, area)
+            .await?;
         let mut points: Vec<EntityPoint> = store
             .entity_points_by_id(kind, &near)
             .await?

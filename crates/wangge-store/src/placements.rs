@@ -9,7 +9,7 @@ use wangge_model::PlacementStatus;
 use crate::bulk::{analyze_if_bulk, chunk_rows, literal, values_rows, AnyQuery};
 use crate::float_param::OptF64;
 use crate::row::{get_parsed, positive_zero};
-use crate::{Backend, EntityKind, Placement, Store, StoreError};
+use crate::{BBox, Backend, EntityKind, Placement, Store, StoreError};
 
 /// Columns bound per placement row (`entity_kind` is a literal).
 const PLACEMENT_COLUMNS: [&str; 9] = [
@@ -102,30 +102,48 @@ impl Store {
     /// read from their placements through the placement indexes (no scan of
     /// the entity table): those placed in one of `cell_ids` (the cells
     /// meeting the area), those in a gap of one of `l3_ids` (the level-3
-    /// grids meeting it) or of no level-3 grid, those outside, and those
-    /// whose cell or level-3 grid the edit deleted (set NULL). By id.
-    /// Entities with no placement row yet are left to `wangge assign`.
+    /// grids meeting it), and, with their point in `area`, those outside,
+    /// in a gap of no level-3 grid, or whose cell the edit deleted (set
+    /// NULL). By id. Entities with no placement row yet are left to
+    /// `wangge assign`.
     pub async fn entities_placed_near(
         &self,
         kind: EntityKind,
         cell_ids: &[i64],
         l3_ids: &[i64],
+        area: BBox,
     ) -> Result<Vec<i64>, StoreError> {
-        let kind = kind.as_str();
+        let (table, kind) = (kind.table(), kind.as_str());
         let list = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        // Groups that no placement index narrows to the area (they grow
+        // with the territory): their points are read in the SQL.
+        let in_area = format!(
+            "SELECT p.entity_id FROM placements p JOIN {table} e ON e.id = p.entity_id \
+             WHERE e.lon >= $1 AND e.lat >= $2 AND e.lon <= $3 AND e.lat <= $4 AND "
+        );
+        let mut ids = Vec::new();
+        for condition in [
+            format!("p.cell_id IS NULL AND p.entity_kind = '{kind}' AND p.status IN ('assigned', 'via_parent')"),
+            format!(
+                "p.entity_kind = '{kind}' AND p.status <> 'assigned' AND (p.status = 'outside' \
+                 OR (p.status = 'in_gap' AND p.l3_id IS NULL))"
+            ),
+        ] {
+            let sql = format!("{in_area}{condition}");
+            let rows = sqlx::query(&sql)
+                .bind(area[0])
+                .bind(area[1])
+                .bind(area[2])
+                .bind(area[3])
+                .fetch_all(&self.pool)
+                .await?;
+            for row in rows {
+                ids.push(row.try_get::<i64, _>("entity_id")?);
+            }
+        }
         // Numbers and a fixed kind only, so the lists are written into the
         // SQL; separate statements so each uses its own index.
-        let mut statements = vec![
-            format!(
-                "SELECT entity_id FROM placements WHERE cell_id IS NULL \
-                 AND entity_kind = '{kind}' AND status IN ('assigned', 'via_parent')"
-            ),
-            format!(
-                "SELECT entity_id FROM placements WHERE entity_kind = '{kind}' \
-                 AND status <> 'assigned' AND (status = 'outside' \
-                 OR (status = 'in_gap' AND l3_id IS NULL))"
-            ),
-        ];
+        let mut statements = Vec::new();
         for chunk in cell_ids.chunks(500) {
             statements.push(format!(
                 "SELECT entity_id FROM placements WHERE cell_id IN ({}) AND entity_kind = '{kind}'",
@@ -139,7 +157,6 @@ impl Store {
                 list(chunk)
             ));
         }
-        let mut ids = Vec::new();
         for sql in statements {
             for row in sqlx::query(&sql).fetch_all(&self.pool).await? {
                 ids.push(row.try_get::<i64, _>("entity_id")?);
