@@ -79,7 +79,7 @@ pub(crate) async fn place_again(store: &Store, scope: Scope) -> PlacedAgain {
 
 /// `area` `None`: everything.
 async fn place_area(store: &Store, area: Option<BBox>) -> Result<PlacedAgain, AssignError> {
-    if store.entity_counts().await?.iter().all(|(_, n)| *n == 0) {
+    if !store.has_entities().await? {
         return Ok(PlacedAgain::NotNeeded);
     }
     let mut attempt = 0;

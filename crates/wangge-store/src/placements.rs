@@ -116,20 +116,32 @@ impl Store {
         let (table, kind) = (kind.table(), kind.as_str());
         let list = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         // Groups that no placement index narrows to the area (they grow
-        // with the territory): their points are read in the SQL.
-        let in_area = format!(
-            "SELECT p.entity_id FROM placements p JOIN {table} e ON e.id = p.entity_id \
-             WHERE e.lon >= $1 AND e.lat >= $2 AND e.lon <= $3 AND e.lat <= $4 AND "
-        );
-        let mut ids = Vec::new();
+        // with the territory): their ids from the placements, then their
+        // points tested in the SQL by primary key, returning only the ids
+        // inside (a join is planned as a scan of the entity table).
+        let mut wide = Vec::new();
         for condition in [
-            format!("p.cell_id IS NULL AND p.entity_kind = '{kind}' AND p.status IN ('assigned', 'via_parent')"),
+            // One statement per status: equality on every column of
+            // `placements_cell`, so its range is exactly these rows.
+            format!("cell_id IS NULL AND entity_kind = '{kind}' AND status = 'assigned'"),
+            format!("cell_id IS NULL AND entity_kind = '{kind}' AND status = 'via_parent'"),
             format!(
-                "p.entity_kind = '{kind}' AND p.status <> 'assigned' AND (p.status = 'outside' \
-                 OR (p.status = 'in_gap' AND p.l3_id IS NULL))"
+                "entity_kind = '{kind}' AND status <> 'assigned' AND (status = 'outside' \
+                 OR (status = 'in_gap' AND l3_id IS NULL))"
             ),
         ] {
-            let sql = format!("{in_area}{condition}");
+            let sql = format!("SELECT entity_id FROM placements WHERE {condition}");
+            for row in sqlx::query(&sql).fetch_all(&self.pool).await? {
+                wide.push(row.try_get::<i64, _>("entity_id")?);
+            }
+        }
+        let mut ids = Vec::new();
+        for chunk in wide.chunks(1_000) {
+            let sql = format!(
+                "SELECT id FROM {table} WHERE id IN ({}) \
+                 AND lon >= $1 AND lat >= $2 AND lon <= $3 AND lat <= $4",
+                list(chunk)
+            );
             let rows = sqlx::query(&sql)
                 .bind(area[0])
                 .bind(area[1])
@@ -138,7 +150,7 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await?;
             for row in rows {
-                ids.push(row.try_get::<i64, _>("entity_id")?);
+                ids.push(row.try_get::<i64, _>("id")?);
             }
         }
         // Numbers and a fixed kind only, so the lists are written into the
