@@ -108,8 +108,10 @@ pub async fn assign_all(
 /// Places again the entities an edit of `area` (a changed polygon's old
 /// and new box, joined) may have moved: those whose point lies in it (grown
 /// by the snap distance, for the suggestions), found through their
-/// placements, and the resources hanging on them. The index and the reads
-/// cover the area only, so the cost follows the edit, not the territory.
+/// placements, and the resources linked to them through the resources
+/// they hang on (up and down the chains). The index and the reads cover the
+/// area only (grown to a chain's points when it reaches beyond), so the
+/// cost follows the edit, not the territory.
 /// How many entities were written.
 pub async fn reassign_area(
     store: &Store,
@@ -143,39 +145,77 @@ pub async fn reassign_area(
             .into_iter()
             .filter(inside)
             .collect();
+        let mut wider = None;
         if kind == EntityKind::Resource {
-            hang_children(store, &mut points).await?;
+            chains(store, &mut points).await?;
+            // A chain may reach beyond the area: the index must then hold
+            // every point of it, so each is located as the whole index would.
+            let reach = points
+                .iter()
+                .filter_map(|p| match (p.lon, p.lat) {
+                    (Some(x), Some(y)) if x.abs() <= 180.0 && y.abs() <= 90.0 => Some([x, y, x, y]),
+                    _ => None,
+                })
+                .fold(area, |b, p| {
+                    [
+                        b[0].min(p[0]),
+                        b[1].min(p[1]),
+                        b[2].max(p[2]),
+                        b[3].max(p[3]),
+                    ]
+                });
+            if reach != area {
+                let grown = grown_by_m(reach, 2.0 * options.snap_distance_m.max(0.0));
+                wider = Some(load_index_around(store, grown).await?);
+            }
         }
-        let placements = place_points(&index, &points, &locate, options.threads);
+        let index = wider.as_ref().unwrap_or(&index);
+        let placements = place_points(index, &points, &locate, options.threads);
         changed += placements.len();
         store.upsert_placements(kind, &placements).await?;
     }
     Ok(changed)
 }
 
-/// Adds to `points` the resources without coordinates of their own that
-/// hang on one of them, down the chains (16 links, as placing follows).
-async fn hang_children(store: &Store, points: &mut Vec<EntityPoint>) -> Result<(), AssignError> {
+/// Adds to `points` what placing resources through the ones they hang on
+/// needs (`via_parent` follows a chain up to 16 links, through resources
+/// that have coordinates but are in no cell): every resource hanging on
+/// one of them, down the chains, and every resource they hang on, up.
+async fn chains(store: &Store, points: &mut Vec<EntityPoint>) -> Result<(), AssignError> {
     let mut known: HashSet<i64> = points.iter().map(|p| p.id).collect();
-    let mut parents: Vec<i64> = known.iter().copied().collect();
+    let mut below: Vec<i64> = known.iter().copied().collect();
     for _ in 0..16 {
-        if parents.is_empty() {
+        if below.is_empty() {
             break;
         }
-        let children = store.resources_hanging_on(&parents).await?;
+        let children = store.resources_hanging_on(&below).await?;
         let fresh: Vec<i64> = children
             .into_iter()
+            .filter(|id| known.insert(*id))
+            .collect();
+        let hanging = store
+            .entity_points_by_id(EntityKind::Resource, &fresh)
+            .await?;
+        below = hanging.iter().map(|p| p.id).collect();
+        points.extend(hanging);
+    }
+    for _ in 0..16 {
+        let mut above: Vec<i64> = points
+            .iter()
+            .filter_map(|p| p.parent_id)
             .filter(|id| !known.contains(id))
             .collect();
-        let hanging: Vec<EntityPoint> = store
-            .entity_points_by_id(EntityKind::Resource, &fresh)
-            .await?
-            .into_iter()
-            .filter(|p| p.lon.is_none() || p.lat.is_none())
-            .collect();
-        parents = hanging.iter().map(|p| p.id).collect();
-        known.extend(parents.iter().copied());
-        points.extend(hanging);
+        above.sort_unstable();
+        above.dedup();
+        if above.is_empty() {
+            break;
+        }
+        known.extend(above.iter().copied());
+        points.extend(
+            store
+                .entity_points_by_id(EntityKind::Resource, &above)
+                .await?,
+        );
     }
     points.sort_unstable_by_key(|p| p.id);
     Ok(())

@@ -329,6 +329,11 @@ impl Tiles {
         // Grids whose edges can mark a tile of the window (crossed, or near
         // for a cell): their box meets the window grown by the reach.
         let [wx0, wy0, wx1, wy1] = tiles.window_box(&window);
+        // One tile of slack for rounding at the window's edge.
+        let [reach_x, reach_y] = [
+            reach_x + 1.0 / tiles.per_deg[0],
+            reach_y + 1.0 / tiles.per_deg[1],
+        ];
         let meets = |i: &usize| {
             shapes.bbox(*i).is_some_and(|[x0, y0, x1, y1]| {
                 x1 >= wx0 - reach_x
