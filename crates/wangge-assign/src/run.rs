@@ -164,7 +164,8 @@ pub async fn reassign_area(
                         b[3].max(p[3]),
                     ]
                 });
-            if reach != area {
+            if reach[0] < area[0] || reach[1] < area[1] || reach[2] > area[2] || reach[3] > area[3]
+            {
                 let grown = grown_by_m(reach, 2.0 * options.snap_distance_m.max(0.0));
                 wider = Some(load_index_around(store, grown).await?);
             }
