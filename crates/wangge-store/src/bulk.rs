@@ -124,6 +124,12 @@ pub(crate) fn placeholders(backend: Backend, first: usize, count: usize) -> Stri
 }
 
 /// `'text'` as an SQL string literal (quotes doubled).
+/// Ids written into SQL as `1,2,3` (numbers only, so no binding is
+/// needed, whatever the backend's parameter limit).
+pub(crate) fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
 pub(crate) fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }

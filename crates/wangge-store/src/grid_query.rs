@@ -5,6 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use wangge_model::{GridCode, LevelNo};
 
+use crate::bulk::id_list;
 use crate::row::{get_bool, get_parsed, get_parsed_opt};
 use crate::{GridFilter, GridRecord, Store, StoreError};
 
@@ -95,13 +96,10 @@ impl Store {
         // per 500 ids whatever the backend's parameter limit.
         let mut records = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
-            let list = chunk
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
-            let sql =
-                format!("SELECT {GRID_COLUMNS} FROM grids g {GRID_JOINS} WHERE g.id IN ({list})");
+            let sql = format!(
+                "SELECT {GRID_COLUMNS} FROM grids g {GRID_JOINS} WHERE g.id IN ({})",
+                id_list(chunk)
+            );
             let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
             for row in &rows {
                 records.push(grid_record(row)?);

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use sqlx::{AnyConnection, Connection, Row};
 use wangge_model::PlacementStatus;
 
-use crate::bulk::{analyze_if_bulk, chunk_rows, literal, values_rows, AnyQuery};
+use crate::bulk::{analyze_if_bulk, chunk_rows, id_list, literal, values_rows, AnyQuery};
 use crate::float_param::OptF64;
 use crate::row::{get_parsed, positive_zero};
 use crate::{BBox, Backend, EntityKind, Placement, Store, StoreError};
@@ -114,7 +114,6 @@ impl Store {
         area: BBox,
     ) -> Result<Vec<i64>, StoreError> {
         let (table, kind) = (kind.table(), kind.as_str());
-        let list = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         // Groups that no placement index narrows to the area (they grow
         // with the territory): their ids from the placements, then their
         // points tested in the SQL by primary key, returning only the ids
@@ -140,7 +139,7 @@ impl Store {
             let sql = format!(
                 "SELECT id FROM {table} WHERE id IN ({}) \
                  AND lon >= $1 AND lat >= $2 AND lon <= $3 AND lat <= $4",
-                list(chunk)
+                id_list(chunk)
             );
             let rows = sqlx::query(&sql)
                 .bind(area[0])
@@ -159,14 +158,14 @@ impl Store {
         for chunk in cell_ids.chunks(500) {
             statements.push(format!(
                 "SELECT entity_id FROM placements WHERE cell_id IN ({}) AND entity_kind = '{kind}'",
-                list(chunk)
+                id_list(chunk)
             ));
         }
         for chunk in l3_ids.chunks(500) {
             statements.push(format!(
                 "SELECT entity_id FROM placements WHERE entity_kind = '{kind}' \
                  AND status <> 'assigned' AND status = 'in_gap' AND l3_id IN ({})",
-                list(chunk)
+                id_list(chunk)
             ));
         }
         for sql in statements {
@@ -210,12 +209,10 @@ impl Store {
     pub async fn resources_hanging_on(&self, parent_ids: &[i64]) -> Result<Vec<i64>, StoreError> {
         let mut ids = Vec::new();
         for chunk in parent_ids.chunks(500) {
-            let list = chunk
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
-            let sql = format!("SELECT id FROM resources WHERE parent_id IN ({list})");
+            let sql = format!(
+                "SELECT id FROM resources WHERE parent_id IN ({})",
+                id_list(chunk)
+            );
             for row in sqlx::query(&sql).fetch_all(&self.pool).await? {
                 ids.push(row.try_get::<i64, _>("id")?);
             }

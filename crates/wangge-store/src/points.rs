@@ -18,7 +18,7 @@ use std::thread::available_parallelism;
 
 use sqlx::{AnyPool, Row};
 
-use crate::bulk::placeholders;
+use crate::bulk::{id_list, placeholders};
 use crate::coords::from_stored;
 use crate::{EntityKind, EntityPoint, Store, StoreError};
 
@@ -107,23 +107,9 @@ impl Store {
         let mut reread = Vec::new();
         // Numbers only, so the list is written into the SQL.
         for chunk in ids.chunks(1_000) {
-            let list = chunk
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
-            let sql = packed_sql_where(kind, &format!("id IN ({list})"));
+            let sql = packed_sql_where(kind, &format!("id IN ({})", id_list(chunk)));
             let row = sqlx::query(&sql).fetch_one(&self.pool).await?;
-            let Some(text) = row.try_get::<Option<String>, _>("packed")? else {
-                continue;
-            };
-            for item in text.split(';') {
-                let (point, exact) = parse_item(item)?;
-                if !exact {
-                    reread.push(point.id);
-                }
-                points.push(point);
-            }
+            parse_packed(&row, &mut points, &mut reread)?;
         }
         points.sort_unstable_by_key(|p| p.id);
         points.dedup_by_key(|p| p.id);
@@ -237,18 +223,29 @@ async fn read_blocks(
             .bind(to)
             .fetch_one(&mut *conn)
             .await?;
-        let Some(text) = row.try_get::<Option<String>, _>("packed")? else {
-            continue;
-        };
-        for item in text.split(';') {
-            let (point, exact) = parse_item(item)?;
-            if !exact {
-                reread.push(point.id);
-            }
-            points.push(point);
-        }
+        parse_packed(&row, &mut points, &mut reread)?;
     }
     Ok((points, reread))
+}
+
+/// The points of one packed row (none for an empty block), with the ids
+/// whose coordinates must be read again as floats.
+fn parse_packed(
+    row: &sqlx::any::AnyRow,
+    points: &mut Vec<EntityPoint>,
+    reread: &mut Vec<i64>,
+) -> Result<(), StoreError> {
+    let Some(text) = row.try_get::<Option<String>, _>("packed")? else {
+        return Ok(());
+    };
+    for item in text.split(';') {
+        let (point, exact) = parse_item(item)?;
+        if !exact {
+            reread.push(point.id);
+        }
+        points.push(point);
+    }
+    Ok(())
 }
 
 /// One `packed,lon,lat[,parent]` item; `false` when its coordinates must be

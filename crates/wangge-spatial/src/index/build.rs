@@ -45,17 +45,7 @@ impl CellIndex {
     /// the grid listed in [`CellIndex::grids_with_dropped_rings`], so one
     /// broken grid does not stop a territory from loading.
     pub fn build(grids: Vec<IndexedGrid>) -> Result<CellIndex, IndexError> {
-        let grids = grids
-            .into_iter()
-            .map(|g| UpdatedGrid {
-                id: g.id,
-                code: g.code,
-                level: g.level,
-                parent_id: g.parent_id,
-                geometry: Some(g.geometry),
-            })
-            .collect();
-        CellIndex::assemble(None, grids)
+        CellIndex::assemble(None, grids.into_iter().map(UpdatedGrid::from).collect())
     }
 
     /// The index of a new state of the grids, from this one: `grids` are

@@ -127,6 +127,18 @@ pub struct UpdatedGrid {
     pub geometry: Option<geo::MultiPolygon<f64>>,
 }
 
+impl From<IndexedGrid> for UpdatedGrid {
+    fn from(g: IndexedGrid) -> UpdatedGrid {
+        UpdatedGrid {
+            id: g.id,
+            code: g.code,
+            level: g.level,
+            parent_id: g.parent_id,
+            geometry: Some(g.geometry),
+        }
+    }
+}
+
 /// Position of a grid inside the index: dense, `0..n`, in the order the
 /// grids were given to [`CellIndex::build`].
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
