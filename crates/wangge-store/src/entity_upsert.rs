@@ -12,6 +12,7 @@ use sqlx::{AnyConnection, Row};
 use wangge_model::{CustomerClass, Territory};
 
 use crate::bulk::{analyze_if_bulk, chunk_rows, placeholders, values_rows, AnyQuery};
+use crate::connect::{raise_sqlite_cache, restore_sqlite_cache};
 use crate::coords::to_stored;
 use crate::float_param::OptF64;
 use crate::row::{is_unique_violation, now_ms, positive_zero};
@@ -396,6 +397,26 @@ impl Writer {
     where
         T: Sync,
     {
+        let raised = raise_sqlite_cache(conn, self.backend, rows.len()).await?;
+        let written = self.write_chunks(conn, rows, bind, returning).await;
+        if raised {
+            restore_sqlite_cache(conn).await?;
+        }
+        let written = written?;
+        analyze_if_bulk(conn, self.backend, self.spec.table, rows.len()).await?;
+        Ok(written)
+    }
+
+    async fn write_chunks<T>(
+        &self,
+        conn: &mut AnyConnection,
+        rows: &[T],
+        bind: for<'q> fn(AnyQuery<'q>, &'q T) -> AnyQuery<'q>,
+        returning: bool,
+    ) -> Result<Vec<(String, i64)>, StoreError>
+    where
+        T: Sync,
+    {
         let chunk = chunk_rows(self.backend, self.spec.columns.len(), self.max_chunk_rows);
         let full_sql = self.sql(chunk, returning);
         let mut written = Vec::new();
@@ -435,7 +456,6 @@ impl Writer {
                 Err(e) => return Err(e.into()),
             }
         }
-        analyze_if_bulk(conn, self.backend, self.spec.table, rows.len()).await?;
         Ok(written)
     }
 

@@ -7,6 +7,7 @@ use sqlx::{AnyConnection, Connection, Row};
 use wangge_model::PlacementStatus;
 
 use crate::bulk::{analyze_if_bulk, chunk_rows, id_list, literal, values_rows, AnyQuery};
+use crate::connect::{raise_sqlite_cache, restore_sqlite_cache};
 use crate::float_param::OptF64;
 use crate::row::{get_parsed, positive_zero};
 use crate::{BBox, Backend, EntityKind, Placement, Store, StoreError};
@@ -63,7 +64,12 @@ impl Store {
         ))
         .execute(&mut *tx)
         .await?;
-        write_placements(&mut tx, self.chunk_limits(), kind, placements, false).await?;
+        let raised = raise_sqlite_cache(&mut tx, self.backend(), placements.len()).await?;
+        let written = write_placements(&mut tx, self.chunk_limits(), kind, placements, false).await;
+        if raised {
+            restore_sqlite_cache(&mut tx).await?;
+        }
+        written?;
         analyze_if_bulk(&mut tx, self.backend(), "placements", placements.len()).await?;
         tx.commit().await?;
         Ok(())
