@@ -398,64 +398,54 @@ impl Writer {
         T: Sync,
     {
         let raised = raise_sqlite_cache(conn, self.backend, rows.len()).await?;
-        let written = self.write_chunks(conn, rows, bind, returning).await;
+        let written = async {
+            let chunk = chunk_rows(self.backend, self.spec.columns.len(), self.max_chunk_rows);
+            let full_sql = self.sql(chunk, returning);
+            let mut written = Vec::new();
+            for rows in rows.chunks(chunk) {
+                let tail_sql;
+                let sql = if rows.len() == chunk {
+                    &full_sql
+                } else {
+                    tail_sql = self.sql(rows.len(), returning);
+                    &tail_sql
+                };
+                let mut query = sqlx::query(sql);
+                for row in rows {
+                    query = bind(query, row);
+                }
+                let result = if returning {
+                    query.fetch_all(&mut *conn).await.map(|out| {
+                        out.iter()
+                            .map(|r| Ok((r.try_get("code")?, r.try_get("id")?)))
+                            .collect::<Result<Vec<(String, i64)>, sqlx::Error>>()
+                    })
+                } else {
+                    query.execute(&mut *conn).await.map(|_| Ok(Vec::new()))
+                };
+                match result {
+                    Ok(rows) => written.extend(rows?),
+                    Err(e) if is_unique_violation(&e) => {
+                        // Checked before writing, so only a concurrent writer gets here.
+                        return Err(StoreError::Conflict {
+                            message: format!(
+                                "another writer stored some of these {} codes at the same time; \
+                                 nothing was written, try again",
+                                self.spec.kind
+                            ),
+                        });
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Ok::<_, StoreError>(written)
+        }
+        .await;
         if raised {
             restore_sqlite_cache(conn).await?;
         }
         let written = written?;
         analyze_if_bulk(conn, self.backend, self.spec.table, rows.len()).await?;
-        Ok(written)
-    }
-
-    async fn write_chunks<T>(
-        &self,
-        conn: &mut AnyConnection,
-        rows: &[T],
-        bind: for<'q> fn(AnyQuery<'q>, &'q T) -> AnyQuery<'q>,
-        returning: bool,
-    ) -> Result<Vec<(String, i64)>, StoreError>
-    where
-        T: Sync,
-    {
-        let chunk = chunk_rows(self.backend, self.spec.columns.len(), self.max_chunk_rows);
-        let full_sql = self.sql(chunk, returning);
-        let mut written = Vec::new();
-        for rows in rows.chunks(chunk) {
-            let tail_sql;
-            let sql = if rows.len() == chunk {
-                &full_sql
-            } else {
-                tail_sql = self.sql(rows.len(), returning);
-                &tail_sql
-            };
-            let mut query = sqlx::query(sql);
-            for row in rows {
-                query = bind(query, row);
-            }
-            let result = if returning {
-                query.fetch_all(&mut *conn).await.map(|out| {
-                    out.iter()
-                        .map(|r| Ok((r.try_get("code")?, r.try_get("id")?)))
-                        .collect::<Result<Vec<(String, i64)>, sqlx::Error>>()
-                })
-            } else {
-                query.execute(&mut *conn).await.map(|_| Ok(Vec::new()))
-            };
-            match result {
-                Ok(rows) => written.extend(rows?),
-                Err(e) if is_unique_violation(&e) => {
-                    // Checked before writing, so only a concurrent writer gets here.
-                    return Err(StoreError::Conflict {
-                        message: format!(
-                            "another writer stored some of these {} codes at the same time; \
-                             nothing was written, try again",
-                            self.spec.kind
-                        ),
-                    });
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
         Ok(written)
     }
 
