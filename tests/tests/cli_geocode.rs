@@ -50,7 +50,8 @@ fn geocode_a_file_with_the_standard_address_base() {
         乙,郧县城关镇\n\
         丙,鼓楼区中山路5号\n\
         丁,13907191234\n\
-        戊,茅箭区北京路２０号附近\n";
+        戊,茅箭区北京路２０号附近\n\
+        己,浙江省杭州市西湖区北山街道\n";
     let (gbk, _, _) = encoding_rs::GBK.encode(input);
     let inp = write(dir.path(), "in.csv", &gbk);
     let outp = dir.path().join("out.csv");
@@ -60,7 +61,8 @@ fn geocode_a_file_with_the_standard_address_base() {
     );
     ok(&run);
     let stderr = text(&run.stderr);
-    assert!(stderr.contains("geocoded 5 rows"), "{stderr}");
+    assert!(stderr.contains("geocoded 6 rows"), "{stderr}");
+    assert!(stderr.contains("3 rows to fix"), "{stderr}");
     assert!(stderr.contains("rows/s"), "{stderr}");
 
     let mut r = csv::Reader::from_path(&outp).unwrap();
@@ -81,7 +83,7 @@ fn geocode_a_file_with_the_standard_address_base() {
     ];
     assert_eq!(&header[2..], &want);
     let rows = rows_of(&outp);
-    assert_eq!(rows.len(), 5);
+    assert_eq!(rows.len(), 6);
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let get = |i: usize, name: &str| rows[i][col(name)].to_string();
     // The building from the base.
@@ -100,12 +102,25 @@ fn geocode_a_file_with_the_standard_address_base() {
     // Interpolated on 北京路 between 12 and 30.
     assert_eq!(get(4, "precision"), "road");
 
-    // The failures file: input columns + status,reason, ambiguous and failed only.
+    // Resolved to its street, but nothing here locates it: no point.
+    assert_eq!(get(5, "town_code"), "330106002");
+    assert_eq!(get(5, "status"), "partial");
+    assert_eq!(get(5, "lon"), "");
+
+    // The failures file: input columns + status,reason; ambiguous, failed,
+    // and the row without coordinates (a clerk must fix it too).
     let failures = dir.path().join("out.failures.csv");
     let f = rows_of(&failures);
-    assert_eq!(f.len(), 2);
+    assert_eq!(f.len(), 3);
     assert_eq!(&f[0][0], "丙");
     assert_eq!(&f[1][2], "failed");
+    assert_eq!(&f[2][0], "己");
+    assert_eq!(&f[2][2], "partial");
+    assert!(
+        f[2][3].contains("不在本公司标准地址库的范围内"),
+        "{:?}",
+        f[2]
+    );
     // It can be re-submitted as it is.
     let again = dir.path().join("again.csv");
     ok(&wangge(
@@ -122,7 +137,7 @@ fn geocode_a_file_with_the_standard_address_base() {
         ],
     ));
     let a = rows_of(&again);
-    assert_eq!(a.len(), 2);
+    assert_eq!(a.len(), 3);
     // With 南京 as the city, 鼓楼区 is decided.
     let c = a[0].len() - 6; // county_code is the 6th from the end
     assert_eq!(&a[0][c], "320106");

@@ -373,7 +373,7 @@ pub struct GeocodeArgs {
     /// Text encoding of the file (decided on the whole file when missing): utf-8, gbk, gb18030.
     #[arg(long)]
     pub encoding: Option<wangge_io::Encoding>,
-    /// Rows that failed or are ambiguous, ready to fix and re-submit (default: OUT.failures.csv).
+    /// Rows that failed, are ambiguous or have no coordinates, ready to fix and re-submit (default: OUT.failures.csv).
     #[arg(long)]
     pub failures: Option<PathBuf>,
     /// The city the addresses are in (4-digit code, e.g. 4203 for 十堰): breaks ties.

@@ -16,7 +16,7 @@
 use std::fmt::Write as _;
 use std::fs;
 
-use wangge_geocode::{Division, DivisionCode, Gazetteer, Level, RENAMES};
+use wangge_geocode::{division_changes, Division, Gazetteer, Level};
 
 /// splitmix64: tiny, fixed forever, so the corpus never changes under us.
 struct Rng(u64);
@@ -271,16 +271,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
     // Old names of counties and cities, with the towns under the new division.
-    let renamed: Vec<(&str, Level, Vec<Division>)> = RENAMES
+    let renamed: Vec<(&str, Level, Vec<Division>)> = division_changes()
         .iter()
-        .filter_map(|r| {
-            let code = DivisionCode::new(r.new_code)?;
+        .filter(|c| !c.is_move() && c.successors.len() == 1)
+        .filter_map(|c| {
+            let code = c.successors[0];
             let under: Vec<Division> = towns
                 .iter()
                 .copied()
                 .filter(|t| t.code.is_within(code))
                 .collect();
-            (!under.is_empty()).then_some((r.old_name, code.level(), under))
+            (!under.is_empty()).then_some((c.old_name.as_str(), code.level(), under))
         })
         .collect();
 

@@ -137,6 +137,10 @@ pub struct AddressBase {
     by_compound: HashMap<String, Vec<u32>>,
     rtree: RTree<GeomWithData<[f64; 3], u32>>,
     centroids: HashMap<DivisionCode, (f64, f64)>,
+    /// The cities the standard addresses lie in, sorted: the operator's
+    /// territory as far as the base knows it (cities, not counties: a base
+    /// loaded for some counties of a city still serves the whole city).
+    cities: Vec<DivisionCode>,
 }
 
 /// A point on the unit sphere: chord distance orders like great-circle distance.
@@ -229,10 +233,15 @@ impl AddressBase {
                 building: r.building.as_deref().map(building_key).unwrap_or_default(),
             });
             base.deepest.push(deepest);
+            if let Some(city) = deepest.and_then(|d| d.ancestor(Level::City)) {
+                base.cities.push(city);
+            }
             points.push(GeomWithData::new(unit_vector(r.lon, r.lat), idx));
         }
         base.rtree = RTree::bulk_load(points);
         base.records = records;
+        base.cities.sort_unstable();
+        base.cities.dedup();
         Ok(base)
     }
 
@@ -254,6 +263,19 @@ impl AddressBase {
 
     pub fn get(&self, index: usize) -> Option<&StandardAddress> {
         self.records.get(index)
+    }
+
+    /// Whether the division is in (or holds) a city with standard
+    /// addresses: inside the operator's territory. An empty base covers
+    /// everything (it knows no territory).
+    pub fn covers(&self, code: DivisionCode) -> bool {
+        if self.cities.is_empty() {
+            return true;
+        }
+        match code.ancestor(Level::City) {
+            Some(city) => self.cities.binary_search(&city).is_ok(),
+            None => self.cities.iter().any(|c| c.is_within(code)),
+        }
     }
 
     pub fn centroid(&self, code: DivisionCode) -> Option<(f64, f64)> {

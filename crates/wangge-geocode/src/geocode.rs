@@ -35,9 +35,25 @@ pub struct GeocodeResult {
     /// Index of the matched standard address ([`AddressBase::get`]).
     pub standard_address: Option<usize>,
     pub candidates: Vec<Candidate>,
+    /// The address names divisions where the standard address base has
+    /// none (a Beijing address in Shiyan's system): not placed, a row to fix.
+    pub outside_territory: bool,
     /// The division resolution on its own.
     #[serde(skip)]
     pub resolution: Resolution,
+}
+
+impl GeocodeResult {
+    /// The row goes to the failures file for a clerk to fix: it failed, is
+    /// ambiguous, resolved without coordinates (a partial row with codes and
+    /// no point cannot be placed in a cell), or lies outside the territory. The one rule for
+    /// `wangge geocode` and the geocoding jobs.
+    pub fn needs_fixing(&self) -> bool {
+        matches!(self.status, Status::Failed | Status::Ambiguous)
+            || self.lon.is_none()
+            || self.lat.is_none()
+            || self.outside_territory
+    }
 }
 
 /// Parses, resolves and geocodes Chinese addresses. Cheap to clone (shared
@@ -164,8 +180,24 @@ fn locate(
         reason: res.reason.clone(),
         standard_address: None,
         candidates: res.candidates.clone(),
+        outside_territory: false,
         resolution: res,
     };
+    if out.resolution.deepest().is_some_and(|d| !base.covers(d)) {
+        // Never a confident answer for a place the operator does not serve:
+        // not placed, and a row to fix.
+        out.outside_territory = true;
+        out.confidence = out.confidence.min(0.3);
+        if out.status == Status::Matched {
+            out.status = Status::Partial;
+        }
+        out.reason = format!(
+            "{}；{}不在本公司标准地址库的范围内 / outside the territory of the standard address base",
+            out.reason,
+            out.name
+        );
+        return out;
+    }
     let res = &out.resolution;
     let hit = if base.is_empty() || !parsed.has_street_detail() {
         None

@@ -27,6 +27,7 @@
 pub mod crs;
 
 mod address_base;
+mod changes;
 mod code;
 mod error;
 mod gazetteer;
@@ -35,18 +36,17 @@ mod matcher;
 mod names;
 mod normalize;
 mod parse;
-mod renames;
 mod resolve;
 mod trie;
 
 pub use address_base::{distance_m, AddressBase, Precision, StandardAddress};
+pub use changes::{division_changes, DivisionChange};
 pub use code::{DivisionCode, Level};
 pub use error::GeocodeError;
 pub use gazetteer::{Division, Gazetteer};
 pub use geocode::{GeocodeResult, Geocoder};
 pub use normalize::MAX_INPUT_CHARS;
 pub use parse::{Evidence, ParsedAddress};
-pub use renames::{Rename, RENAMES};
 pub use resolve::{Candidate, Hints, Resolution, Status};
 
 /// Parse with the shared embedded gazetteer ([`Gazetteer::shared`]).

@@ -12,6 +12,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Range;
 
+use crate::changes::division_changes;
 use crate::code::Level;
 use crate::gazetteer::{NodeId, Tree};
 use crate::names::has_prefix;
@@ -20,7 +21,6 @@ use crate::names::{
     CLASS_NONE,
 };
 use crate::normalize::first_number;
-use crate::renames::RENAMES;
 use crate::trie::Trie;
 
 /// How a division was written.
@@ -257,12 +257,19 @@ pub(crate) struct Matcher {
     starts: Vec<u32>,
     entries: Vec<Entry>,
     remainders: Vec<String>,
+    /// (county, city it was moved from), sorted: 公主岭市 and 四平市. A text
+    /// that still names the old city does not contradict the county.
+    moved_from: Vec<(NodeId, NodeId)>,
+    /// Bit per node: it has a pair in `moved_from` (most have none, and the
+    /// resolver asks for every ancestor of every candidate).
+    moved_bits: Vec<u64>,
 }
 
 impl Matcher {
     pub fn build(tree: &Tree) -> Matcher {
         let mut trie = Trie::new();
-        let mut pairs: Vec<(u32, Entry)> = Vec::with_capacity(tree.len() + RENAMES.len() * 2);
+        let changes = division_changes();
+        let mut pairs: Vec<(u32, Entry)> = Vec::with_capacity(tree.len() + changes.len() * 4);
         let mut remainders: Vec<String> = vec![String::new()];
         let mut remainder_ids: HashMap<String, u16> = HashMap::new();
         let mut intern = |r: &str| -> u16 {
@@ -300,35 +307,54 @@ impl Matcher {
             };
             pairs.push((pattern, entry));
         }
-        for r in RENAMES {
-            let Some(node) = crate::code::DivisionCode::new(r.new_code).and_then(|c| tree.find(c))
-            else {
-                continue;
-            };
-            let level = tree.levels[node as usize];
-            let entry = Entry {
-                node,
-                class: CLASS_NONE,
-                remainder: 0,
-                old: true,
-                level: tree.levels[node as usize],
-                alike_prev: false,
-            };
-            pairs.push((trie.insert(r.old_name), entry));
-            // The old base too (襄樊 for 襄樊市), unless it is a current base.
-            let (base, class, _) = split_name(r.old_name, level);
-            if class != CLASS_NONE && trie.get(&base).is_none() {
-                let remainder = intern(&r.old_name[base.len()..]);
+        // Bases of current names: an old base that is one is not added (it
+        // would make every 江东 read as the old district).
+        let current_patterns = trie.len() as u32;
+        let mut old_pairs: Vec<(u32, NodeId)> = Vec::new();
+        for change in changes.iter().filter(|c| !c.is_move()) {
+            // A split district names each of its successors: the town decides.
+            for &code in &change.successors {
+                let Some(node) = tree.find(code) else {
+                    continue;
+                };
+                let level = tree.levels[node as usize];
                 let entry = Entry {
                     node,
-                    class,
-                    remainder,
+                    class: CLASS_NONE,
+                    remainder: 0,
                     old: true,
-                    level: tree.levels[node as usize],
+                    level,
                     alike_prev: false,
                 };
-                pairs.push((trie.insert(&base), entry));
+                let pattern = trie.insert(&change.old_name);
+                if !old_pairs.contains(&(pattern, node)) {
+                    old_pairs.push((pattern, node));
+                    pairs.push((pattern, entry));
+                }
+                // The old base too (襄樊 for 襄樊市), unless it is a current base.
+                let (base, class, _) = split_name(&change.old_name, level);
+                let is_current = trie.get(&base).is_some_and(|p| p < current_patterns);
+                if class != CLASS_NONE && !is_current {
+                    let remainder = intern(&change.old_name[base.len()..]);
+                    let pattern = trie.insert(&base);
+                    if !old_pairs.contains(&(pattern, node)) {
+                        old_pairs.push((pattern, node));
+                        pairs.push((
+                            pattern,
+                            Entry {
+                                class,
+                                remainder,
+                                ..entry
+                            },
+                        ));
+                    }
+                }
             }
+        }
+        let moved_from = moved_from(tree, changes);
+        let mut moved_bits = vec![0u64; tree.len().div_ceil(64)];
+        for &(n, _) in &moved_from {
+            moved_bits[n as usize / 64] |= 1 << (n % 64);
         }
         pairs.sort_unstable_by_key(|(p, e)| (*p, e.node));
         for i in 1..pairs.len() {
@@ -354,7 +380,31 @@ impl Matcher {
             starts,
             entries,
             remainders,
+            moved_from,
+            moved_bits,
         }
+    }
+
+    /// The parents `node` was moved out of (四平市 for 公主岭市), usually none.
+    pub fn old_parents(&self, node: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        let marked = self
+            .moved_bits
+            .get(node as usize / 64)
+            .is_some_and(|w| w & (1 << (node % 64)) != 0);
+        let from = if marked {
+            self.moved_from.partition_point(|&(n, _)| n < node)
+        } else {
+            self.moved_from.len()
+        };
+        self.moved_from[from..]
+            .iter()
+            .take_while(move |&&(n, _)| n == node)
+            .map(|&(_, p)| p)
+    }
+
+    /// `node` was moved out of `parent` (which still exists).
+    pub fn was_moved_from(&self, node: NodeId, parent: NodeId) -> bool {
+        self.old_parents(node).any(|p| p == parent)
     }
 
     fn entries_of(&self, pattern: u32) -> &[Entry] {
@@ -608,6 +658,49 @@ impl Matcher {
         nodes
     }
 }
+/// The (division, old parent) pairs of the changes that moved a county to
+/// another city, or a town to another county of its city, where the old
+/// parent still exists.
+fn moved_from(tree: &Tree, changes: &[crate::changes::DivisionChange]) -> Vec<(NodeId, NodeId)> {
+    let mut pairs = Vec::new();
+    for change in changes
+        .iter()
+        .filter(|c| c.level >= Level::County && !c.old_parent.is_empty())
+    {
+        for &code in &change.successors {
+            let Some(node) = tree.find(code) else {
+                continue;
+            };
+            let old_parents = if change.level == Level::County {
+                let cities = tree
+                    .level_range(Level::City)
+                    .chain(tree.level_range(Level::Province));
+                cities
+                    .filter(|&n| tree.name(n) == change.old_parent)
+                    .collect::<Vec<_>>()
+            } else {
+                // The old county is in the town's city.
+                let city = tree
+                    .chain(node)
+                    .find(|&n| tree.levels[n as usize] == Level::City);
+                city.map(|c| tree.children(c))
+                    .into_iter()
+                    .flatten()
+                    .filter(|&n| tree.name(n) == change.old_parent)
+                    .collect()
+            };
+            for old_parent in old_parents {
+                if !tree.chain(node).any(|n| n == old_parent) {
+                    pairs.push((node, old_parent));
+                }
+            }
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
 #[cfg(test)]
 mod debug_tests {
     #[test]

@@ -295,7 +295,7 @@ fn resolve_with(
         }
         prev = node;
         // The first entry of a node is its best.
-        let mut s = chain_score(tree, mentions, &index, &ambiguity, node, (mi, w));
+        let mut s = chain_score(gaz, mentions, &index, &ambiguity, node, (mi, w));
         // No hints (the usual bulk case): skip the code lookup, a cache miss.
         if hints.city_code.is_some() || !hints.territory.is_empty() {
             s.bonus = hints.bonus(tree.code(node));
@@ -314,6 +314,19 @@ fn resolve_with(
     };
     let Some(best) = scored.iter().copied().max_by(|a, b| better(a, b)) else {
         return Resolution::failed("未识别到任何行政区划名称 / no division name found");
+    };
+    // A division written before the best reading constrains it: the best
+    // reading under that division wins (宁波…江东区 is not 攀枝花市东区,
+    // found by a suffix inside 江东区; 新泰市经济开发区 is not one of the 16
+    // streets named 经济开发区); staying at the named division is one of them.
+    let best = match named_above_outside(gaz, mentions, scan, &index, &best) {
+        Some(mi) => scored
+            .iter()
+            .copied()
+            .filter(|s| s.used & (1u64 << mi) != 0)
+            .max_by(|a, b| better(a, b))
+            .unwrap_or(best),
+        None => best,
     };
     // The best node and its ancestors, once.
     let mut best_chain = [NodeId::MAX; 8];
@@ -359,12 +372,146 @@ fn resolve_with(
     decided(gaz, mentions, scan, best, runner_up)
 }
 
+/// A mention before the best reading's own that names a division above it
+/// elsewhere, where the best reading names none of its own divisions at
+/// that level or above: the text says where it is, and the best reading is
+/// somewhere else (宁波…东区, 新泰市经济开发区). It names cities or provinces
+/// only, or counties written with their suffix (a short county name is too
+/// often part of another word). A division moved out of the named one
+/// (公主岭市, 四平市 until 2020) is not elsewhere.
+fn named_above_outside(
+    gaz: &Gazetteer,
+    mentions: &[Mention],
+    scan: &Scan,
+    index: &NodeIndex,
+    best: &Scored,
+) -> Option<usize> {
+    let tree = &gaz.tree;
+    let best_level = tree.levels[best.node as usize];
+    if best_level <= Level::City {
+        return None;
+    }
+    let chain: Vec<NodeId> = tree.chain(best.node).collect();
+    let named_at_or_above = |level: Level| {
+        chain.iter().any(|&n| {
+            tree.levels[n as usize] <= level
+                && index
+                    .of(n)
+                    .iter()
+                    .any(|&(_, mi, _)| best.used & (1u64 << mi) != 0)
+        })
+    };
+    let first_used = mentions
+        .iter()
+        .enumerate()
+        .filter(|(mi, _)| best.used & (1u64 << mi) != 0)
+        .map(|(_, m)| m.start)
+        .min()?;
+    mentions
+        .iter()
+        .enumerate()
+        .find(|&(mi, m)| {
+            let cands = scan.cands_of(m);
+            let Some(deepest) = cands.iter().map(|c| c.level).max() else {
+                return false;
+            };
+            best.used & (1u64 << mi) == 0
+                && m.end <= first_used
+                && deepest < best_level
+                && (deepest <= Level::City
+                    || (deepest == Level::County && cands.iter().all(|c| c.kind != Kind::Short)))
+                && !named_at_or_above(deepest)
+                && !cands.iter().any(|c| {
+                    chain.contains(&c.node)
+                        || chain.iter().any(|&n| gaz.matcher.was_moved_from(n, c.node))
+                })
+        })
+        .map(|(mi, _)| mi)
+}
+
+/// A development zone, park or new area named generically (经济开发区,
+/// 高新区, 工业园区): it belongs to the division written before it.
+fn is_zone_word(text: &str) -> bool {
+    const ZONES: &[&str] = &[
+        "开发区",
+        "高新区",
+        "园区",
+        "新区",
+        "产业园",
+        "工业区",
+        "示范区",
+        "试验区",
+        "管理区",
+    ];
+    ZONES.iter().any(|z| text.ends_with(z))
+}
+
+/// What the clerk is told about the changes the chain was read through: an
+/// old name (`“江东区”是旧名：江东区（2016 年并入鄞州区）`) or a former parent
+/// (`“余杭区”是原属地：临平街道（2021 年版区划代码起改隶临平区）`).
+fn change_notes(
+    gaz: &Gazetteer,
+    mentions: &[Mention],
+    scan: &Scan,
+    used: u64,
+    node: NodeId,
+) -> Vec<String> {
+    let tree = &gaz.tree;
+    let changes = crate::changes::division_changes();
+    let mut notes = Vec::new();
+    for (mi, m) in mentions.iter().enumerate() {
+        if used & (1u64 << mi) == 0 {
+            continue;
+        }
+        let text = scan.mention_text(m);
+        for c in scan.cands_of(m) {
+            let note = if c.kind == Kind::Old && tree.chain(node).any(|n| n == c.node) {
+                let code = tree.code(c.node);
+                // The latest change of that name (错那县 moved in 2016, became
+                // 错那市 in 2023).
+                changes
+                    .iter()
+                    .filter(|ch| {
+                        !ch.is_move()
+                            && ch.successors.contains(&code)
+                            && (ch.old_name.starts_with(text)
+                                || text.starts_with(ch.old_name.as_str()))
+                    })
+                    .max_by_key(|ch| ch.year.or(ch.edition))
+                    .map(|ch| format!("“{text}”是旧名：{} / an old name", ch.note_zh()))
+            } else if let Some(moved) = tree
+                .chain(node)
+                .find(|&n| gaz.matcher.was_moved_from(n, c.node))
+            {
+                let (code, parent) = (tree.code(moved), tree.name(c.node));
+                changes
+                    .iter()
+                    .find(|ch| {
+                        ch.is_move() && ch.successors.contains(&code) && ch.old_parent == parent
+                    })
+                    .map(|ch| {
+                        format!(
+                            "“{text}”是原属地：{} / written with its former parent",
+                            ch.note_zh()
+                        )
+                    })
+            } else {
+                None
+            };
+            if let Some(note) = note.filter(|n| !notes.contains(n)) {
+                notes.push(note);
+            }
+        }
+    }
+    notes
+}
+
 /// The evidence for `node`: deepest level first, each level takes its best
 /// mention that is not used yet and does not overlap one used (a text can
 /// be read only one way within one chain). `own` is the node's best entry
 /// (mention, weight): nothing is used yet when the node itself is read.
 fn chain_score(
-    tree: &crate::gazetteer::Tree,
+    gaz: &Gazetteer,
     mentions: &[Mention],
     index: &NodeIndex,
     ambiguity: &[f32],
@@ -378,9 +525,10 @@ fn chain_score(
     let mut score = w;
     let mut specificity = 1.0 / ambiguity[mi as usize];
     let mut coverage = m.end - m.start;
+    let tree = &gaz.tree;
+    let mut below = node;
     for n in tree.chain(node).skip(1) {
-        // Entries of one node are sorted by weight, best first.
-        let pick = index.of(n).iter().find(|&&(_, mi, _)| {
+        let free = |&&(_, mi, _): &&(NodeId, u8, f32)| {
             let m = &mentions[mi as usize];
             if used & (1u64 << mi) != 0 {
                 return false;
@@ -395,7 +543,19 @@ fn chain_score(
                 }
             }
             true
-        });
+        };
+        // Entries of one node are sorted by weight, best first. The parent
+        // the division below was moved out of counts as this level too
+        // (四平市公主岭市).
+        let mut pick = index.of(n).iter().find(free);
+        for old in gaz.matcher.old_parents(below) {
+            if let Some(e) = index.of(old).iter().find(free) {
+                if pick.is_none_or(|p| e.2 > p.2) {
+                    pick = Some(e);
+                }
+            }
+        }
+        below = n;
         if let Some(&(_, mi, w)) = pick {
             used |= 1u64 << mi;
             levels += 1;
@@ -478,6 +638,19 @@ fn ambiguous(
         if tied.len() > 4 { "…" } else { "" },
         tied.len()
     );
+    // A split old district (江干区): say so, the town decides.
+    let mut notes: Vec<String> = Vec::new();
+    for t in tied.iter() {
+        for n in change_notes(gaz, mentions, scan, t.used, t.node) {
+            if !notes.contains(&n) {
+                notes.push(n);
+            }
+        }
+    }
+    for n in notes {
+        res.reason.push('；');
+        res.reason.push_str(&n);
+    }
     res
 }
 
@@ -531,7 +704,7 @@ fn decided(
     };
     let margin_without_hint = best.score - runner_up.1;
     let margin = best.total() - runner_up.0;
-    let mut notes: Vec<String> = Vec::new();
+    let mut notes: Vec<String> = change_notes(gaz, mentions, scan, best.used, node);
     if margin_without_hint < TIE && best.bonus > 0.0 {
         confidence = confidence.min(0.7);
         notes.push("同名地名按指定城市/辖区选定 / chosen by the city or territory hint".into());
@@ -542,8 +715,18 @@ fn decided(
         confidence *= 0.85;
     }
     for &(lvl, mi) in &conflicts {
-        confidence *= if lvl <= Level::County { 0.5 } else { 0.7 };
         let word = scan.mention_text(&mentions[mi]);
+        if lvl >= Level::Town && is_zone_word(word) {
+            // 新泰市经济开发区: the zone of the division named before it, not
+            // one of the streets of that name elsewhere.
+            confidence *= 0.9;
+            notes.push(format!(
+                "“{word}”视为{}内的园区 / “{word}” read as a zone of {}",
+                res.name, res.name
+            ));
+            continue;
+        }
+        confidence *= if lvl <= Level::County { 0.5 } else { 0.7 };
         notes.push(format!(
             "“{word}”与{}不符，已忽略 / “{word}” does not fit and was ignored",
             res.name

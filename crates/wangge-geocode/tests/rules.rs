@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use wangge_geocode::{
-    parse, AddressBase, DivisionCode, Geocoder, Hints, Precision, StandardAddress, Status, RENAMES,
+    division_changes, parse, AddressBase, DivisionCode, Geocoder, Hints, Precision,
+    StandardAddress, Status,
 };
 
 fn code(s: &str) -> DivisionCode {
@@ -122,21 +123,54 @@ fn renamed_divisions_resolve_to_the_new_code() {
     assert_eq!(r.status, Status::Matched);
     assert_eq!(r.county_code, Some(code("420304")));
     assert!(r.town_code.unwrap().to_string().starts_with("420304"));
-    assert!(RENAMES.iter().any(|r| r.old_name == "郧县"));
-    // Every rename in the table leads to a division that exists.
-    for rename in RENAMES {
-        let new = DivisionCode::new(rename.new_code).unwrap();
-        let div = g.gazetteer().division(new);
-        assert!(div.is_some(), "{} → {}", rename.old_name, rename.new_code);
-        let got = g.resolve_str(rename.old_name, &Hints::default());
-        assert_eq!(
-            got.deepest(),
-            Some(new),
-            "{} ({})",
-            rename.old_name,
-            got.reason
-        );
+    assert!(
+        r.reason.contains("郧县（2014 年撤县设区为郧阳区）"),
+        "{}",
+        r.reason
+    );
+}
+
+#[test]
+fn every_old_name_of_the_change_table_resolves_to_its_successors() {
+    let g = Geocoder::new();
+    let mut checked = 0;
+    for change in division_changes() {
+        for (code, name) in change.successors.iter().zip(&change.successor_names) {
+            let div = g.gazetteer().division(*code);
+            assert_eq!(div.map(|d| d.name), Some(name.as_str()), "{change:?}");
+        }
+        if change.is_move() {
+            continue;
+        }
+        // With its old city, as people write it (大同市城区: 城区 alone is
+        // the name of several current districts).
+        let written = format!("{}{}", change.old_parent, change.old_name);
+        let got = g.resolve_str(&written, &Hints::default());
+        if change.successors.len() == 1 {
+            assert_eq!(
+                got.deepest(),
+                Some(change.successors[0]),
+                "{written}: {}",
+                got.reason
+            );
+            // The latest change of the name is told (错那县 moved in 2016 and
+            // became 错那市 in 2023).
+            let told = format!("“{}”是旧名", change.old_name);
+            assert!(got.reason.contains(&told), "{written}: {}", got.reason);
+        } else {
+            // Split, and no town to decide: ambiguous among the successors.
+            assert_eq!(got.status, Status::Ambiguous, "{written}: {}", got.reason);
+            for s in &change.successors {
+                assert!(
+                    got.candidates.iter().any(|c| c.code == *s),
+                    "{written}: {s} {:?}",
+                    got.candidates
+                );
+            }
+        }
+        checked += 1;
     }
+    assert!(checked > 150, "{checked}");
 }
 
 #[test]
@@ -283,12 +317,19 @@ fn precision_building_road_town_and_none() {
     assert_eq!(r.status, Status::Partial);
 
     // Resolved divisions with no coordinates for them: partial, codes kept.
+    let r = g.geocode("十堰市郧阳区城关镇", &h);
+    assert_eq!(r.precision, Precision::None);
+    assert_eq!(r.status, Status::Partial);
+    assert_eq!(r.county_code, Some(code("420304")));
+    assert!(r.lon.is_none());
+    assert!(r.reason.contains("divisions resolved"), "{}", r.reason);
+    // The same outside the base's territory: codes kept, and said so.
     let r = g.geocode("福州鼓楼区", &h);
     assert_eq!(r.precision, Precision::None);
     assert_eq!(r.status, Status::Partial);
     assert_eq!(r.county_code, Some(code("350102")));
     assert!(r.lon.is_none());
-    assert!(r.reason.contains("divisions resolved"), "{}", r.reason);
+    assert!(r.reason.contains("outside the territory"), "{}", r.reason);
 
     // Nothing resolved at all: failed.
     let r = g.geocode("不知道在哪里", &h);
@@ -327,4 +368,137 @@ fn reverse_nearest_standard_address() {
     let (a, d_m) = g.base().nearest(110.7950, 32.6521).unwrap();
     assert_eq!(a.number.as_deref(), Some("30号"));
     assert!(d_m < 20.0, "{d_m}");
+}
+
+/// Issue 13, class 1: the old districts people keep writing, each read as
+/// its successor, and the clerk told which old name was read.
+#[test]
+fn old_districts_resolve_to_their_successors_and_say_so() {
+    let g = Geocoder::new();
+    let cases = [
+        // 江东区 was merged into 鄞州区 (2016).
+        ("浙江省宁波市江东区百丈街道", "330212008", "江东区"),
+        // 下城区 into 拱墅区 (2021).
+        ("杭州市下城区武林街道", "330105013", "下城区"),
+        // 江干区 was split: the street decides which successor.
+        ("杭州市江干区下沙街道", "330114001", "江干区"),
+        ("杭州市江干区凯旋街道", "330102011", "江干区"),
+        // A city renamed (襄樊 → 襄阳, 2010) with its district.
+        ("湖北省襄樊市樊城区", "420606", "襄樊"),
+        // A city merged into another (莱芜市 → 济南市, 2019), its district renamed.
+        ("山东省莱芜市莱城区", "370116", "莱城区"),
+        // 城区 of 大同 became 平城区 (2018); other cities still have a 城区.
+        ("山西省大同市城区", "140213", "城区"),
+    ];
+    for (written, want, old) in cases {
+        let r = g.resolve_str(written, &Hints::default());
+        assert_eq!(
+            r.deepest().map(|c| c.to_string()).as_deref(),
+            Some(want),
+            "{written}: {}",
+            r.reason
+        );
+        assert!(
+            r.confidence >= 0.8,
+            "{written}: {} {}",
+            r.confidence,
+            r.reason
+        );
+        assert!(
+            r.reason.contains(&format!("“{old}")) && r.reason.contains("旧名"),
+            "{written}: {}",
+            r.reason
+        );
+    }
+    // Split, and no street to decide: ambiguous among the successors, saying why.
+    let r = g.resolve_str("杭州市江干区", &Hints::default());
+    assert_eq!(r.status, Status::Ambiguous, "{}", r.reason);
+    let codes: Vec<String> = r.candidates.iter().map(|c| c.code.to_string()).collect();
+    assert!(
+        codes.contains(&"330102".into()) && codes.contains(&"330114".into()),
+        "{codes:?}"
+    );
+    assert!(r.reason.contains("分入上城区、钱塘区"), "{}", r.reason);
+}
+
+/// Issue 13, class 1: a county moved to another city, a street moved to
+/// another district of its city; the former parent written with them is
+/// evidence, not a contradiction.
+#[test]
+fn a_division_written_with_its_former_parent_is_found_and_noted() {
+    let g = Geocoder::new();
+    // 公主岭市: 四平市 until 2020, then 长春市.
+    let r = g.resolve_str("吉林省四平市公主岭市", &Hints::default());
+    assert_eq!(r.county_code, Some(code("220184")), "{}", r.reason);
+    assert!(r.confidence >= 0.9, "{} {}", r.confidence, r.reason);
+    assert!(
+        r.reason.contains("原属地") && r.reason.contains("改隶长春市"),
+        "{}",
+        r.reason
+    );
+    // 临平街道: 余杭区 until 2021, then 临平区.
+    let r = g.resolve_str("浙江省杭州市余杭区临平街道", &Hints::default());
+    assert_eq!(r.town_code, Some(code("330113001")), "{}", r.reason);
+    assert_eq!(r.status, Status::Matched, "{}", r.reason);
+    assert!(r.confidence >= 0.9, "{} {}", r.confidence, r.reason);
+    assert!(r.reason.contains("改隶临平区"), "{}", r.reason);
+}
+
+/// Issue 13, class 2: a city the text names constrains everything after it.
+/// 东区 is a district of 攀枝花; in 宁波 it names nothing, so the answer
+/// stays at 宁波市, and its confidence says that part was not understood.
+#[test]
+fn a_named_city_constrains_a_suffix_match_elsewhere() {
+    let g = Geocoder::new();
+    let r = g.resolve_str("浙江省宁波市东区", &Hints::default());
+    assert_eq!(r.city_code, Some(code("3302")), "{}", r.reason);
+    assert_eq!(r.county_code, None, "{}", r.reason);
+    assert!(r.confidence < 0.5, "{} {}", r.confidence, r.reason);
+    assert!(r.reason.contains("东区"), "{}", r.reason);
+    // Without the city, 东区 alone is still 攀枝花's.
+    let r = g.resolve_str("攀枝花东区", &Hints::default());
+    assert_eq!(r.county_code, Some(code("510402")), "{}", r.reason);
+    // The short city name constrains as well.
+    let r = g.resolve_str("宁波江东区", &Hints::default());
+    assert_eq!(r.county_code, Some(code("330212")), "{}", r.reason);
+}
+
+/// Issue 13, class 3: a zone written after its county is that county's
+/// zone, not one of the 16 streets named 经济开发区 across China.
+#[test]
+fn a_zone_after_its_county_stays_in_that_county() {
+    let g = Geocoder::new();
+    let r = g.resolve_str("山东省新泰市经济开发区", &Hints::default());
+    assert_ne!(r.status, Status::Ambiguous, "{}", r.reason);
+    assert_eq!(r.county_code, Some(code("370982")), "{}", r.reason);
+    assert!(r.reason.contains("园区"), "{}", r.reason);
+    // A county that does have a street of that name gets it.
+    let r = g.resolve_str("江苏省新沂市经济开发区", &Hints::default());
+    assert_eq!(r.town_code, Some(code("320381401")), "{}", r.reason);
+    assert_eq!(r.status, Status::Matched, "{}", r.reason);
+}
+
+/// Issue 13, class 4: an address outside the operator's territory (a
+/// Beijing address in Shiyan's system) is reported as such, not placed.
+#[test]
+fn an_address_outside_the_territory_is_reported_not_placed() {
+    let g = shiyan_base();
+    let r = g.geocode("北京市朝阳区建国路88号", &Hints::default());
+    assert!(r.outside_territory, "{}", r.reason);
+    assert!(r.confidence <= 0.3, "{} {}", r.confidence, r.reason);
+    assert_eq!(r.lon, None);
+    assert_ne!(r.status, Status::Matched);
+    assert!(r.needs_fixing());
+    assert!(
+        r.reason.contains("不在本公司标准地址库的范围内"),
+        "{}",
+        r.reason
+    );
+    // Elsewhere in the city of the base is inside (郧阳区 has no address in
+    // this base, 茅箭区 has).
+    let r = g.geocode("十堰市郧阳区城关镇", &Hints::default());
+    assert!(!r.outside_territory, "{}", r.reason);
+    // Without a base nothing is outside.
+    let r = Geocoder::new().geocode("北京市朝阳区建国路88号", &Hints::default());
+    assert!(!r.outside_territory);
 }

@@ -199,6 +199,10 @@ struct Counts {
     partial: i64,
     ambiguous: i64,
     failed: i64,
+    /// Rows in the failures file: failed, ambiguous, and resolved without
+    /// coordinates ([`wangge_geocode::GeocodeResult::needs_fixing`]).
+    #[serde(default)]
+    to_fix: i64,
 }
 
 impl Counts {
@@ -207,6 +211,7 @@ impl Counts {
         self.partial += other.partial;
         self.ambiguous += other.ambiguous;
         self.failed += other.failed;
+        self.to_fix += other.to_fix;
     }
 }
 
@@ -847,7 +852,8 @@ struct ChunkOutput {
 }
 
 /// Geocodes one chunk of rows: the result rows (the input plus the added
-/// columns) and the failures rows (failed and ambiguous as read, plus
+/// columns) and the failures rows (failed, ambiguous and without
+/// coordinates, as read, plus
 /// status and reason). Fields are decoded in the file's encoding. A row
 /// with another number of fields than the header, or with bytes that are
 /// not text in that encoding, goes to the failures only, named by its row
@@ -914,12 +920,14 @@ fn geocode_chunk(
             f.push_field(&spreadsheet_field(reason.as_bytes()));
             failures.write_byte_record(&f).map_err(err)?;
             counts.failed += 1;
+            counts.to_fix += 1;
             continue;
         }
         let address =
             decode_field_lossy(rec.get(params.column_index).unwrap_or_default(), encoding);
         let r = geocoder.geocode(&address, hints);
-        if matches!(r.status, Status::Failed | Status::Ambiguous) {
+        if r.needs_fixing() {
+            counts.to_fix += 1;
             let mut f = out.clone();
             f.push_field(r.status.as_str().as_bytes());
             f.push_field(&spreadsheet_field(r.reason.as_bytes()));
@@ -1009,8 +1017,9 @@ fn describe(job: &JobRecord, retention_ms: i64) -> Value {
         "expires_at_ms": job.finished_at_ms.map(|t| t.saturating_add(retention_ms)),
         "result_url": done.then(|| format!("/api/v1/geocode/jobs/{}/result", job.id)),
         "failures_url": done.then(|| format!("/api/v1/geocode/jobs/{}/failures", job.id)),
-        // The rows in the failures file: ambiguous and failed.
-        "failure_rows": counts.ambiguous + counts.failed,
+        // The rows in the failures file (jobs stored before `to_fix` was
+        // counted had only failed and ambiguous rows there).
+        "failure_rows": counts.to_fix.max(counts.ambiguous + counts.failed),
     })
 }
 
@@ -1065,7 +1074,7 @@ pub async fn result(
     ))
 }
 
-/// `GET /api/v1/geocode/jobs/{id}/failures`: the failed and ambiguous rows
+/// `GET /api/v1/geocode/jobs/{id}/failures`: the rows to fix
 /// of a done job, as read plus `status,reason` (header only when none).
 pub async fn failures(
     State(state): State<AppState>,

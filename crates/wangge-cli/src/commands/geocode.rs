@@ -150,7 +150,7 @@ pub async fn run(store: &Store, args: &GeocodeArgs) -> anyhow::Result<()> {
         let results = geocode_chunk(&geocoder, &hints, &rows, col, threads);
         for (row, r) in rows.iter_mut().zip(&results) {
             counts[status_index(r.status)] += 1;
-            if matches!(r.status, Status::Failed | Status::Ambiguous) {
+            if r.needs_fixing() {
                 let mut f = wangge_io::spreadsheet_record(row);
                 f.push_field(r.status.as_str().as_bytes());
                 f.push_field(r.reason.as_bytes());
