@@ -997,18 +997,49 @@ async function search(text) {
       if (err.status !== 404) { setStatus(t('load_failed') + err.message, true); return; }
     }
   }
-  if (!state.token) { setStatus(t('search_login'), true); return; }
-  if (await searchCustomer(q)) return;
+  // Grids and cells by name first (a manager types their own cell's name,
+  // often after its divisions), then customers, then the address.
+  let found;
   try {
-    const r = await postJson(`${API}/geocode`, { address: q });
-    if (!Number.isFinite(r.lon) || !Number.isFinite(r.lat)) { setStatus(t('search_none') + (r.reason || q), true); return; }
-    searchMarker.marker?.remove();
-    searchMarker.marker = new maplibregl.Marker().setLngLat([r.lon, r.lat]).addTo(map);
-    map.flyTo({ center: [r.lon, r.lat], zoom: 15 });
-    if (r.cell_code) select(r.cell_code, 4, null, false);
+    found = await fetchJson(`${API}/search?q=${encodeURIComponent(q)}`);
   } catch (err) {
     setStatus(t('search_none') + err.message, true);
+    return;
   }
+  const grid = found.grids[0];
+  if (grid?.name_in_text) { showGridHit(grid, found.grids_tied); return; }
+  if (state.token && await searchCustomer(q)) return;
+  if (grid) { showGridHit(grid, found.grids_tied); return; }
+  if (!state.token) { setStatus(t('search_login'), true); return; }
+  showAddressHit(found.address, q);
+}
+
+// A grid or cell found by name: selected and shown whole.
+function showGridHit(grid, tied) {
+  searchMarker.marker?.remove();
+  select(grid.code, grid.level, null, true);
+  const what = t(grid.precision === 'cell' ? 'search_hit_cell' : 'search_hit_grid');
+  setStatus(`${what}${grid.name}（${grid.code}）${tied ? t('search_hit_tied') : ''}`);
+}
+
+// Map zoom for each precision of a geocoded address.
+const PRECISION_ZOOM = { building: 17, road: 16, village: 14, town: 13, county: 11 };
+
+// An address: a pin at its precision; a cell selected only when the point is
+// as precise as a road or a building (a town's or county's centre lies in
+// some cell the address does not name).
+function showAddressHit(r, q) {
+  if (!r || !Number.isFinite(r.lon) || !Number.isFinite(r.lat)) {
+    setStatus(t(r?.outside_territory ? 'search_outside' : 'search_none') + (r?.reason || q), true);
+    return;
+  }
+  searchMarker.marker?.remove();
+  searchMarker.marker = new maplibregl.Marker({ className: 'search-pin' }).setLngLat([r.lon, r.lat]).addTo(map);
+  map.flyTo({ center: [r.lon, r.lat], zoom: PRECISION_ZOOM[r.precision] || 15 });
+  if (r.cell_code) select(r.cell_code, 4, null, false);
+  else select(null);
+  const precision = `${t('search_precision')}${t(`precision_${r.precision}`)}`;
+  setStatus(`${r.name} · ${precision}${r.cell_code ? '' : ` · ${t('search_no_cell')}`}`, r.confidence < 0.5);
 }
 
 // A customer by code or name (company-wide roles); true when one was shown.

@@ -123,7 +123,7 @@ test('grid manager: the panel offers nothing the role may not use, and says why'
     const why = page.locator('#ops-denied');
     assert.ok(await why.isVisible(), 'a hint says why');
     assert.match(await why.innerText(), /客户热力/);
-    assert.equal(await page.locator('#search-input').getAttribute('placeholder'), '网格编码或地址');
+    assert.equal(await page.locator('#search-input').getAttribute('placeholder'), '网格名称或编码、地址');
     assert.equal(await page.locator('#geocode').isVisible(), false, 'bulk geocoding is for clerks');
 
     // What the role may use: coverage and assignment rates.

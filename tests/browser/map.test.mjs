@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import {
   BASE_URL, TEST_TIMEOUT_MS, DEMO_CELLS, demoPassword, openMap, mapIdle, renderedCount,
-  findCellPoint, screenshot, useBrowser,
+  findCellPoint, logIn, screenshot, useBrowser,
 } from './helpers.mjs';
 
 useBrowser();
@@ -359,6 +359,71 @@ test('search by grid code zooms to the grid and shows it', { timeout: TEST_TIMEO
     await page.waitForFunction((z) => window.wanggeMap.getZoom() > z + 1, before, { timeout: 15_000 });
     await mapIdle(page);
     await screenshot(page, 'search-code');
+    assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
+  } finally {
+    await context.close();
+  }
+});
+
+// A cell whose name no other grid has, from the demo.
+async function uniqueCellName(page) {
+  return page.evaluate(async () => {
+    const cells = (await (await fetch('api/v1/cells?limit=3000')).json()).features.map((f) => f.properties);
+    const count = new Map();
+    for (const c of cells) count.set(c.name, (count.get(c.name) || 0) + 1);
+    const c = cells.find((x) => count.get(x.name) === 1 && x.name.length >= 4);
+    return { code: c.code, name: c.name };
+  });
+}
+
+for (const [label, contextOptions] of [
+  ['desktop 1366x768', { viewport: { width: 1366, height: 768 } }],
+  ['phone 390x844', { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }],
+]) {
+  test(`${label}: a cell's own name after its divisions selects that cell (issue 13)`, { timeout: TEST_TIMEOUT_MS }, async () => {
+    const { context, page, problems } = await openMap(contextOptions);
+    try {
+      const cell = await uniqueCellName(page);
+      // On a phone the search box is in the panel, collapsed at first.
+      if (contextOptions.isMobile) await page.click('#panel-toggle');
+      await page.fill('#search-input', `湖北省十堰市${cell.name}`);
+      await page.press('#search-input', 'Enter');
+      await page.waitForFunction((want) => document.querySelector('#details .grid-code')?.textContent === want, cell.code, { timeout: 15_000 });
+      const status = await page.locator('#status').innerText();
+      assert.match(status, new RegExp(`${cell.name}（${cell.code}）`), status);
+      await mapIdle(page);
+      await screenshot(page, `search-cell-name-${contextOptions.viewport.width}`);
+      assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
+    } finally {
+      await context.close();
+    }
+  });
+}
+
+test('a district-level address hit puts a pin and selects no cell; outside the territory is said (issue 13)', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  const password = await demoPassword('clerk');
+  if (!password) { t.skip('SERVE_LOG with the demo passwords is not given'); return; }
+  const { context, page, problems } = await openMap({ viewport: { width: 1366, height: 768 } });
+  try {
+    await logIn(page, 'clerk', password);
+    // A cell first, so that a stale selection would show.
+    const cell = await uniqueCellName(page);
+    await page.fill('#search-input', cell.name);
+    await page.press('#search-input', 'Enter');
+    await page.waitForFunction((want) => document.querySelector('#details .grid-code')?.textContent === want, cell.code, { timeout: 15_000 });
+
+    await page.fill('#search-input', '湖北省十堰市茅箭区');
+    await page.press('#search-input', 'Enter');
+    await page.waitForFunction(() => /区县中心|county centre/.test(document.querySelector('#status')?.textContent || ''), null, { timeout: 15_000 });
+    const status = await page.locator('#status').innerText();
+    assert.match(status, /未选网格单元|too coarse/, status);
+    assert.equal(await page.locator('#details .grid-code').count(), 0, 'no cell stays selected');
+    assert.equal(await page.locator('.search-pin').count(), 1, 'one pin');
+    await screenshot(page, 'search-district');
+
+    await page.fill('#search-input', '北京市朝阳区建国路88号');
+    await page.press('#search-input', 'Enter');
+    await page.waitForFunction(() => /不在本公司范围内|Outside the territory/.test(document.querySelector('#status')?.textContent || ''), null, { timeout: 15_000 });
     assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
   } finally {
     await context.close();

@@ -290,17 +290,19 @@ async fn a_geocode_job_runs_reports_and_gives_its_result() {
     assert_eq!(a.status, StatusCode::CONFLICT);
 }
 
-/// The failures file of a done job: the failed and ambiguous rows as read
+/// The failures file of a done job: the failed and ambiguous rows, and those
+/// resolved without coordinates, as read
 /// (quotes and commas kept) plus `status,reason`, like `wangge geocode`
 /// writes it, ready to fix and submit again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_done_job_gives_its_failed_and_ambiguous_rows_to_fix() {
+async fn a_done_job_gives_its_rows_to_fix() {
     let (app, token) = app().await;
     let csv = "客户,地址,备注\n\
                甲,湖北十堰茅箭区武当路街道北京路12号3栋,\"装机, 二楼\"\n\
                乙,鼓楼区,\"说 \"\"急\"\"\"\n\
                丙,郧县城关镇,\n\
-               丁,\"不知道, 哪里\",无\n";
+               丁,\"不知道, 哪里\",无\n\
+               戊,浙江省杭州市西湖区北山街道,\n";
     let (status, body) = upload(&app, "/api/v1/geocode/jobs", &token, csv.into()).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let id = body["id"].as_str().unwrap().to_owned();
@@ -310,7 +312,9 @@ async fn a_done_job_gives_its_failed_and_ambiguous_rows_to_fix() {
         done["failures_url"],
         format!("/api/v1/geocode/jobs/{id}/failures")
     );
-    assert_eq!(done["failure_rows"], 2, "{done}");
+    // 丙 resolves (郧县 is 郧阳区) but no standard address there gives it a
+    // point: a row to fix as well.
+    assert_eq!(done["failure_rows"], 4, "{done}");
     let a = call(
         &app,
         Method::GET,
@@ -331,18 +335,28 @@ async fn a_done_job_gives_its_failed_and_ambiguous_rows_to_fix() {
         vec!["客户", "地址", "备注", "status", "reason"]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    assert_eq!(rows.len(), 2, "{}", a.text);
+    assert_eq!(rows.len(), 4, "{}", a.text);
     assert_eq!(
         rows[0].iter().take(3).collect::<Vec<_>>(),
         ["乙", "鼓楼区", "说 \"急\""]
     );
+    // Outside the territory of the standard addresses: not placed.
+    assert_eq!(&rows[3][0], "戊");
+    assert_eq!(&rows[3][3], "partial");
+    assert!(
+        rows[3][4].contains("不在本公司标准地址库的范围内"),
+        "{}",
+        &rows[3][4]
+    );
     assert_eq!(&rows[0][3], "ambiguous");
+    assert_eq!(&rows[1][0], "丙");
+    assert_eq!(&rows[1][3], "partial");
     assert_eq!(
-        rows[1].iter().take(3).collect::<Vec<_>>(),
+        rows[2].iter().take(3).collect::<Vec<_>>(),
         ["丁", "不知道, 哪里", "无"]
     );
-    assert_eq!(&rows[1][3], "failed");
-    assert!(!rows[1][4].is_empty(), "a failed row says why");
+    assert_eq!(&rows[2][3], "failed");
+    assert!(!rows[2][4].is_empty(), "a failed row says why");
     // The same access as the result: signed in, the creator's job.
     let a = call(
         &app,
@@ -541,4 +555,161 @@ async fn bad_uploads_and_roles_are_refused_clearly() {
     )
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+/// A little territory near 十堰 with named cells: 润景家园 and 阳光小区 in
+/// 茅箭区, another 阳光小区 in 郧阳区.
+fn named_territory() -> Vec<wangge_store::NewGrid> {
+    const MJ: [f64; 4] = [110.70, 32.55, 110.90, 32.75];
+    const YY: [f64; 4] = [110.50, 32.80, 110.70, 32.90];
+    let table: [(&str, &str, u8, Option<&str>, [f64; 4]); 9] = [
+        ("MJ", "茅箭区城区经营部", 1, None, MJ),
+        ("MJ-A", "五堰片区", 2, Some("MJ"), MJ),
+        ("MJ-A-1", "北京路营业部", 3, Some("MJ-A"), MJ),
+        (
+            "MJ-A-1-1",
+            "润景家园",
+            4,
+            Some("MJ-A-1"),
+            [110.785, 32.645, 110.795, 32.655],
+        ),
+        (
+            "MJ-A-1-2",
+            "阳光小区",
+            4,
+            Some("MJ-A-1"),
+            [110.795, 32.645, 110.805, 32.655],
+        ),
+        ("YY", "郧阳区经营部", 1, None, YY),
+        ("YY-A", "城关片区", 2, Some("YY"), YY),
+        ("YY-A-1", "城关营业部", 3, Some("YY-A"), YY),
+        (
+            "YY-A-1-1",
+            "阳光小区",
+            4,
+            Some("YY-A-1"),
+            [110.60, 32.85, 110.61, 32.86],
+        ),
+    ];
+    table
+        .into_iter()
+        .map(|(code, name, level, parent, bbox)| {
+            let cell_type = (level == 4).then_some("15");
+            let mut g = wangge_tests::box_grid(code, level, parent, cell_type, bbox);
+            g.name = name.to_owned();
+            g
+        })
+        .collect()
+}
+
+/// Issue 13: the map's search box finds cells and grids by name first, then
+/// the address, and says how precise each hit is; a county-level hit selects
+/// no cell; an address outside the territory says so. Both databases (the
+/// name search is SQL of each).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_finds_cells_by_name_first_then_addresses_with_their_precision() {
+    for test_store in wangge_tests::each_backend().await {
+        let store = test_store.store.clone();
+        store
+            .import_grids(&wangge_tests::test_territory(), &named_territory())
+            .await
+            .unwrap();
+        store
+            .upsert_standard_addresses(&[
+                std_addr("S1", "420302001", "北京路", "12号", 110.7901, 32.6501),
+                std_addr("S2", "420304101", "安阳路", "1号", 110.605, 32.855),
+            ])
+            .await
+            .unwrap();
+        let hash = claims_support::cheap_hash(claims_support::PASSWORD);
+        claims_support::add_user(&store, "clerk", Role::Clerk, None, &[], &hash).await;
+        let app = router(AppState::new(store.clone()));
+        let token = claims_support::login(&app, "clerk").await;
+        let search = |q: &str, token: Option<String>| {
+            let app = app.clone();
+            let url = format!("/api/v1/search?q={}", urlencoding(q));
+            async move { call(&app, Method::GET, &url, token.as_deref(), None).await }
+        };
+        let kind = test_store.kind;
+
+        // The cell's own name after its divisions: the cell, not the district.
+        let a = search("十堰市茅箭区润景家园", None).await;
+        assert_eq!(a.status, StatusCode::OK, "{kind}: {}", a.text);
+        assert_eq!(a.body["grids"][0]["code"], "MJ-A-1-1", "{kind}: {}", a.text);
+        assert_eq!(a.body["grids"][0]["precision"], "cell");
+        assert_eq!(a.body["grids_tied"], false);
+        assert!(a.body["address"].is_null(), "the address needs a login");
+        // A name typed in part finds the grid holding it.
+        let a = search("五堰", None).await;
+        assert_eq!(a.body["grids"][0]["code"], "MJ-A", "{kind}: {}", a.text);
+        assert_eq!(a.body["grids"][0]["precision"], "grid");
+
+        // Two cells of one name: the divisions of the text decide ...
+        let a = search("十堰市郧阳区安阳镇阳光小区", Some(token.clone())).await;
+        assert_eq!(a.body["grids"][0]["code"], "YY-A-1-1", "{kind}: {}", a.text);
+        assert_eq!(a.body["grids_tied"], false, "{kind}: {}", a.text);
+        let a = search("十堰市茅箭区武当路街道阳光小区", Some(token.clone())).await;
+        assert_eq!(a.body["grids"][0]["code"], "MJ-A-1-2", "{kind}: {}", a.text);
+        // ... and without them the tie is said.
+        let a = search("阳光小区", None).await;
+        assert_eq!(a.body["grids_tied"], true, "{kind}: {}", a.text);
+
+        // An address to the building: its cell.
+        let a = search("十堰市茅箭区武当路街道北京路12号3栋", Some(token.clone())).await;
+        assert_eq!(
+            a.body["grids"].as_array().unwrap().len(),
+            0,
+            "{kind}: {}",
+            a.text
+        );
+        assert_eq!(
+            a.body["address"]["precision"], "building",
+            "{kind}: {}",
+            a.text
+        );
+        assert_eq!(
+            a.body["address"]["cell_code"], "MJ-A-1-1",
+            "{kind}: {}",
+            a.text
+        );
+        // The district alone: its centre, and no cell.
+        let a = search("十堰市茅箭区", Some(token.clone())).await;
+        assert_eq!(
+            a.body["address"]["precision"], "county",
+            "{kind}: {}",
+            a.text
+        );
+        assert!(a.body["address"]["lon"].is_number(), "{kind}: {}", a.text);
+        assert!(
+            a.body["address"]["cell_code"].is_null(),
+            "{kind}: {}",
+            a.text
+        );
+        // Beijing, in Shiyan's system: outside, not placed.
+        let a = search("北京市朝阳区建国路88号", Some(token.clone())).await;
+        assert_eq!(
+            a.body["address"]["outside_territory"], true,
+            "{kind}: {}",
+            a.text
+        );
+        assert!(a.body["address"]["lon"].is_null(), "{kind}: {}", a.text);
+        assert!(a.body["address"]["confidence"].as_f64().unwrap() < 0.31);
+
+        let a = search(" ", None).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{kind}: {}", a.text);
+        drop(app);
+        test_store.finish().await;
+    }
+}
+
+/// Percent-encoding of a query value (UTF-8 bytes outside the unreserved set).
+fn urlencoding(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

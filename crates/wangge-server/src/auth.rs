@@ -31,7 +31,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use argon2::password_hash::{PasswordHash, PasswordVerifier};
 use argon2::Argon2;
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, Request, State};
+use axum::extract::{
+    FromRequestParts, MatchedPath, OptionalFromRequestParts, RawPathParams, Request, State,
+};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -193,6 +195,21 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
                 "log in first: this needs an Authorization: Bearer token",
             )),
         }
+    }
+}
+
+/// The signed-in user where a route is open to anyone (`Option<CurrentUser>`).
+impl<S: Send + Sync> OptionalFromRequestParts<S> for CurrentUser {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(match parts.extensions.get::<Authenticated>() {
+            Some(Authenticated(Some(user))) => Some(user.clone()),
+            _ => None,
+        })
     }
 }
 

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use wangge_assign::load_geocoder;
 use wangge_geocode::crs::{from_wgs84, to_wgs84, Crs};
-use wangge_geocode::{DivisionCode, Geocoder, Hints, Level};
+use wangge_geocode::{DivisionCode, GeocodeResult, Geocoder, Hints, Level, Precision};
 use wangge_spatial::index::LocateOptions;
 
 use wangge_store::Revisions;
@@ -96,13 +96,7 @@ pub async fn geocode_one(
     };
     let g = state.geocoder().await?;
     let r = g.geocode(&req.address, &hints);
-    let cell = match (r.lon, r.lat, state.index().await) {
-        (Some(lon), Some(lat), Some(ix)) => ix
-            .locate(lon, lat, &LocateOptions::default())
-            .cell
-            .map(|c| ix.grid(c).code.to_string()),
-        _ => None,
-    };
+    let cell = cell_of(&state, &r).await;
     let (lon, lat) = match (r.lon, r.lat) {
         (Some(x), Some(y)) => {
             let (x, y) = from_wgs84(crs, x, y);
@@ -127,12 +121,29 @@ pub async fn geocode_one(
         "town_code": code(r.town_code),
         "village_code": code(r.village_code),
         "name": r.name,
+        // Only a point as precise as a road or a building is in one cell;
+        // a town's or a county's centre selects none.
         "cell_code": cell,
+        "outside_territory": r.outside_territory,
         "candidates": r.candidates.iter().map(|c| json!({
             "code": c.code.to_string(), "name": c.name, "levels_matched": c.levels_matched,
         })).collect::<Vec<_>>(),
         "parsed": parsed,
     })))
+}
+
+/// The cell a geocoded point is in, when the point is precise enough to
+/// name one (a building, a road): the centre of a town or a county lies in
+/// some cell that the address does not name.
+pub(crate) async fn cell_of(state: &AppState, r: &GeocodeResult) -> Option<String> {
+    if r.precision > Precision::Road {
+        return None;
+    }
+    let (lon, lat) = (r.lon?, r.lat?);
+    let ix = state.index().await?;
+    ix.locate(lon, lat, &LocateOptions::default())
+        .cell
+        .map(|c| ix.grid(c).code.to_string())
 }
 
 /// `GET /api/v1/reverse?lon=&lat=[&crs=gcj02]`: the nearest standard

@@ -17,6 +17,7 @@ mod limits;
 pub mod openapi;
 mod params;
 mod placement;
+mod search;
 mod security;
 pub mod tiles;
 mod users;
@@ -205,6 +206,7 @@ pub fn router(state: AppState) -> Router {
         .route("/unplaced", get(placement::unplaced))
         .route("/h3", get(h3::hexagons))
         .route("/customers/search", get(placement::search_customers))
+        .route("/search", get(search::search))
         .route("/coverage", get(coverage::coverage))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))

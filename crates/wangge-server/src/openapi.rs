@@ -318,7 +318,7 @@ pub const ROUTES: &[RouteDoc] = &[
             "/api/v1/geocode",
             Access::Signed,
             "geocode",
-            "One Chinese address: body {address, city?, crs?}; lon/lat, precision, confidence, status (matched, partial, ambiguous, failed), reason, the five division codes, candidates, cell_code and the parsed parts.",
+            "One Chinese address: body {address, city?, crs?}; lon/lat, precision, confidence, status (matched, partial, ambiguous, failed), reason, the five division codes, candidates, outside_territory (the divisions lie where the standard address base has none: not placed, confidence at most 0.3), cell_code (only for a building or road: a town's or county's centre names no cell) and the parsed parts.",
         ),
         "Object",
     ),
@@ -386,7 +386,7 @@ pub const ROUTES: &[RouteDoc] = &[
             "/api/v1/geocode/jobs/{id}/failures",
             Access::Act(Action::BulkGeocode),
             "geocode",
-            "The failures CSV of a done job, to fix and submit again: the rows whose status is failed or ambiguous, as read plus status, reason (as `wangge geocode` writes it; 409 before).",
+            "The failures CSV of a done job, to fix and submit again: the rows to fix (failed, ambiguous, or resolved without coordinates), as read plus status, reason (as `wangge geocode` writes it; 409 before).",
         ),
         "Csv",
     ),
@@ -450,6 +450,16 @@ pub const ROUTES: &[RouteDoc] = &[
             ("res", "H3 resolution 4-9 (default 7)"),
             ("kind", "customers (default) or unplaced"),
         ],
+    ),
+    with_query(
+        route(
+            "get",
+            "/api/v1/search",
+            Access::Map,
+            "geocode",
+            "The map's search box: grids and cells whose name the text holds (润景家园 in 十堰市茅箭区润景家园) or that hold the text, longest name first, each with its precision (cell or grid) and bbox, namesakes ordered by distance to the address; grids_tied when the first has a namesake the text does not tell apart; and, signed in, the address (lon, lat, precision, confidence, status, reason, outside_territory, cell_code: set only for a building or road, never for a town's or county's centre).",
+        ),
+        &[("q", "a grid or cell name, or an address")],
     ),
     with_query(
         route(

@@ -9,6 +9,17 @@ use crate::ApiError;
 pub type Params = HashMap<String, String>;
 
 /// An optional parameter parsed with `FromStr`; an empty value counts as absent.
+/// A text parameter that must be given, trimmed; `what` says what it is in
+/// the refusal.
+pub fn required_text(params: &Params, name: &str, what: &str) -> Result<String, ApiError> {
+    match params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        Some(v) => Ok(v.to_owned()),
+        None => Err(ApiError::bad_request(format!(
+            "parameter {name} is required: {what}"
+        ))),
+    }
+}
+
 pub fn optional<T>(params: &Params, name: &str) -> Result<Option<T>, ApiError>
 where
     T: FromStr,

@@ -140,13 +140,8 @@ pub async fn search_customers(
     State(state): State<AppState>,
     Query(q): Query<Params>,
 ) -> Result<Json<Value>, ApiError> {
-    let text = params::optional::<String>(&q, "q")?.unwrap_or_default();
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(ApiError::bad_request(
-            "parameter q is required: a customer code or part of a name",
-        ));
-    }
+    let text = params::required_text(&q, "q", "a customer code or part of a name")?;
+    let text = text.as_str();
     let limit = params::limit(&q, 100)?.unwrap_or(20);
     let items = state.store().find_customers(text, limit).await?;
     Ok(Json(json!({ "q": text, "items": items })))

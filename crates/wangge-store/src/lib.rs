@@ -38,6 +38,7 @@ mod float_param;
 mod grid_edit;
 mod grid_import;
 mod grid_query;
+mod grid_search;
 mod jobs;
 mod login_throttle;
 mod outlets;
@@ -61,6 +62,7 @@ pub use demo_seed::{DemoSeedPlan, DemoSeedRecord};
 pub use entities::*;
 pub use error::StoreError;
 pub use grid_edit::{GridEdit, MergeOutcome, NewPiece};
+pub use grid_search::GridNameHit;
 pub use jobs::{
     ChunkCommit, JobChunk, JobPart, JobRecord, JobState, NewJob, NewUpload, UploadedJob, UPLOADING,
 };
