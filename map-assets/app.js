@@ -896,8 +896,19 @@ async function onGeocodeFile(e) {
   geocodeJob.bytes = file ? new Uint8Array(await file.arrayBuffer()) : null;
   const header = geocodeJob.bytes ? decodeCsv(geocodeJob.bytes).replace(/^\uFEFF/, '').split(/\r?\n/)[0] : '';
   const columns = header ? (parseCsv(header)[0] || []).map((c) => c.trim()) : [];
-  select.replaceChildren(...columns.map((c) => h('option', { value: c, selected: /地址|address/i.test(c) }, c)));
-  document.getElementById('geocode-submit').disabled = !columns.length;
+  // The column the server would take (the names of /config, in order);
+  // with none of them, the clerk is asked rather than the first one taken.
+  const norm = (c) => c.trim().toLowerCase();
+  let pick = addressColumns.names.map((k) => columns.findIndex((c) => norm(c) === norm(k))).find((i) => i >= 0) ?? -1;
+  if (pick < 0) {
+    const holding = columns.flatMap((c, i) => (addressColumns.words.some((w) => norm(c).includes(w)) ? [i] : []));
+    if (holding.length === 1) [pick] = holding;
+  }
+  const options = columns.map((c, i) => h('option', { value: c, selected: i === pick }, c));
+  if (columns.length && pick < 0) options.unshift(h('option', { value: '', selected: true, disabled: true }, t('geocode_column_pick')));
+  select.replaceChildren(...options);
+  document.getElementById('geocode-submit').disabled = !select.value;
+  document.getElementById('geocode-status').textContent = columns.length && pick < 0 ? t('geocode_column_ask') : '';
 }
 
 // A job file (result or failures) with the user's token, as a blob.
@@ -965,6 +976,10 @@ function escapeHtml(text) {
   return String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 }
 
+// How the server finds the address column (from /config): the names it
+// goes by, else the one column whose name holds one of the words.
+let addressColumns = { names: ['address', '地址'], words: ['地址', 'address'] };
+
 // `wangge serve --basemap-url`: without one nothing changes (the grid is the base).
 async function loadBasemap() {
   let config;
@@ -972,6 +987,9 @@ async function loadBasemap() {
     config = await fetchJson(`${API}/config`);
   } catch {
     return; // a server without the route: no base map
+  }
+  if (Array.isArray(config?.address_columns) && Array.isArray(config?.address_column_words)) {
+    addressColumns = { names: config.address_columns, words: config.address_column_words };
   }
   const b = config?.basemap;
   if (!b?.url || map.getSource('basemap')) return;
@@ -1591,6 +1609,10 @@ document.getElementById('search').addEventListener('submit', (e) => {
   search(document.getElementById('search-input').value);
 });
 document.getElementById('geocode-file').addEventListener('change', (e) => { onGeocodeFile(e); });
+document.getElementById('geocode-column').addEventListener('change', (e) => {
+  document.getElementById('geocode-submit').disabled = !e.target.value;
+  document.getElementById('geocode-status').textContent = '';
+});
 document.getElementById('geocode-submit').addEventListener('click', () => { submitGeocode(); });
 document.getElementById('geocode-layer-toggle').addEventListener('change', () => applyGeocodeVisibility());
 document.getElementById('coverage-toggle').addEventListener('change', (e) => {

@@ -173,3 +173,27 @@ test('grid manager: the panel offers nothing the role may not use, and says why'
     await context.close();
   }
 });
+
+test('clerk: a header with no address column it knows: the page asks which column, it does not take the first (issue 13)', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  const password = await demoPassword('clerk');
+  if (!password) { t.skip('SERVE_LOG with the demo passwords is not given'); return; }
+  const { context, page, problems } = await openMap({ viewport: { width: 1366, height: 768 } });
+  try {
+    await logIn(page, 'clerk', password);
+    await page.locator('#geocode').waitFor({ state: 'visible', timeout: 15_000 });
+    const csv = '编号,位置,备注\n1,湖北省十堰市茅箭区五堰街道,\n';
+    await page.setInputFiles('#geocode-file', { name: 'odd.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
+    await page.waitForFunction(() => document.querySelectorAll('#geocode-column option').length === 4, null, { timeout: 10_000 });
+    assert.equal(await page.locator('#geocode-column').inputValue(), '', 'nothing chosen for the clerk');
+    assert.ok(await page.locator('#geocode-submit').isDisabled(), 'nothing to submit until a column is chosen');
+    assert.match(await page.locator('#geocode-status').innerText(), /请选择地址所在的列/);
+    await page.selectOption('#geocode-column', '位置');
+    assert.ok(await page.locator('#geocode-submit').isEnabled());
+    await page.click('#geocode-submit');
+    await page.waitForFunction(() => /完成：1\/1 行/.test(document.querySelector('#geocode-status')?.textContent || ''), null, { timeout: 60_000 });
+    await screenshot(page, 'clerk-column-asked');
+    assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
+  } finally {
+    await context.close();
+  }
+});

@@ -419,6 +419,8 @@ test('a district-level address hit puts a pin and selects no cell; outside the t
     assert.match(status, /未选网格单元|too coarse/, status);
     assert.equal(await page.locator('#details .grid-code').count(), 0, 'no cell stays selected');
     assert.equal(await page.locator('.search-pin').count(), 1, 'one pin');
+    await page.waitForFunction(() => !window.wanggeMap.isMoving(), null, { timeout: 15_000 });
+    await mapIdle(page);
     await screenshot(page, 'search-district');
 
     await page.fill('#search-input', '北京市朝阳区建国路88号');

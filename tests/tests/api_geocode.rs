@@ -273,6 +273,12 @@ async fn a_geocode_job_runs_reports_and_gives_its_result() {
         "{}",
         lines[0]
     );
+    // The same added columns as `wangge geocode` writes (one table for both).
+    assert!(
+        lines[0].ends_with(&wangge_assign::ADDED_COLUMNS.join(",")),
+        "{}",
+        lines[0]
+    );
     assert!(
         lines[1].contains("building") && lines[1].contains("420302001"),
         "{}",

@@ -7,6 +7,7 @@
 
 mod address;
 mod error;
+mod geocode_table;
 mod geocoder;
 mod geometry;
 mod place;
@@ -14,6 +15,10 @@ mod run;
 
 pub use address::{place_with_addresses, AddressHook, AddressOutcome};
 pub use error::AssignError;
+pub use geocode_table::{
+    added_fields, address_column, failure_fields, ADDED_COLUMNS, ADDRESS_COLUMN_NAMES,
+    ADDRESS_COLUMN_WORDS, FAILURE_COLUMNS,
+};
 pub use geocoder::{load_geocoder, standard_address};
 pub use geometry::{load_index, load_index_around, parse_multipolygon};
 pub use place::{place_points, status_of};

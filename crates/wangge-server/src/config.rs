@@ -1,6 +1,8 @@
 //! What the map page learns of the server's settings: `GET /api/v1/config`
-//! (open, like the page itself). Today that is the optional raster base map
-//! (`wangge serve --basemap-url`); without one the grid itself is the base.
+//! (open, like the page itself): the optional raster base map (`wangge serve
+//! --basemap-url`; without one the grid itself is the base), and the header
+//! names an address column goes by, so that the page proposes the column
+//! the server would take, and asks when there is none.
 
 use axum::extract::State;
 use axum::Json;
@@ -76,8 +78,11 @@ pub fn check_tile_url(url: &str) -> Result<String, String> {
 }
 
 /// `GET /api/v1/config`: `{"basemap": {"url", "attribution"} | null}`.
-pub async fn config(State(state): State<AppState>) -> Json<ClientConfig> {
-    Json(state.client_config())
+pub async fn config(State(state): State<AppState>) -> Json<serde_json::Value> {
+    let mut body = serde_json::to_value(state.client_config()).unwrap_or_default();
+    body["address_columns"] = serde_json::json!(wangge_assign::ADDRESS_COLUMN_NAMES);
+    body["address_column_words"] = serde_json::json!(wangge_assign::ADDRESS_COLUMN_WORDS);
+    Json(body)
 }
 
 #[cfg(test)]

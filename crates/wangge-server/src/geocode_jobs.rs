@@ -28,6 +28,8 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio::sync::Notify;
+use wangge_assign::{added_fields, address_column, failure_fields, ADDED_COLUMNS, FAILURE_COLUMNS};
+use wangge_geocode::crs::Crs;
 use wangge_geocode::{DivisionCode, Geocoder, Hints, Status};
 use wangge_io::csv_stream::{byte_size, RowSplitter};
 use wangge_io::encoding::{decode_field_lossy, Encoding};
@@ -35,6 +37,7 @@ use wangge_io::{
     decode_field, detect_encoding, shown_columns, spreadsheet_cell, spreadsheet_field,
     EncodingDetector,
 };
+use wangge_spatial::index::CellIndex;
 use wangge_store::{
     ChunkCommit, JobChunk, JobPart, JobRecord, JobState, NewUpload, Store, UploadedJob, UPLOADING,
 };
@@ -45,9 +48,6 @@ use crate::{ApiError, AppState, Inner};
 
 /// The kind of the jobs of this module in the `jobs` table.
 const KIND: &str = "geocode";
-/// Names an address column goes by when `column` is not given.
-const ADDRESS_NAMES: &[&str] = &["address", "地址", "装机地址", "安装地址", "详细地址"];
-const ADDED: &str = "lon,lat,precision,confidence,province_code,city_code,county_code,town_code,village_code,status,reason";
 /// A job claimed this many times (each claim after the first means an
 /// instance died under it) is interrupted rather than tried again: it may
 /// be what kills them.
@@ -223,12 +223,13 @@ fn output_headers(names: &[String]) -> Result<(Vec<u8>, Vec<u8>), csv::Error> {
         .map(|n| spreadsheet_cell(n).into_owned())
         .collect();
     let mut result = names.clone();
-    for name in ADDED.split(',') {
+    for name in ADDED_COLUMNS {
         result.push_field(name.as_bytes());
     }
     let mut failures = names;
-    failures.push_field(b"status");
-    failures.push_field(b"reason");
+    for name in FAILURE_COLUMNS {
+        failures.push_field(name.as_bytes());
+    }
     Ok((write_records(&[result])?, write_records(&[failures])?))
 }
 
@@ -247,18 +248,6 @@ fn too_large(message: String) -> ApiError {
         status: StatusCode::PAYLOAD_TOO_LARGE,
         error: "payload_too_large",
         message,
-    }
-}
-
-/// The address column among `names`: the one asked for, or the first of
-/// [`ADDRESS_NAMES`].
-fn address_column(names: &[String], column: Option<&str>) -> Option<usize> {
-    let norm = |s: &str| s.trim().to_lowercase();
-    match column {
-        Some(w) => names.iter().position(|n| norm(n) == norm(w)),
-        None => ADDRESS_NAMES
-            .iter()
-            .find_map(|a| names.iter().position(|n| norm(n) == norm(a))),
     }
 }
 
@@ -685,6 +674,8 @@ async fn work(state: &AppState, config: &JobConfig) -> Result<(), String> {
     {
         // Loaded before the claim: a slow first load does not eat the lease.
         let geocoder = state.geocoder().await.map_err(|e| e.message)?;
+        // The cells of the current snapshot, for the rows' cell_code.
+        let index = state.index().await;
         let instance = state.job_instance_id();
         let Some(job) = store
             .claim_job(instance, now_ms(), config.lease_ms)
@@ -694,7 +685,7 @@ async fn work(state: &AppState, config: &JobConfig) -> Result<(), String> {
             break;
         };
         tracing::info!(job = %job.id, attempt = job.attempts, from_chunk = job.chunks_done + 1, "running a job");
-        if let Err(e) = run_job(store, instance, config, &geocoder, &job).await {
+        if let Err(e) = run_job(store, instance, config, &geocoder, index, &job).await {
             // A database error: the job stays running under a lease that
             // will run out, and an instance takes it over then.
             tracing::error!(error = %e, job = %job.id, "running a job");
@@ -711,6 +702,7 @@ async fn run_job(
     instance: &str,
     config: &JobConfig,
     geocoder: &Arc<Geocoder>,
+    index: Option<Arc<CellIndex>>,
     job: &JobRecord,
 ) -> Result<(), wangge_store::StoreError> {
     let end = |state: JobState, reason: String| async move {
@@ -776,9 +768,15 @@ async fn run_job(
             .await;
         };
         let first_row = rows_done + 2; // the header is row 1
-        let (g, h, p) = (geocoder.clone(), hints.clone(), params.clone());
-        let task =
-            tokio::task::spawn_blocking(move || geocode_chunk(&g, &h, &p, &input, first_row));
+        let (g, h, p, ix) = (
+            geocoder.clone(),
+            hints.clone(),
+            params.clone(),
+            index.clone(),
+        );
+        let task = tokio::task::spawn_blocking(move || {
+            geocode_chunk(&g, ix.as_deref(), &h, &p, &input, first_row)
+        });
         let Some(output) = with_heartbeats(store, instance, config, &job.id, task).await? else {
             return Ok(()); // no longer ours
         };
@@ -860,6 +858,7 @@ struct ChunkOutput {
 /// number. Every cell is neutralised for spreadsheets.
 fn geocode_chunk(
     geocoder: &Geocoder,
+    index: Option<&CellIndex>,
     hints: &Hints,
     params: &GeocodeParams,
     input: &[u8],
@@ -926,28 +925,15 @@ fn geocode_chunk(
         let address =
             decode_field_lossy(rec.get(params.column_index).unwrap_or_default(), encoding);
         let r = geocoder.geocode(&address, hints);
-        if r.needs_fixing() {
+        if let Some(extra) = failure_fields(&r) {
             counts.to_fix += 1;
             let mut f = out.clone();
-            f.push_field(r.status.as_str().as_bytes());
-            f.push_field(&spreadsheet_field(r.reason.as_bytes()));
+            for field in extra {
+                f.push_field(&spreadsheet_field(field.as_bytes()));
+            }
             failures.write_byte_record(&f).map_err(err)?;
         }
-        let code = |c: Option<DivisionCode>| c.map(|c| c.to_string()).unwrap_or_default();
-        let fields = [
-            r.lon.map(|x| format!("{x:.6}")).unwrap_or_default(),
-            r.lat.map(|y| format!("{y:.6}")).unwrap_or_default(),
-            r.precision.as_str().to_owned(),
-            format!("{:.2}", r.confidence),
-            code(r.province_code),
-            code(r.city_code),
-            code(r.county_code),
-            code(r.town_code),
-            code(r.village_code),
-            r.status.as_str().to_owned(),
-            r.reason.clone(),
-        ];
-        for f in &fields {
+        for f in &added_fields(&r, index, Crs::Wgs84) {
             out.push_field(&spreadsheet_field(f.as_bytes()));
         }
         result.write_byte_record(&out).map_err(err)?;

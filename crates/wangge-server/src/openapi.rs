@@ -378,7 +378,7 @@ pub const ROUTES: &[RouteDoc] = &[
         "/api/v1/config",
         Access::Open,
         "map",
-        "What the map page needs of the server's settings: {\"basemap\": {\"url\", \"attribution\"} | null}, the raster base map of `wangge serve --basemap-url` (a tile URL template with {z}, {x}, {y}).",
+        "What the map page needs of the server's settings: {\"basemap\": {\"url\", \"attribution\"} | null, \"address_columns\": [...], \"address_column_words\": [...]}: the raster base map of `wangge serve --basemap-url` (a tile URL template with {z}, {x}, {y}), and how the bulk geocoding finds the address column: the header names it goes by, in the order they are looked for, else the one column whose name holds one of the words.",
     ),
     answers(
         route(

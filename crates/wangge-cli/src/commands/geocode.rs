@@ -4,7 +4,8 @@
 //! chunk on all cores and copies every input column through (as UTF-8),
 //! adding DESIGN.md's columns `lon,lat,precision,confidence,province_code,
 //! city_code,county_code,town_code,village_code,cell_code,status,reason`.
-//! Rows that failed or are ambiguous are also written, as read plus
+//! Rows to fix (failed, ambiguous, without coordinates, outside the
+//! territory; `wangge_assign::failure_fields`) are also written, as read plus
 //! `status,reason`, to a failures file that can be fixed and re-submitted.
 //! The file's encoding is decided once, on the whole file, before the rows
 //! are read (`wangge_io::detect_encoding_of`, as the server does), and every
@@ -15,41 +16,19 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
-use wangge_assign::{assign_all, AddressHook, AssignOptions};
-use wangge_geocode::crs::{from_wgs84, Crs};
+use wangge_assign::{
+    added_fields, address_column, assign_all, failure_fields, AddressHook, AssignOptions,
+    ADDED_COLUMNS, FAILURE_COLUMNS,
+};
 use wangge_geocode::{GeocodeResult, Geocoder, Hints, Status};
 use wangge_io::Encoding;
-use wangge_spatial::index::{CellIndex, LocateOptions};
+use wangge_spatial::index::CellIndex;
 use wangge_store::Store;
 
 use crate::args::GeocodeArgs;
 use crate::commands::geocoder::load_geocoder;
 
 const CHUNK_ROWS: usize = 1 << 14;
-const ADDED: [&str; 12] = [
-    "lon",
-    "lat",
-    "precision",
-    "confidence",
-    "province_code",
-    "city_code",
-    "county_code",
-    "town_code",
-    "village_code",
-    "cell_code",
-    "status",
-    "reason",
-];
-/// Names an address column goes by when `--column` is not given.
-const ADDRESS_NAMES: &[&str] = &[
-    "address",
-    "地址",
-    "装机地址",
-    "安装地址",
-    "详细地址",
-    "addr",
-];
-
 pub async fn run(store: &Store, args: &GeocodeArgs) -> anyhow::Result<()> {
     let geocoder = load_geocoder(store).await?;
     // Cells are optional: without grids, cell_code stays empty.
@@ -90,7 +69,7 @@ pub async fn run(store: &Store, args: &GeocodeArgs) -> anyhow::Result<()> {
         );
     }
     let names: Vec<String> = header.iter().map(|f| decode_name(f, encoding)).collect();
-    let col = find_column(&names, args.column.as_deref()).ok_or_else(|| {
+    let col = address_column(&names, args.column.as_deref()).ok_or_else(|| {
         anyhow::anyhow!(
             "{} has no {} column; columns found: {}",
             input.display(),
@@ -111,13 +90,14 @@ pub async fn run(store: &Store, args: &GeocodeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot create {}", failures_path.display()))?;
     let header = to_utf8(&header, encoding);
     let mut out_header = header.clone();
-    for extra in ADDED {
+    for extra in ADDED_COLUMNS {
         out_header.push_field(extra.as_bytes());
     }
     writer.write_byte_record(&wangge_io::spreadsheet_record(&out_header))?;
     let mut fail_header = header.clone();
-    fail_header.push_field(b"status");
-    fail_header.push_field(b"reason");
+    for extra in FAILURE_COLUMNS {
+        fail_header.push_field(extra.as_bytes());
+    }
     failures.write_byte_record(&wangge_io::spreadsheet_record(&fail_header))?;
 
     let threads = args
@@ -150,15 +130,16 @@ pub async fn run(store: &Store, args: &GeocodeArgs) -> anyhow::Result<()> {
         let results = geocode_chunk(&geocoder, &hints, &rows, col, threads);
         for (row, r) in rows.iter_mut().zip(&results) {
             counts[status_index(r.status)] += 1;
-            if r.needs_fixing() {
+            if let Some(extra) = failure_fields(r) {
                 let mut f = wangge_io::spreadsheet_record(row);
-                f.push_field(r.status.as_str().as_bytes());
-                f.push_field(r.reason.as_bytes());
+                for field in extra {
+                    f.push_field(&wangge_io::spreadsheet_field(field.as_bytes()));
+                }
                 failures.write_byte_record(&f)?;
                 failed_rows += 1;
             }
             let mut out = wangge_io::spreadsheet_record(row);
-            for field in output_fields(r, index.as_ref(), args.crs) {
+            for field in added_fields(r, index.as_ref(), args.crs) {
                 out.push_field(&wangge_io::spreadsheet_field(field.as_bytes()));
             }
             writer.write_byte_record(&out)?;
@@ -250,16 +231,6 @@ fn check_not_binary(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn find_column(names: &[String], wanted: Option<&str>) -> Option<usize> {
-    let norm = |s: &str| s.trim().to_lowercase();
-    match wanted {
-        Some(w) => names.iter().position(|n| norm(n) == norm(w)),
-        None => ADDRESS_NAMES
-            .iter()
-            .find_map(|a| names.iter().position(|n| norm(n) == norm(a))),
-    }
-}
-
 fn failures_default(output: Option<&Path>, input: &Path) -> PathBuf {
     let base = output.unwrap_or(input);
     let stem = base
@@ -320,37 +291,4 @@ fn geocode_chunk(
             .flat_map(|h| h.join().unwrap_or_default())
             .collect()
     })
-}
-
-fn output_fields(r: &GeocodeResult, index: Option<&CellIndex>, crs: Crs) -> [String; 12] {
-    let code =
-        |c: Option<wangge_geocode::DivisionCode>| c.map(|c| c.to_string()).unwrap_or_default();
-    let (lon, lat, cell) = match (r.lon, r.lat) {
-        (Some(lon), Some(lat)) => {
-            let cell = index
-                .and_then(|ix| {
-                    ix.locate(lon, lat, &LocateOptions::default())
-                        .cell
-                        .map(|c| ix.grid(c).code.to_string())
-                })
-                .unwrap_or_default();
-            let (x, y) = from_wgs84(crs, lon, lat);
-            (format!("{x:.6}"), format!("{y:.6}"), cell)
-        }
-        _ => (String::new(), String::new(), String::new()),
-    };
-    [
-        lon,
-        lat,
-        r.precision.as_str().to_owned(),
-        format!("{:.2}", r.confidence),
-        code(r.province_code),
-        code(r.city_code),
-        code(r.county_code),
-        code(r.town_code),
-        code(r.village_code),
-        cell,
-        r.status.as_str().to_owned(),
-        r.reason.clone(),
-    ]
 }
