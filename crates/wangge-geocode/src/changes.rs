@@ -80,6 +80,28 @@ pub fn division_changes() -> &'static [DivisionChange] {
     CHANGES.get_or_init(|| parse_changes(CHANGES_CSV))
 }
 
+/// The changes whose successors include `code`, oldest first: the few
+/// rows the resolver looks at when it read an old name (an index, so that
+/// this costs nothing per address that reads none).
+pub(crate) fn changes_into(code: DivisionCode) -> impl Iterator<Item = &'static DivisionChange> {
+    static BY_SUCCESSOR: OnceLock<Vec<(DivisionCode, u32)>> = OnceLock::new();
+    let all = division_changes();
+    let index = BY_SUCCESSOR.get_or_init(|| {
+        let mut index: Vec<(DivisionCode, u32)> = all
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| c.successors.iter().map(move |&s| (s, i as u32)))
+            .collect();
+        index.sort_unstable();
+        index
+    });
+    let from = index.partition_point(|&(c, _)| c < code);
+    index[from..]
+        .iter()
+        .take_while(move |&&(c, _)| c == code)
+        .map(move |&(_, i)| &all[i as usize])
+}
+
 fn parse_changes(text: &str) -> Vec<DivisionChange> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let mut out = Vec::new();

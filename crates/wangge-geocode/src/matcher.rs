@@ -385,13 +385,17 @@ impl Matcher {
         }
     }
 
-    /// The parents `node` was moved out of (四平市 for 公主岭市), usually none.
-    pub fn old_parents(&self, node: NodeId) -> impl Iterator<Item = NodeId> + '_ {
-        let marked = self
-            .moved_bits
+    /// `node` was moved out of a parent that still exists (a bit test).
+    pub fn has_old_parents(&self, node: NodeId) -> bool {
+        self.moved_bits
             .get(node as usize / 64)
-            .is_some_and(|w| w & (1 << (node % 64)) != 0);
-        let from = if marked {
+            .is_some_and(|w| w & (1 << (node % 64)) != 0)
+    }
+
+    /// The parents `node` was moved out of (四平市 for 公主岭市), usually none.
+    #[inline]
+    pub fn old_parents(&self, node: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        let from = if self.has_old_parents(node) {
             self.moved_from.partition_point(|&(n, _)| n < node)
         } else {
             self.moved_from.len()

@@ -13,6 +13,7 @@ use std::cell::RefCell;
 
 use serde::{Deserialize, Serialize};
 
+use crate::changes::changes_into;
 use crate::code::{DivisionCode, Level};
 use crate::gazetteer::{Gazetteer, NodeId};
 use crate::matcher::{Kind, Mention, Scan};
@@ -267,10 +268,15 @@ fn resolve_with(
         return Resolution::failed("未识别到任何行政区划名称 / no division name found");
     }
     entries.clear();
+    // Mentions with an old name among their readings (most addresses: none).
+    let mut old_mentions = 0u64;
     for (mi, m) in mentions.iter().enumerate() {
         for c in scan.cands_of(m) {
             let w = c.kind.weight(c.level);
             entries.push((c.node, mi as u8, w));
+            if c.kind == Kind::Old {
+                old_mentions |= 1u64 << mi;
+            }
         }
     }
     let index = NodeIndex::new(entries);
@@ -360,7 +366,7 @@ fn resolve_with(
         .collect();
     if !rivals.is_empty() {
         rivals.push(best);
-        return ambiguous(gaz, mentions, scan, &mut rivals);
+        return ambiguous(gaz, mentions, scan, old_mentions, &mut rivals);
     }
     // The best (total, score) off the best chain; the first of equal totals.
     let mut runner_up = (f32::MIN, f32::MIN);
@@ -369,7 +375,7 @@ fn resolve_with(
             runner_up = (r.total(), r.score);
         }
     }
-    decided(gaz, mentions, scan, best, runner_up)
+    decided(gaz, mentions, scan, old_mentions, best, runner_up)
 }
 
 /// A mention before the best reading's own that names a division above it
@@ -391,7 +397,12 @@ fn named_above_outside(
     if best_level <= Level::City {
         return None;
     }
-    let chain: Vec<NodeId> = tree.chain(best.node).collect();
+    // A chain is at most five levels deep.
+    let mut chain = [NodeId::MAX; 8];
+    for (slot, n) in chain.iter_mut().zip(tree.chain(best.node)) {
+        *slot = n;
+    }
+    let chain = &chain[..chain.iter().position(|&n| n == NodeId::MAX).unwrap_or(8)];
     let named_at_or_above = |level: Level| {
         chain.iter().any(|&n| {
             tree.levels[n as usize] <= level
@@ -411,13 +422,15 @@ fn named_above_outside(
         .iter()
         .enumerate()
         .find(|&(mi, m)| {
+            // The cheap tests first: this runs for every address.
+            if best.used & (1u64 << mi) != 0 || m.end > first_used {
+                return false;
+            }
             let cands = scan.cands_of(m);
             let Some(deepest) = cands.iter().map(|c| c.level).max() else {
                 return false;
             };
-            best.used & (1u64 << mi) == 0
-                && m.end <= first_used
-                && deepest < best_level
+            deepest < best_level
                 && (deepest <= Level::City
                     || (deepest == Level::County && cands.iter().all(|c| c.kind != Kind::Short)))
                 && !named_at_or_above(deepest)
@@ -453,11 +466,16 @@ fn change_notes(
     gaz: &Gazetteer,
     mentions: &[Mention],
     scan: &Scan,
+    reads_old: bool,
     used: u64,
     node: NodeId,
 ) -> Vec<String> {
     let tree = &gaz.tree;
-    let changes = crate::changes::division_changes();
+    // The usual address reads no old name and no moved division: nothing to
+    // look up (this runs for every address).
+    if !reads_old && !tree.chain(node).any(|n| gaz.matcher.has_old_parents(n)) {
+        return Vec::new();
+    }
     let mut notes = Vec::new();
     for (mi, m) in mentions.iter().enumerate() {
         if used & (1u64 << mi) == 0 {
@@ -469,11 +487,9 @@ fn change_notes(
                 let code = tree.code(c.node);
                 // The latest change of that name (错那县 moved in 2016, became
                 // 错那市 in 2023).
-                changes
-                    .iter()
+                changes_into(code)
                     .filter(|ch| {
                         !ch.is_move()
-                            && ch.successors.contains(&code)
                             && (ch.old_name.starts_with(text)
                                 || text.starts_with(ch.old_name.as_str()))
                     })
@@ -484,11 +500,8 @@ fn change_notes(
                 .find(|&n| gaz.matcher.was_moved_from(n, c.node))
             {
                 let (code, parent) = (tree.code(moved), tree.name(c.node));
-                changes
-                    .iter()
-                    .find(|ch| {
-                        ch.is_move() && ch.successors.contains(&code) && ch.old_parent == parent
-                    })
+                changes_into(code)
+                    .find(|ch| ch.is_move() && ch.old_parent == parent)
                     .map(|ch| {
                         format!(
                             "“{text}”是原属地：{} / written with its former parent",
@@ -548,10 +561,12 @@ fn chain_score(
         // the division below was moved out of counts as this level too
         // (四平市公主岭市).
         let mut pick = index.of(n).iter().find(free);
-        for old in gaz.matcher.old_parents(below) {
-            if let Some(e) = index.of(old).iter().find(free) {
-                if pick.is_none_or(|p| e.2 > p.2) {
-                    pick = Some(e);
+        if gaz.matcher.has_old_parents(below) {
+            for old in gaz.matcher.old_parents(below) {
+                if let Some(e) = index.of(old).iter().find(free) {
+                    if pick.is_none_or(|p| e.2 > p.2) {
+                        pick = Some(e);
+                    }
                 }
             }
         }
@@ -580,6 +595,7 @@ fn ambiguous(
     gaz: &Gazetteer,
     mentions: &[Mention],
     scan: &Scan,
+    old_mentions: u64,
     tied: &mut [Scored],
 ) -> Resolution {
     let tree = &gaz.tree;
@@ -641,7 +657,14 @@ fn ambiguous(
     // A split old district (江干区): say so, the town decides.
     let mut notes: Vec<String> = Vec::new();
     for t in tied.iter() {
-        for n in change_notes(gaz, mentions, scan, t.used, t.node) {
+        for n in change_notes(
+            gaz,
+            mentions,
+            scan,
+            t.used & old_mentions != 0,
+            t.used,
+            t.node,
+        ) {
             if !notes.contains(&n) {
                 notes.push(n);
             }
@@ -658,6 +681,7 @@ fn decided(
     gaz: &Gazetteer,
     mentions: &[Mention],
     scan: &Scan,
+    old_mentions: u64,
     best: Scored,
     runner_up: (f32, f32),
 ) -> Resolution {
@@ -704,7 +728,14 @@ fn decided(
     };
     let margin_without_hint = best.score - runner_up.1;
     let margin = best.total() - runner_up.0;
-    let mut notes: Vec<String> = change_notes(gaz, mentions, scan, best.used, node);
+    let mut notes: Vec<String> = change_notes(
+        gaz,
+        mentions,
+        scan,
+        best.used & old_mentions != 0,
+        best.used,
+        node,
+    );
     if margin_without_hint < TIE && best.bonus > 0.0 {
         confidence = confidence.min(0.7);
         notes.push("同名地名按指定城市/辖区选定 / chosen by the city or territory hint".into());
