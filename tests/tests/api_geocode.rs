@@ -563,12 +563,21 @@ async fn bad_uploads_and_roles_are_refused_clearly() {
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
 
+/// One grid of [`named_territory`]: code, name, level, parent, bbox.
+type NamedGrid = (
+    &'static str,
+    &'static str,
+    u8,
+    Option<&'static str>,
+    [f64; 4],
+);
+
 /// A little territory near 十堰 with named cells: 润景家园 and 阳光小区 in
 /// 茅箭区, another 阳光小区 in 郧阳区.
 fn named_territory() -> Vec<wangge_store::NewGrid> {
     const MJ: [f64; 4] = [110.70, 32.55, 110.90, 32.75];
     const YY: [f64; 4] = [110.50, 32.80, 110.70, 32.90];
-    let table: [(&str, &str, u8, Option<&str>, [f64; 4]); 9] = [
+    let table: [NamedGrid; 9] = [
         ("MJ", "茅箭区城区经营部", 1, None, MJ),
         ("MJ-A", "五堰片区", 2, Some("MJ"), MJ),
         ("MJ-A-1", "北京路营业部", 3, Some("MJ-A"), MJ),
@@ -602,7 +611,7 @@ fn named_territory() -> Vec<wangge_store::NewGrid> {
         .map(|(code, name, level, parent, bbox)| {
             let cell_type = (level == 4).then_some("15");
             let mut g = wangge_tests::box_grid(code, level, parent, cell_type, bbox);
-            g.name = name.to_owned();
+            name.clone_into(&mut g.name);
             g
         })
         .collect()

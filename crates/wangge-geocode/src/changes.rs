@@ -148,7 +148,7 @@ mod tests {
         let all = division_changes();
         assert!(all.len() > 200, "{}", all.len());
         let jiangdong = all.iter().find(|c| c.old_name == "江东区").unwrap();
-        assert_eq!(jiangdong.successors[0].value(), 330212);
+        assert_eq!(jiangdong.successors[0].to_string(), "330212");
         assert!(
             jiangdong.note_zh().contains("并入鄞州区"),
             "{}",
