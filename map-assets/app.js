@@ -839,7 +839,7 @@ function showGeocodePopup(f) {
     [t('geocode_row'), String(p.row)],
     [t('geocode_address'), p.address || '–'],
     [t('geocode_status'), t(`gstatus_${p.status}`)],
-    [t('geocode_precision'), p.precision || '–'],
+    [t('geocode_precision'), p.precision ? t(`precision_${p.precision}`) : '–'],
     [t('geocode_confidence'), p.confidence || '–'],
     [t('geocode_reason'), p.reason || '–'],
   ];
@@ -1041,11 +1041,11 @@ function showGridHit(grid, tied) {
 }
 
 // Map zoom for each precision of a geocoded address.
-const PRECISION_ZOOM = { building: 17, road: 16, village: 14, town: 13, county: 11 };
+const PRECISION_ZOOM = { building: 17, compound: 17, road: 16, cell: 16, village: 14, town: 13, county: 11 };
 
-// An address: a pin at its precision; a cell selected only when the point is
-// as precise as a road or a building (a town's or county's centre lies in
-// some cell the address does not name).
+// An address: a pin at its precision; a cell selected when the address names
+// it or the point is as precise as a road or a building (a town's or
+// county's centre lies in some cell the address does not name).
 function showAddressHit(r, q) {
   if (!r || !Number.isFinite(r.lon) || !Number.isFinite(r.lat)) {
     setStatus(t(r?.outside_territory ? 'search_outside' : 'search_none') + (r?.reason || q), true);

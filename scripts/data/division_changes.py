@@ -199,10 +199,25 @@ def county_changes(year, old, new, jionlp, source, out):
         ])
 
 
+# Words of a zone's name that name no place: a town called only by them
+# (开发区, 经济开发区) is a different unit in each county, and one leaving a
+# county while another of the name appears elsewhere is no move.
+GENERIC_ZONE_WORDS = ["经济技术", "高新技术", "经济", "技术", "高新", "工业", "产业",
+                      "开发区", "园区", "新区", "工业园", "管委会", "管理委员会"]
+
+
+def generic_zone_name(name):
+    rest = name
+    for w in GENERIC_ZONE_WORDS:
+        rest = rest.replace(w, "")
+    return rest == ""
+
+
 def town_moves(year, old, new, source, out):
     """Towns moved to another county of the same city while their county
     stayed (临平街道: 余杭区 until 2021, then 临平区). Towns of an abolished
-    county follow the county's change instead."""
+    county follow the county's change instead; towns named only by generic
+    zone words (开发区) are not followed."""
     by_city = collections.defaultdict(list)  # (city, town name) -> [town code]
     for county, towns in new.town_codes.items():
         for name, code in towns.items():
@@ -211,7 +226,7 @@ def town_moves(year, old, new, source, out):
         if new.counties.get(county) != old.counties.get(county) or county not in old.counties:
             continue
         for name, code in sorted(towns.items()):
-            if name in new.town_codes.get(county, {}):
+            if name in new.town_codes.get(county, {}) or generic_zone_name(name):
                 continue
             moved = [c for c in by_city.get((county[:4], name), []) if c[:6] != county]
             if len(moved) != 1 or moved[0][:6] not in new.counties:

@@ -368,7 +368,7 @@ fn shiyan_grid(dir: &Path, db: &Path) {
                     rect(110.70, 110.78),
                 ),
                 (
-                    r#"{"code":"CE","parent":"E","type":"小区"}"#,
+                    r#"{"code":"CE","parent":"E","type":"小区","name":"东岳花园"}"#,
                     rect(110.78, 110.85),
                 ),
             ],
@@ -421,6 +421,39 @@ fn customer_placements(db: &Path) -> Vec<(String, String, Option<String>, Option
             })
             .collect()
     })
+}
+
+/// Issue 13: a row naming one of the cells is placed in it (precision
+/// cell, its cell_code), and a row of the wrong width goes to the failures
+/// named by its row, as in the HTTP jobs (one table for both).
+#[test]
+fn geocode_places_a_row_naming_a_cell_in_that_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    shiyan_grid(dir.path(), &db);
+    let input = write(
+        dir.path(),
+        "in.csv",
+        "id,地址\n1,十堰市茅箭区东岳花园5栋\n2,十堰市茅箭区\n3,a,b\n".as_bytes(),
+    );
+    let out = dir.path().join("out.csv");
+    let run = wangge(&db, &["geocode", s(&input), "-o", s(&out)]);
+    ok(&run);
+    let rows = rows_of(&out);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let n = rows[0].len();
+    assert_eq!(&rows[0][n - 3], "CE", "{:?}", rows[0]); // cell_code
+    assert_eq!(&rows[0][n - 8], "cell", "{:?}", rows[0]); // precision
+    assert_eq!(&rows[0][n - 2], "matched");
+    assert!(rows[0][n - 1].contains("东岳花园"), "{:?}", rows[0]);
+    // A county's centre names no cell.
+    assert_eq!(&rows[1][n - 3], "");
+    let failures = rows_of(&dir.path().join("out.failures.csv"));
+    let refused = failures
+        .iter()
+        .find(|r| &r[0] == "3")
+        .expect("row 4 refused");
+    assert!(refused[3].contains("row 4 has 3 fields"), "{refused:?}");
 }
 
 #[test]

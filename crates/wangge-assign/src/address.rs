@@ -42,7 +42,12 @@ impl AddressHook {
             (
                 Some(lon),
                 Some(lat),
-                p @ (Precision::Building | Precision::Road | Precision::Village | Precision::Town),
+                p @ (Precision::Building
+                | Precision::Compound
+                | Precision::Road
+                | Precision::Cell
+                | Precision::Village
+                | Precision::Town),
             ) => AddressOutcome::Located {
                 lon,
                 lat,

@@ -1,9 +1,10 @@
-use geo::{Coord, LineString, MultiPolygon, Polygon};
+use geo::{Coord, InteriorPoint, LineString, MultiPolygon, Polygon};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use wangge_spatial::index::{CellIndex, IndexedGrid};
 
-use wangge_model::GridCode;
+use wangge_geocode::{NamedPlace, NamedPlaces};
+use wangge_model::{GridCode, LevelNo};
 use wangge_store::{BBox, GridFilter, GridRecord, Store};
 
 use crate::AssignError;
@@ -110,4 +111,42 @@ fn index_of(grids: &[GridRecord]) -> Result<CellIndex, AssignError> {
         })
         .collect::<Result<Vec<_>, AssignError>>()?;
     Ok(CellIndex::build(indexed)?)
+}
+
+/// The cells' names, each with a point inside the cell, for the geocoder
+/// ([`wangge_geocode::Geocoder::geocode_in`]): an address naming a cell
+/// is placed in it.
+pub async fn load_named_cells(store: &Store) -> Result<NamedPlaces, AssignError> {
+    let cells = store
+        .grids(&GridFilter {
+            level: Some(LevelNo::CELL),
+            ..GridFilter::default()
+        })
+        .await?;
+    Ok(named_cells(&cells))
+}
+
+/// [`load_named_cells`] of grids already read (other levels are skipped).
+pub fn named_cells(grids: &[GridRecord]) -> NamedPlaces {
+    let places = grids
+        .iter()
+        .filter(|g| g.level == LevelNo::CELL)
+        .map(|g| {
+            // The interior point lies inside even a concave cell; a broken
+            // geometry falls back to its box's centre.
+            let point = parse_multipolygon(&g.geometry_geojson)
+                .ok()
+                .and_then(|m| m.interior_point())
+                .map(|p| (p.x(), p.y()));
+            let [x0, y0, x1, y1] = g.bbox;
+            let (lon, lat) = point.unwrap_or((f64::midpoint(x0, x1), f64::midpoint(y0, y1)));
+            NamedPlace {
+                code: g.code.to_string(),
+                name: g.name.clone(),
+                lon,
+                lat,
+            }
+        })
+        .collect();
+    NamedPlaces::new(places)
 }

@@ -64,8 +64,12 @@ impl StandardAddress {
 pub enum Precision {
     /// A standard address (one building or gate).
     Building,
-    /// A number interpolated on a road, a road's or a compound's centre.
+    /// The centre of a compound (小区) of the standard address base.
+    Compound,
+    /// A number interpolated on a road, or a road's centre.
     Road,
+    /// A cell the address names (its name is in the text): a point inside it.
+    Cell,
     /// The centre of a village or community.
     Village,
     /// The centre of a town or street.
@@ -80,7 +84,9 @@ impl Precision {
     pub fn as_str(self) -> &'static str {
         match self {
             Precision::Building => "building",
+            Precision::Compound => "compound",
             Precision::Road => "road",
+            Precision::Cell => "cell",
             Precision::Village => "village",
             Precision::Town => "town",
             Precision::County => "county",
@@ -390,7 +396,7 @@ impl AddressBase {
         Some(BaseMatch {
             lon,
             lat,
-            precision: Precision::Road,
+            precision: Precision::Compound,
             quality: 0.85,
             record: None,
             division: self.common_division(&ids),

@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::address_base::{AddressBase, BaseMatch, Precision};
+use crate::address_base::{key_text, AddressBase, BaseMatch, Precision};
 use crate::code::{DivisionCode, Level};
 use crate::gazetteer::Gazetteer;
 use crate::parse::{parse_with, ParsedAddress};
+use crate::places::{NamedPlaces, PlaceChoice};
 use crate::resolve::{resolve, Candidate, Hints, Resolution, Status};
 
 /// A located address.
@@ -38,6 +39,8 @@ pub struct GeocodeResult {
     /// The address names divisions where the standard address base has
     /// none (a Beijing address in Shiyan's system): not placed, a row to fix.
     pub outside_territory: bool,
+    /// The cell the address names ([`Precision::Cell`]): its code.
+    pub place_code: Option<String>,
     /// The division resolution on its own.
     #[serde(skip)]
     pub resolution: Resolution,
@@ -134,6 +137,132 @@ impl Geocoder {
         let res = self.resolve(parsed, hints);
         locate(&self.base, parsed, res, hints)
     }
+
+    /// [`Geocoder::geocode`] that also knows the operator's named places
+    /// (its cells): an address naming one, and nothing finer of the
+    /// standard address base (a building, a compound, a road), is placed in
+    /// it with [`Precision::Cell`] and [`GeocodeResult::place_code`].
+    ///
+    /// The divisions written beside the name decide between namesakes and
+    /// must agree with the place (within [`crate::MAX_PLACE_DISTANCE_M`]);
+    /// a division read from inside the name (`润景家园` read as a village
+    /// 润景 elsewhere) is read again from the text without the name.
+    pub fn geocode_in(
+        &self,
+        text: &str,
+        hints: &Hints,
+        places: Option<&NamedPlaces>,
+    ) -> GeocodeResult {
+        let parsed = self.parse(text);
+        let out = self.geocode_parsed(&parsed, hints);
+        match places {
+            Some(places) if !places.is_empty() && out.precision > Precision::Road => {
+                self.with_place(text, &parsed, out, hints, places)
+            }
+            _ => out,
+        }
+    }
+
+    fn with_place(
+        &self,
+        text: &str,
+        parsed: &ParsedAddress,
+        out: GeocodeResult,
+        hints: &Hints,
+        places: &NamedPlaces,
+    ) -> GeocodeResult {
+        let Some(found) = places.find(text) else {
+            return out;
+        };
+        let name = &found.places[0].name;
+        let name_key = key_text(name);
+        let written = [
+            &parsed.province,
+            &parsed.city,
+            &parsed.county,
+            &parsed.town,
+            &parsed.village,
+        ];
+        let read_inside_name = written
+            .iter()
+            .filter_map(|d| d.as_deref())
+            .any(|d| name_key.contains(&key_text(d)));
+        let divisions = if read_inside_name {
+            self.geocode_parsed(&self.parse(&NamedPlaces::without(text, found.at)), hints)
+        } else {
+            out.clone()
+        };
+        if divisions.outside_territory {
+            return out; // a place of the same name, but the address is elsewhere
+        }
+        let resolved = matches!(divisions.status, Status::Matched | Status::Partial)
+            && divisions.resolution.deepest().is_some();
+        let near = divisions.lon.zip(divisions.lat).filter(|_| resolved);
+        let place = match found.choose(near) {
+            PlaceChoice::One(p) => p,
+            PlaceChoice::Tied => {
+                let mut out = out;
+                out.reason = format!(
+                    "{}；“{name}”是 {} 个网格的名字，地址未写明是哪一个 / {} cells have this name and the address does not say which",
+                    out.reason,
+                    found.places.len(),
+                    found.places.len()
+                );
+                return out;
+            }
+            PlaceChoice::TooFar => return out,
+        };
+        let mut r = if resolved {
+            divisions
+        } else {
+            self.codes_near(place.lon, place.lat)
+        };
+        r.lon = Some(place.lon);
+        r.lat = Some(place.lat);
+        r.precision = Precision::Cell;
+        r.place_code = Some(place.code.clone());
+        r.status = Status::Matched;
+        r.candidates.clear();
+        let namesakes = if found.places.len() > 1 {
+            format!("（同名网格 {} 个，取最近的）", found.places.len())
+        } else {
+            String::new()
+        };
+        r.confidence = if resolved {
+            r.confidence.max(0.85)
+        } else {
+            0.7
+        };
+        r.reason = if resolved {
+            format!(
+                "网格名称匹配：{name}{namesakes} / the cell named in the address；{}",
+                r.resolution.reason
+            )
+        } else {
+            format!("网格名称匹配：{name}{namesakes} / the cell named in the address (no division written)")
+        };
+        r
+    }
+
+    /// A result at (lon, lat) whose divisions are those of the nearest
+    /// standard address (within 3 km), or none.
+    fn codes_near(&self, lon: f64, lat: f64) -> GeocodeResult {
+        let mut r = locate(
+            &self.base,
+            &ParsedAddress::default(),
+            Resolution::failed(String::new()),
+            &Hints::default(),
+        );
+        if let Some((a, d)) = self.base.nearest(lon, lat) {
+            if d <= 3_000.0 {
+                if let Some(county) = a.deepest().and_then(|c| c.ancestor(Level::County)) {
+                    set_codes(&mut r, county);
+                    r.name = self.gazetteer.full_name(county).unwrap_or_default();
+                }
+            }
+        }
+        r
+    }
 }
 
 /// Where the base may be searched: the resolved county (or coarser level), the
@@ -181,6 +310,7 @@ fn locate(
         standard_address: None,
         candidates: res.candidates.clone(),
         outside_territory: false,
+        place_code: None,
         resolution: res,
     };
     if out.resolution.deepest().is_some_and(|d| !base.covers(d)) {

@@ -36,8 +36,10 @@ mod matcher;
 mod names;
 mod normalize;
 mod parse;
+mod places;
 mod resolve;
 mod trie;
+mod zones;
 
 pub use address_base::{distance_m, AddressBase, Precision, StandardAddress};
 pub use changes::{division_changes, DivisionChange};
@@ -47,7 +49,11 @@ pub use gazetteer::{Division, Gazetteer};
 pub use geocode::{GeocodeResult, Geocoder};
 pub use normalize::MAX_INPUT_CHARS;
 pub use parse::{Evidence, ParsedAddress};
+pub use places::{
+    NamedPlace, NamedPlaces, PlaceChoice, PlaceMatch, MAX_PLACE_DISTANCE_M, MIN_PLACE_NAME_CHARS,
+};
 pub use resolve::{Candidate, Hints, Resolution, Status};
+pub use zones::{zones, Zone, MIN_ZONE_ALIAS_CHARS};
 
 /// Parse with the shared embedded gazetteer ([`Gazetteer::shared`]).
 pub fn parse(text: &str) -> ParsedAddress {

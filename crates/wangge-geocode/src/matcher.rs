@@ -22,6 +22,7 @@ use crate::names::{
 };
 use crate::normalize::first_number;
 use crate::trie::Trie;
+use crate::zones::zones;
 
 /// How a division was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -289,7 +290,7 @@ impl Matcher {
                 continue;
             }
             let level = tree.levels[id as usize];
-            let name = tree.name(id);
+            let name = generic_zone_town(tree.name(id), level);
             let (base, class, clean) = split_name(name, level);
             let remainder = if class == CLASS_NONE {
                 0
@@ -351,6 +352,7 @@ impl Matcher {
                 }
             }
         }
+        add_zones(tree, &mut trie, &mut pairs);
         let moved_from = moved_from(tree, changes);
         let mut moved_bits = vec![0u64; tree.len().div_ceil(64)];
         for &(n, _) in &moved_from {
@@ -662,6 +664,85 @@ impl Matcher {
         nodes
     }
 }
+/// A town named `县经济开发区` (4 of them: 射阳县's, 云梦县's…) is read by
+/// its zone words alone: read whole, it took the 县 of `嘉善县经济开发区`
+/// and made that address one of 射阳县's or 云梦县's. The zone words after a
+/// county are that county's zone anyway (`resolve::is_zone_word`).
+fn generic_zone_town(name: &str, level: Level) -> &str {
+    const WORDS: [&str; 7] = ["经济", "技术", "高新", "工业", "产业", "开发区", "园区"];
+    if level != Level::Town {
+        return name;
+    }
+    let Some(rest) = ["县", "市", "区"].iter().find_map(|p| name.strip_prefix(p)) else {
+        return name;
+    };
+    let mut left = rest;
+    while let Some(next) = WORDS.iter().find_map(|w| left.strip_prefix(w)) {
+        left = next;
+    }
+    if left.is_empty() && rest.ends_with("区") {
+        rest
+    } else {
+        name
+    }
+}
+
+/// A zone's name and aliases (`北京经开区`) read as its division: the
+/// bureau's town-level unit of it where there is one, else its county or
+/// city ([`crate::zones`]). A name already read as that division or as a
+/// division inside it (the unit's own name, 随州市经济开发区 a town of 曾都区)
+/// is not added: it would only make that reading ambiguous.
+fn add_zones(tree: &Tree, trie: &mut Trie, pairs: &mut Vec<(u32, Entry)>) {
+    let mut zone_pairs: Vec<(u32, NodeId)> = Vec::new();
+    for zone in zones() {
+        let Some(node) = zone
+            .town
+            .and_then(|t| tree.find(t))
+            .or_else(|| tree.find(zone.division))
+        else {
+            continue;
+        };
+        for text in std::iter::once(&zone.name).chain(&zone.aliases) {
+            if !names_a_division_in(tree, node, text) {
+                zone_pairs.push((trie.insert(text), node));
+            }
+        }
+    }
+    zone_pairs.sort_unstable();
+    zone_pairs.dedup();
+    for (pattern, node) in zone_pairs {
+        pairs.push((
+            pattern,
+            Entry {
+                node,
+                class: CLASS_NONE,
+                remainder: 0,
+                old: false,
+                level: tree.levels[node as usize],
+                alike_prev: false,
+            },
+        ));
+    }
+}
+
+/// `text` begins the name of `node`, of a town or county inside it, or of
+/// another town of its county: the gazetteer reads it already (an alias
+/// of 湖北曾都经济开发区 is the name of its neighbour 随州市经济开发区).
+fn names_a_division_in(tree: &Tree, node: NodeId, text: &str) -> bool {
+    let named = |n: NodeId| tree.name(n).starts_with(text);
+    if named(node) {
+        return true;
+    }
+    let node = match tree.parent(node) {
+        Some(county) if tree.levels[node as usize] == Level::Town => county,
+        _ => node,
+    };
+    tree.children(node).any(|child| {
+        named(child)
+            || (tree.levels[child as usize] < Level::Town && tree.children(child).any(named))
+    })
+}
+
 /// The (division, old parent) pairs of the changes that moved a county to
 /// another city, or a town to another county of its city, where the old
 /// parent still exists.

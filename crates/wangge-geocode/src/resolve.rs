@@ -353,6 +353,14 @@ fn resolve_with(
             x == best.node
         }
     };
+    // A reading outside a division the text names before it, where the best
+    // reading takes that division, is no rival (昆山市锦溪镇 is not 龙泉市's
+    // 锦溪镇; 中山市火炬开发区 not 湘桥区's 开发区): the rule of
+    // `named_above_outside` from the other side.
+    let outside_named = |r: &Scored| {
+        named_above_outside(gaz, mentions, scan, &index, r)
+            .is_some_and(|mi| best.used & (1u64 << mi) != 0)
+    };
     let mut rivals: Vec<Scored> = scored
         .iter()
         .copied()
@@ -362,6 +370,7 @@ fn resolve_with(
                 && r.coverage >= best.coverage
                 && best.specificity - r.specificity < 0.5
                 && !on_best_chain(r.node)
+                && !outside_named(r)
         })
         .collect();
     if !rivals.is_empty() {

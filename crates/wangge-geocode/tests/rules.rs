@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use wangge_geocode::{
-    division_changes, parse, AddressBase, DivisionCode, Geocoder, Hints, Precision,
-    StandardAddress, Status,
+    division_changes, parse, AddressBase, DivisionCode, Geocoder, Hints, NamedPlace, NamedPlaces,
+    Precision, StandardAddress, Status,
 };
 
 fn code(s: &str) -> DivisionCode {
@@ -501,4 +501,128 @@ fn an_address_outside_the_territory_is_reported_not_placed() {
     // Without a base nothing is outside.
     let r = Geocoder::new().geocode("北京市朝阳区建国路88号", &Hints::default());
     assert!(!r.outside_territory);
+}
+
+/// Issue 13, class 3: zones the code list has no county-level unit for
+/// belong to their county, by the zone table (data/zones): the bureau's
+/// town-level unit where it lists one, else the county or city.
+#[test]
+fn zones_of_the_table_read_as_their_division() {
+    let g = Geocoder::new();
+    let h = Hints::default();
+    // An alias of a zone listed as a town-level unit: that town.
+    let r = g.resolve_str("北京经开区科创十三街18号", &h);
+    assert_eq!(r.town_code, Some(code("110115403")), "{}", r.reason);
+    // A zone placed by hand-checked pages in one county: that county.
+    let r = g.resolve_str("杭州未来科技城文一西路998号", &h);
+    assert_eq!(r.county_code, Some(code("330110")), "{}", r.reason);
+    assert!(
+        r.confidence < 0.5,
+        "a county read from a zone is to check: {}",
+        r.confidence
+    );
+    // A zone spanning the counties of its city: the city, no county.
+    let r = g.resolve_str("武汉东湖高新区光谷大道77号", &h);
+    assert_eq!(r.city_code, Some(code("4201")), "{}", r.reason);
+    assert_eq!(r.county_code, None, "{}", r.reason);
+    assert_ne!(r.status, Status::Ambiguous, "{}", r.reason);
+    // 前海: once ambiguous among zones of China, now 南山区's unit.
+    let r = g.resolve_str("深圳前海深港现代服务业合作区前湾一路1号", &h);
+    assert_eq!(r.town_code, Some(code("440305400")), "{}", r.reason);
+    // An alias that is the name of another town of the county is left to
+    // that town (随州市经济开发区 is a town of 曾都区, not 湖北曾都经济开发区).
+    let r = g.resolve_str("湖北省随州市曾都区随州市经济开发区", &h);
+    assert_eq!(r.town_code, Some(code("421303587")), "{}", r.reason);
+    // Every row names a division of the gazetteer.
+    for z in wangge_geocode::zones() {
+        assert!(
+            g.gazetteer().division(z.division).is_some(),
+            "{} {}",
+            z.name,
+            z.division
+        );
+    }
+}
+
+/// A town named only by generic zone words (开发区) is no street that moved
+/// between counties: 昆山市开发区 stays in 昆山市 (it read as 吴中区 with
+/// confidence 0.95 while the change table held that false move).
+#[test]
+fn a_generic_zone_name_is_no_move() {
+    let g = Geocoder::new();
+    let r = g.resolve_str("昆山市开发区同丰东路585号", &Hints::default());
+    assert_eq!(r.county_code, Some(code("320583")), "{}", r.reason);
+    assert!(
+        !division_changes()
+            .iter()
+            .any(|c| c.old_name == "开发区" || c.old_name == "经济开发区"),
+        "the change table holds a generic zone name"
+    );
+}
+
+fn cells(list: &[(&str, &str, f64, f64)]) -> NamedPlaces {
+    NamedPlaces::new(
+        list.iter()
+            .map(|&(code, name, lon, lat)| NamedPlace {
+                code: code.into(),
+                name: name.into(),
+                lon,
+                lat,
+            })
+            .collect(),
+    )
+}
+
+/// Issue 13, class 4: the name of one of the operator's cells in an
+/// address places it in that cell (precision cell), the divisions written
+/// beside it choosing among namesakes; an address elsewhere is not placed
+/// in a cell of the same name, and a bare name several cells share is
+/// said to be undecided, never guessed.
+#[test]
+fn a_cell_named_in_the_address_places_it_in_that_cell() {
+    let g = shiyan_base();
+    let h = Hints::default();
+    let places = cells(&[
+        ("MJ-0005", "润景家园", 110.795, 32.640),
+        ("YY-0009", "润景家园", 110.812, 32.835), // 郧阳区, 22 km north
+        ("MJ-0007", "幸福花园", 110.797, 32.641),
+    ]);
+    let r = g.geocode_in("十堰市茅箭区润景家园", &h, Some(&places));
+    assert_eq!(r.precision, Precision::Cell, "{}", r.reason);
+    assert_eq!(r.place_code.as_deref(), Some("MJ-0005"), "{}", r.reason);
+    assert_eq!(r.status, Status::Matched);
+    assert_eq!(r.county_code, Some(code("420302")));
+    assert!(r.confidence >= 0.85);
+    assert!(r.reason.contains("网格名称匹配"), "{}", r.reason);
+    assert!(!r.needs_fixing());
+    // Without the places, the same address is the county's centre.
+    let r = g.geocode("十堰市茅箭区润景家园", &h);
+    assert_eq!(r.precision, Precision::County);
+    // A bare name two cells share: undecided, and said so.
+    let r = g.geocode_in("润景家园", &h, Some(&places));
+    assert_ne!(r.precision, Precision::Cell, "{}", r.reason);
+    assert_eq!(r.place_code, None);
+    assert!(r.reason.contains("2 个网格"), "{}", r.reason);
+    // A bare name one cell has: that cell, to be checked.
+    let r = g.geocode_in("幸福花园5栋", &h, Some(&places));
+    assert_eq!(r.place_code.as_deref(), Some("MJ-0007"), "{}", r.reason);
+    assert!(r.confidence < 0.85);
+    // An address of another city is not placed in a cell of the name.
+    let r = g.geocode_in("北京市朝阳区润景家园", &h, Some(&places));
+    assert_eq!(r.place_code, None, "{}", r.reason);
+    assert!(r.outside_territory);
+    // A standard address is finer than a cell's name: it wins.
+    let r = g.geocode_in("十堰茅箭区武当路街道北京路12号3栋", &h, Some(&places));
+    assert_eq!(r.precision, Precision::Building);
+}
+
+/// A compound of the standard address base is located at its centre with
+/// its own precision (`compound`), finer than a road.
+#[test]
+fn a_compound_of_the_base_has_its_own_precision() {
+    assert!(Precision::Building < Precision::Compound);
+    assert!(Precision::Compound < Precision::Road);
+    assert!(Precision::Road < Precision::Cell && Precision::Cell < Precision::Village);
+    assert_eq!(Precision::Compound.as_str(), "compound");
+    assert_eq!(Precision::Cell.as_str(), "cell");
 }

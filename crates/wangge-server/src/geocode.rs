@@ -11,9 +11,9 @@ use axum::extract::{Query, State};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use wangge_assign::load_geocoder;
+use wangge_assign::{load_geocoder, load_named_cells};
 use wangge_geocode::crs::{from_wgs84, to_wgs84, Crs};
-use wangge_geocode::{DivisionCode, GeocodeResult, Geocoder, Hints, Level, Precision};
+use wangge_geocode::{DivisionCode, GeocodeResult, Geocoder, Hints, Level, NamedPlaces, Precision};
 use wangge_spatial::index::LocateOptions;
 
 use wangge_store::Revisions;
@@ -40,17 +40,46 @@ impl Part for Geocoder {
     }
 }
 
+/// The cells' names depend on the grids alone: a grid edit does not load
+/// the standard address base again.
+impl Part for NamedPlaces {
+    fn key(r: &Revisions) -> [i64; 3] {
+        [r.grids, 0, 0]
+    }
+
+    fn slot(state: &AppState) -> &Slot<Self> {
+        &state.inner.named_cells
+    }
+
+    async fn build(state: &AppState) -> Result<Self, String> {
+        load_named_cells(state.store())
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn internal(what: &str, e: &str) -> ApiError {
+    tracing::error!(error = %e, "loading {what}");
+    ApiError {
+        status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        error: "internal",
+        message: "internal error; the server log has the details".into(),
+    }
+}
+
 impl AppState {
     /// The geocoder of the current revisions (loaded on first use).
     pub async fn geocoder(&self) -> Result<Arc<Geocoder>, ApiError> {
-        self.part::<Geocoder>().await.map_err(|e| {
-            tracing::error!(error = %e, "loading the geocoder");
-            ApiError {
-                status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                error: "internal",
-                message: "internal error; the server log has the details".into(),
-            }
-        })
+        self.part::<Geocoder>()
+            .await
+            .map_err(|e| internal("the geocoder", &e))
+    }
+
+    /// The cells' names of the current grids, for [`Geocoder::geocode_in`].
+    pub async fn named_cells(&self) -> Result<Arc<NamedPlaces>, ApiError> {
+        self.part::<NamedPlaces>()
+            .await
+            .map_err(|e| internal("the cells' names", &e))
     }
 }
 
@@ -95,7 +124,8 @@ pub async fn geocode_one(
         ..Hints::default()
     };
     let g = state.geocoder().await?;
-    let r = g.geocode(&req.address, &hints);
+    let places = state.named_cells().await?;
+    let r = g.geocode_in(&req.address, &hints, Some(&places));
     let cell = cell_of(&state, &r).await;
     let (lon, lat) = match (r.lon, r.lat) {
         (Some(x), Some(y)) => {
@@ -132,10 +162,13 @@ pub async fn geocode_one(
     })))
 }
 
-/// The cell a geocoded point is in, when the point is precise enough to
-/// name one (a building, a road): the centre of a town or a county lies in
-/// some cell that the address does not name.
+/// The cell the address names, else the cell a geocoded point is in when
+/// the point is precise enough to name one (a building, a road): the centre
+/// of a town or a county lies in some cell that the address does not name.
 pub(crate) async fn cell_of(state: &AppState, r: &GeocodeResult) -> Option<String> {
+    if let Some(code) = &r.place_code {
+        return Some(code.clone());
+    }
     if r.precision > Precision::Road {
         return None;
     }

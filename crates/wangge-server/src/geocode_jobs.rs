@@ -28,15 +28,12 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio::sync::Notify;
-use wangge_assign::{added_fields, address_column, failure_fields, ADDED_COLUMNS, FAILURE_COLUMNS};
+use wangge_assign::{address_column, ChunkOutput, RowCounts, TableGeocoder};
 use wangge_geocode::crs::Crs;
-use wangge_geocode::{DivisionCode, Geocoder, Hints, Status};
+use wangge_geocode::{DivisionCode, Geocoder, Hints, NamedPlaces};
 use wangge_io::csv_stream::{byte_size, RowSplitter};
 use wangge_io::encoding::{decode_field_lossy, Encoding};
-use wangge_io::{
-    decode_field, detect_encoding, shown_columns, spreadsheet_cell, spreadsheet_field,
-    EncodingDetector,
-};
+use wangge_io::{decode_field, detect_encoding, shown_columns, EncodingDetector};
 use wangge_spatial::index::CellIndex;
 use wangge_store::{
     ChunkCommit, JobChunk, JobPart, JobRecord, JobState, NewUpload, Store, UploadedJob, UPLOADING,
@@ -190,57 +187,6 @@ struct GeocodeParams {
     /// (`wangge_io::encoding`); missing in jobs stored before it was kept.
     #[serde(default)]
     encoding: Option<String>,
-}
-
-/// Rows per status, stored as the job's `counts_json`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-struct Counts {
-    matched: i64,
-    partial: i64,
-    ambiguous: i64,
-    failed: i64,
-    /// Rows in the failures file: failed, ambiguous, and resolved without
-    /// coordinates ([`wangge_geocode::GeocodeResult::needs_fixing`]).
-    #[serde(default)]
-    to_fix: i64,
-}
-
-impl Counts {
-    fn add(&mut self, other: Counts) {
-        self.matched += other.matched;
-        self.partial += other.partial;
-        self.ambiguous += other.ambiguous;
-        self.failed += other.failed;
-        self.to_fix += other.to_fix;
-    }
-}
-
-/// The header of the result and of the failures file, neutralised for
-/// spreadsheets like every cell of them.
-fn output_headers(names: &[String]) -> Result<(Vec<u8>, Vec<u8>), csv::Error> {
-    let names: csv::ByteRecord = names
-        .iter()
-        .map(|n| spreadsheet_cell(n).into_owned())
-        .collect();
-    let mut result = names.clone();
-    for name in ADDED_COLUMNS {
-        result.push_field(name.as_bytes());
-    }
-    let mut failures = names;
-    for name in FAILURE_COLUMNS {
-        failures.push_field(name.as_bytes());
-    }
-    Ok((write_records(&[result])?, write_records(&[failures])?))
-}
-
-fn write_records(records: &[csv::ByteRecord]) -> Result<Vec<u8>, csv::Error> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    for r in records {
-        writer.write_byte_record(r)?;
-    }
-    writer
-        .into_inner()
-        .map_err(|e| csv::Error::from(e.into_error()))
 }
 
 fn too_large(message: String) -> ApiError {
@@ -586,8 +532,7 @@ pub async fn submit(
         }
     }
     let upload = spool.finish().await?;
-    let (result_header, failures_header) =
-        output_headers(&upload.names).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let (result_header, failures_header) = TableGeocoder::headers(&upload.names);
     let params = serde_json::to_string(&GeocodeParams {
         column: column.unwrap_or_default(),
         column_index: upload.column_index,
@@ -596,7 +541,7 @@ pub async fn submit(
         encoding: Some(upload.encoding.as_str().to_owned()),
     })
     .map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let counts = serde_json::to_string(&Counts::default())
+    let counts = serde_json::to_string(&RowCounts::default())
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let rows_total = i64::try_from(upload.rows).unwrap_or(i64::MAX);
     let queued = store
@@ -674,6 +619,7 @@ async fn work(state: &AppState, config: &JobConfig) -> Result<(), String> {
     {
         // Loaded before the claim: a slow first load does not eat the lease.
         let geocoder = state.geocoder().await.map_err(|e| e.message)?;
+        let places = state.named_cells().await.map_err(|e| e.message)?;
         // The cells of the current snapshot, for the rows' cell_code.
         let index = state.index().await;
         let instance = state.job_instance_id();
@@ -685,7 +631,7 @@ async fn work(state: &AppState, config: &JobConfig) -> Result<(), String> {
             break;
         };
         tracing::info!(job = %job.id, attempt = job.attempts, from_chunk = job.chunks_done + 1, "running a job");
-        if let Err(e) = run_job(store, instance, config, &geocoder, index, &job).await {
+        if let Err(e) = run_job(store, instance, config, &geocoder, &places, index, &job).await {
             // A database error: the job stays running under a lease that
             // will run out, and an instance takes it over then.
             tracing::error!(error = %e, job = %job.id, "running a job");
@@ -702,6 +648,7 @@ async fn run_job(
     instance: &str,
     config: &JobConfig,
     geocoder: &Arc<Geocoder>,
+    places: &Arc<NamedPlaces>,
     index: Option<Arc<CellIndex>>,
     job: &JobRecord,
 ) -> Result<(), wangge_store::StoreError> {
@@ -734,7 +681,7 @@ async fn run_job(
         .await;
     }
     let read = serde_json::from_str::<GeocodeParams>(&job.params_json)
-        .and_then(|p| serde_json::from_str::<Counts>(&job.counts_json).map(|c| (p, c)));
+        .and_then(|p| serde_json::from_str::<RowCounts>(&job.counts_json).map(|c| (p, c)));
     let (params, mut counts) = match read {
         Ok(read) => read,
         Err(e) => {
@@ -768,14 +715,15 @@ async fn run_job(
             .await;
         };
         let first_row = rows_done + 2; // the header is row 1
-        let (g, h, p, ix) = (
+        let (g, pl, h, p, ix) = (
             geocoder.clone(),
+            places.clone(),
             hints.clone(),
             params.clone(),
             index.clone(),
         );
         let task = tokio::task::spawn_blocking(move || {
-            geocode_chunk(&g, ix.as_deref(), &h, &p, &input, first_row)
+            geocode_chunk(&g, &pl, ix.as_deref(), &h, &p, &input, first_row)
         });
         let Some(output) = with_heartbeats(store, instance, config, &job.id, task).await? else {
             return Ok(()); // no longer ours
@@ -841,23 +789,11 @@ async fn with_heartbeats<T: Send + 'static>(
     }
 }
 
-/// What one input chunk gave.
-struct ChunkOutput {
-    rows: i64,
-    counts: Counts,
-    result: Vec<u8>,
-    failures: Vec<u8>,
-}
-
-/// Geocodes one chunk of rows: the result rows (the input plus the added
-/// columns) and the failures rows (failed, ambiguous and without
-/// coordinates, as read, plus
-/// status and reason). Fields are decoded in the file's encoding. A row
-/// with another number of fields than the header, or with bytes that are
-/// not text in that encoding, goes to the failures only, named by its row
-/// number. Every cell is neutralised for spreadsheets.
+/// Geocodes one chunk of rows ([`TableGeocoder::chunk`], as `wangge
+/// geocode` does), in the encoding the job was stored with.
 fn geocode_chunk(
     geocoder: &Geocoder,
+    places: &NamedPlaces,
     index: Option<&CellIndex>,
     hints: &Hints,
     params: &GeocodeParams,
@@ -870,87 +806,17 @@ fn geocode_chunk(
         // A job stored before the encoding was kept: its chunk decides.
         None => detect_encoding(input),
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(input);
-    let mut result = csv::Writer::from_writer(Vec::new());
-    let mut failures = csv::Writer::from_writer(Vec::new());
-    let mut counts = Counts::default();
-    let mut rows = 0i64;
-    let mut rec = csv::ByteRecord::new();
-    let err = |e: csv::Error| e.to_string();
-    let width = params.header_fields;
-    while reader.read_byte_record(&mut rec).map_err(err)? {
-        let row_no = first_row + rows;
-        rows += 1;
-        let mut broken = None;
-        let mut out = csv::ByteRecord::new();
-        for (i, f) in rec.iter().enumerate() {
-            let text = decode_field(f, encoding).unwrap_or_else(|| {
-                broken.get_or_insert(i);
-                decode_field_lossy(f, encoding)
-            });
-            out.push_field(&spreadsheet_field(text.as_bytes()));
-        }
-        let refusal = match out.len().cmp(&width) {
-            std::cmp::Ordering::Less => Some(format!(
-                "row {row_no} has {} fields where the header has {width}",
-                out.len()
-            )),
-            std::cmp::Ordering::Greater => Some(format!(
-                "row {row_no} has {} fields where the header has {width} (the last {} are not shown here)",
-                out.len(),
-                out.len() - width
-            )),
-            std::cmp::Ordering::Equal => broken.map(|i| {
-                format!(
-                    "row {row_no}: column {} is not valid {encoding} text",
-                    i + 1
-                )
-            }),
-        };
-        if let Some(reason) = refusal {
-            let mut f: csv::ByteRecord = out.iter().take(width).collect();
-            while f.len() < width {
-                f.push_field(b"");
-            }
-            f.push_field(b"failed");
-            f.push_field(&spreadsheet_field(reason.as_bytes()));
-            failures.write_byte_record(&f).map_err(err)?;
-            counts.failed += 1;
-            counts.to_fix += 1;
-            continue;
-        }
-        let address =
-            decode_field_lossy(rec.get(params.column_index).unwrap_or_default(), encoding);
-        let r = geocoder.geocode(&address, hints);
-        if let Some(extra) = failure_fields(&r) {
-            counts.to_fix += 1;
-            let mut f = out.clone();
-            for field in extra {
-                f.push_field(&spreadsheet_field(field.as_bytes()));
-            }
-            failures.write_byte_record(&f).map_err(err)?;
-        }
-        for f in &added_fields(&r, index, Crs::Wgs84) {
-            out.push_field(&spreadsheet_field(f.as_bytes()));
-        }
-        result.write_byte_record(&out).map_err(err)?;
-        match r.status {
-            Status::Matched => counts.matched += 1,
-            Status::Partial => counts.partial += 1,
-            Status::Ambiguous => counts.ambiguous += 1,
-            Status::Failed => counts.failed += 1,
-        }
+    TableGeocoder {
+        geocoder,
+        index,
+        places: Some(places),
+        hints,
+        crs: Crs::Wgs84,
+        encoding,
+        column: params.column_index,
+        width: params.header_fields,
     }
-    let finish = |w: csv::Writer<Vec<u8>>| w.into_inner().map_err(|e| e.error().to_string());
-    Ok(ChunkOutput {
-        rows,
-        counts,
-        result: finish(result)?,
-        failures: finish(failures)?,
-    })
+    .chunk(input, first_row)
 }
 
 /// The job, if this user may see it: administrators and operations see
@@ -987,7 +853,7 @@ fn describe(job: &JobRecord, retention_ms: i64) -> Value {
     } else {
         (job.rows_done as f64 * 100.0 / job.rows_total as f64).min(100.0)
     };
-    let counts: Counts = serde_json::from_str(&job.counts_json).unwrap_or_default();
+    let counts: RowCounts = serde_json::from_str(&job.counts_json).unwrap_or_default();
     let done = job.state == JobState::Done;
     json!({
         "id": job.id,

@@ -55,6 +55,8 @@ struct Inner {
     thresholds: fresh::Slot<claims::Thresholds>,
     /// The geocoder with the standard address base.
     geocoder: fresh::Slot<Geocoder>,
+    /// The cells' names the geocoder looks for in an address.
+    named_cells: fresh::Slot<wangge_geocode::NamedPlaces>,
     /// Customer points of the customer tiles.
     dots: fresh::Slot<tiles::source::DotSource>,
     /// Coverage findings of the coverage tiles.
@@ -93,6 +95,7 @@ impl AppState {
             fresh: fresh::Freshness::new(),
             thresholds: fresh::Slot::default(),
             geocoder: fresh::Slot::default(),
+            named_cells: fresh::Slot::default(),
             dots: fresh::Slot::default(),
             findings: fresh::Slot::default(),
             tiles: tiles::TileCache::default(),

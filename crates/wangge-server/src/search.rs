@@ -39,7 +39,8 @@ pub async fn search(
     let located = match user {
         Some(_) => {
             let g = state.geocoder().await?;
-            let r = g.geocode(text, &Hints::default());
+            let places = state.named_cells().await?;
+            let r = g.geocode_in(text, &Hints::default(), Some(&places));
             let cell = cell_of(&state, &r).await;
             Some((r, cell))
         }
