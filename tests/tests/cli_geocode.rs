@@ -443,7 +443,7 @@ fn geocode_places_a_row_naming_a_cell_in_that_cell() {
     assert_eq!(rows.len(), 2, "{rows:?}");
     let n = rows[0].len();
     assert_eq!(&rows[0][n - 3], "CE", "{:?}", rows[0]); // cell_code
-    assert_eq!(&rows[0][n - 8], "cell", "{:?}", rows[0]); // precision
+    assert_eq!(&rows[0][n - 10], "cell", "{:?}", rows[0]); // precision
     assert_eq!(&rows[0][n - 2], "matched");
     assert!(rows[0][n - 1].contains("东岳花园"), "{:?}", rows[0]);
     // A county's centre names no cell.
