@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::address_base::{key_text, AddressBase, BaseMatch, Precision};
+use crate::address_base::{AddressBase, BaseMatch, Precision};
 use crate::code::{DivisionCode, Level};
 use crate::gazetteer::Gazetteer;
 use crate::parse::{parse_with, ParsedAddress};
-use crate::places::{NamedPlaces, PlaceChoice};
+use crate::places::{place_key, NamedPlaces, PlaceChoice};
 use crate::resolve::{resolve, Candidate, Hints, Resolution, Status};
 
 /// A located address.
@@ -157,7 +157,7 @@ impl Geocoder {
         let out = self.geocode_parsed(&parsed, hints);
         match places {
             Some(places) if !places.is_empty() && out.precision > Precision::Road => {
-                self.with_place(text, &parsed, out, hints, places)
+                self.with_place(&parsed, out, hints, places)
             }
             _ => out,
         }
@@ -165,17 +165,18 @@ impl Geocoder {
 
     fn with_place(
         &self,
-        text: &str,
         parsed: &ParsedAddress,
         out: GeocodeResult,
         hints: &Hints,
         places: &NamedPlaces,
     ) -> GeocodeResult {
-        let Some(found) = places.find(text) else {
+        // The parser's normalised text: normalised once per address.
+        let key = place_key(&parsed.evidence.scan.text);
+        let Some(found) = places.find_in_key(&key) else {
             return out;
         };
         let name = &found.places[0].name;
-        let name_key = key_text(name);
+        let name_key = &key[found.at.0..found.at.1];
         let written = [
             &parsed.province,
             &parsed.city,
@@ -186,9 +187,9 @@ impl Geocoder {
         let read_inside_name = written
             .iter()
             .filter_map(|d| d.as_deref())
-            .any(|d| name_key.contains(&key_text(d)));
+            .any(|d| name_key.contains(&place_key(d)));
         let divisions = if read_inside_name {
-            self.geocode_parsed(&self.parse(&NamedPlaces::without(text, found.at)), hints)
+            self.geocode_parsed(&self.parse(&NamedPlaces::without(&key, found.at)), hints)
         } else {
             out.clone()
         };

@@ -7,8 +7,19 @@
 //! a name several places share is decided by distance to where the
 //! divisions of the address put it (or stays undecided).
 
-use crate::address_base::{distance_m, key_text};
+use crate::address_base::distance_m;
+use crate::normalize::{normalize, numerals_to_digits};
 use crate::trie::Trie;
+
+/// A name or a text as the places are looked up: normalised (full-width,
+/// spaces, punctuation), numerals as digits, ASCII letters upper case.
+pub(crate) fn place_key(normalized: &str) -> String {
+    numerals_to_digits(normalized).to_ascii_uppercase()
+}
+
+fn key_of(text: &str) -> String {
+    place_key(&normalize(text).text)
+}
 
 /// Names shorter than this are not looked for: two characters (`东区`,
 /// `新村`) are part of too many other words.
@@ -82,7 +93,7 @@ impl NamedPlaces {
         let mut by_pattern: Vec<Vec<u32>> = Vec::new();
         let mut kept = Vec::with_capacity(places.len());
         for p in places {
-            let key = key_text(&p.name);
+            let key = key_of(&p.name);
             if key.chars().count() < MIN_PLACE_NAME_CHARS
                 || !p.lon.is_finite()
                 || !p.lat.is_finite()
@@ -113,12 +124,25 @@ impl NamedPlaces {
     }
 
     /// The places of the longest place name in `text` (the first of equal
-    /// length).
+    /// length); `at` is in [`NamedPlaces::key`]`(text)`.
     pub fn find(&self, text: &str) -> Option<PlaceMatch<'_>> {
         if self.places.is_empty() {
             return None;
         }
-        let key = key_text(text);
+        self.find_in_key(&key_of(text))
+    }
+
+    /// The text as names are looked up in it (what `at` indexes).
+    pub fn key(text: &str) -> String {
+        key_of(text)
+    }
+
+    /// [`NamedPlaces::find`] in a text already made a key ([`place_key`] of
+    /// the parser's normalised text: the geocoder normalises once).
+    pub(crate) fn find_in_key(&self, key: &str) -> Option<PlaceMatch<'_>> {
+        if self.places.is_empty() {
+            return None;
+        }
         let chars: Vec<(char, u32)> = key
             .char_indices()
             .map(|(i, c)| (c, (i + c.len_utf8()) as u32))
@@ -146,10 +170,9 @@ impl NamedPlaces {
         })
     }
 
-    /// The normalised text with the byte range `at` of it taken out (what
+    /// The key of a text with the byte range `at` of it taken out (what
     /// the address says besides the place's name).
-    pub fn without(text: &str, at: (usize, usize)) -> String {
-        let key = key_text(text);
+    pub fn without(key: &str, at: (usize, usize)) -> String {
         let (s, e) = (at.0.min(key.len()), at.1.min(key.len()));
         format!("{}{}", &key[..s], &key[e..])
     }
