@@ -171,7 +171,8 @@ pub struct ImportTableArgs {
     /// Text encoding of a CSV file (detected when missing): utf-8, gbk, gb18030.
     #[arg(long)]
     pub encoding: Option<wangge_io::Encoding>,
-    /// Coordinate system of lon/lat in the file: wgs84, gcj02 (高德/腾讯), bd09 (百度).
+    /// Coordinate system of lon/lat in the file: wgs84, gcj02 (高德/腾讯), bd09 (百度),
+    /// or an EPSG system (EPSG:4546: lon/lat columns then hold easting/northing).
     #[arg(long, default_value = "wgs84")]
     pub crs: wangge_geocode::crs::Crs,
     /// Where rejected rows go, with their reason (default: FILE.rejected.csv next to the input).
@@ -216,6 +217,10 @@ pub struct ImportGridsArgs {
     /// Territory name, used when the database has no territory yet.
     #[arg(long, default_value = "默认区域")]
     pub territory_name: String,
+    /// Coordinate system of the file (default: its own "crs" member, else WGS-84):
+    /// EPSG:4490 (CGCS2000), EPSG:4491-4554 (CGCS2000 Gauss-Krüger), EPSG:3857, gcj02, bd09 ….
+    #[arg(long)]
+    pub crs: Option<wangge_geocode::crs::Crs>,
     /// Check the file and report, but write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -246,6 +251,10 @@ pub struct ExportArgs {
     /// Output file (stdout when missing).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Coordinate system of the file written: wgs84 (default), EPSG:4490,
+    /// EPSG:4491-4554 (CGCS2000 Gauss-Krüger), EPSG:3857, gcj02, bd09 ….
+    #[arg(long, default_value = "wgs84")]
+    pub crs: wangge_geocode::crs::Crs,
 }
 
 #[derive(Debug, Args)]

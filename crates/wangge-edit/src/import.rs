@@ -3,6 +3,8 @@
 //! transaction; the transaction writes the batch, and its dry run is the
 //! same writes rolled back, so a preview finds the hierarchy errors too.
 
+use wangge_geocode::crs::Crs;
+use wangge_io::reproject::geojson_to_wgs84;
 use wangge_io::{read_grids_geojson, GridFields};
 use wangge_model::{LevelNo, Territory};
 use wangge_store::Store;
@@ -18,6 +20,9 @@ pub struct ImportRequest<'a> {
     pub geojson: &'a [u8],
     pub level: LevelNo,
     pub fields: GridFields,
+    /// The coordinate system of the file; `None`: its own `crs` member, else
+    /// WGS-84. Stored as WGS-84 either way.
+    pub crs: Option<Crs>,
     /// The territory to create when the store has none yet.
     pub territory: Option<Territory>,
     /// The grid revision the caller previewed; a different one refuses.
@@ -51,8 +56,10 @@ pub async fn import_grids(
             ),
         )
     })?;
+    let text = geojson_to_wgs84(text, request.crs)
+        .map_err(|e| EditError::bad_input("file", e.to_string()))?;
     let catalog = store.cell_types().await?;
-    let parsed = read_grids_geojson(text, request.level, &request.fields, &catalog)
+    let parsed = read_grids_geojson(&text, request.level, &request.fields, &catalog)
         .map_err(|e| EditError::bad_input("file", e.to_string()))?;
     let invalid: Vec<(String, String)> = parsed
         .invalid()

@@ -25,6 +25,7 @@
 //!     geojson: file,
 //!     level: wangge_model::LevelNo::try_from(1u8)?,
 //!     fields: wangge_io::GridFields::default(),
+//!     crs: None,
 //!     territory: Some(wangge_model::Territory { code: "T".parse()?, name: "T".into() }),
 //!     expected_revision: None,
 //!     dry_run: true,

@@ -2,6 +2,7 @@
 //! (and so QGIS) read both; the HTTP API sends the same GeoJSON.
 
 use std::io::Write;
+use wangge_geocode::crs::Crs;
 
 use serde_json::{json, Map, Value};
 use wangge_model::CellTypeCatalog;
@@ -53,7 +54,23 @@ pub fn write_feature_collection<'a, W: Write>(
     catalog: &CellTypeCatalog,
     out: &mut W,
 ) -> Result<(), IoError> {
-    out.write_all(br#"{"type":"FeatureCollection","features":["#)?;
+    write_feature_collection_in(records, catalog, Crs::Wgs84, out)
+}
+
+/// [`write_feature_collection`] in another coordinate system: coordinates
+/// converted and the `crs` member GDAL and QGIS read
+/// ([`crate::reproject`]).
+pub fn write_feature_collection_in<'a, W: Write>(
+    records: impl IntoIterator<Item = &'a GridRecord>,
+    catalog: &CellTypeCatalog,
+    crs: Crs,
+    out: &mut W,
+) -> Result<(), IoError> {
+    out.write_all(br#"{"type":"FeatureCollection","#)?;
+    if let Some(member) = crate::reproject::crs_member(crs) {
+        write!(out, r#""crs":{member},"#)?;
+    }
+    out.write_all(br#""features":["#)?;
     for (i, record) in records.into_iter().enumerate() {
         if i > 0 {
             out.write_all(b",\n")?;
@@ -64,7 +81,7 @@ pub fn write_feature_collection<'a, W: Write>(
             r#"{{"type":"Feature","id":{},"properties":{},"geometry":{}}}"#,
             Value::String(record.code.to_string()),
             properties,
-            geometry_text(record)
+            crate::reproject::geometry_from_wgs84(geometry_text(record), crs)
         )?;
     }
     out.write_all(b"]}\n")?;
@@ -77,6 +94,16 @@ pub fn write_feature_collection<'a, W: Write>(
 pub fn write_grids_csv<'a, W: Write>(
     records: impl IntoIterator<Item = &'a GridRecord>,
     catalog: &CellTypeCatalog,
+    out: W,
+) -> Result<(), IoError> {
+    write_grids_csv_in(records, catalog, Crs::Wgs84, out)
+}
+
+/// [`write_grids_csv`] with the WKT in another coordinate system.
+pub fn write_grids_csv_in<'a, W: Write>(
+    records: impl IntoIterator<Item = &'a GridRecord>,
+    catalog: &CellTypeCatalog,
+    crs: Crs,
     out: W,
 ) -> Result<(), IoError> {
     let columns = [
@@ -97,10 +124,13 @@ pub fn write_grids_csv<'a, W: Write>(
     writer.write_record(std::iter::once("WKT").chain(columns))?;
     for record in records {
         let properties = grid_properties(record, catalog);
-        let wkt = serde_json::from_str::<Value>(geometry_text(record))
-            .ok()
-            .and_then(|g| geojson_polygonal_to_wkt(&g))
-            .unwrap_or_default();
+        let wkt = serde_json::from_str::<Value>(&crate::reproject::geometry_from_wgs84(
+            geometry_text(record),
+            crs,
+        ))
+        .ok()
+        .and_then(|g| geojson_polygonal_to_wkt(&g))
+        .unwrap_or_default();
         // Names and codes come from files people wrote: neutralised
         // against formula injection like every CSV cell we write.
         let cells = columns.iter().map(|c| match properties.get(*c) {

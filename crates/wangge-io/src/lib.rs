@@ -22,13 +22,17 @@ mod error;
 pub mod grid_export;
 pub mod grid_import;
 mod non_finite;
+pub mod reproject;
 mod spreadsheet;
 pub mod table;
 pub mod wkt;
 
 pub use encoding::{decode_field, detect_encoding, detect_encoding_of, EncodingDetector};
 pub use error::{shown_columns, FeatureError, IoError};
-pub use grid_export::{grid_properties, write_feature_collection, write_grids_csv};
+pub use grid_export::{
+    grid_properties, write_feature_collection, write_feature_collection_in, write_grids_csv,
+    write_grids_csv_in,
+};
 pub use grid_import::{read_grids_geojson, GridFields, ParsedGrids};
 pub use spreadsheet::{spreadsheet_cell, spreadsheet_field, spreadsheet_record};
 pub use table::{read_csv, read_geojson_points, Encoding, RowError, Table};

@@ -169,6 +169,8 @@ pub async fn import(
         .ok_or_else(|| ApiError::bad_request("parameter level (1-4) is required"))?;
     let dry_run = params::optional::<bool>(&q, "dry_run")?.unwrap_or(false);
     let expected_revision = params::optional::<i64>(&q, "revision")?;
+    // The file's coordinate system (else its own "crs" member, else WGS-84).
+    let crs = params::optional::<wangge_geocode::crs::Crs>(&q, "crs")?;
     let defaults = GridFields::default();
     let field = |name: &str, default: &str| {
         q.get(name)
@@ -203,6 +205,7 @@ pub async fn import(
             geojson: &bytes,
             level,
             fields,
+            crs,
             territory,
             expected_revision,
             dry_run,

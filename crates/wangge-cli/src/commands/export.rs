@@ -33,8 +33,10 @@ pub async fn run(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
     let catalog = store.cell_types().await?;
     let mut out = crate::output::open(args.output.as_deref())?;
     match args.format {
-        ExportFormat::Geojson => wangge_io::write_feature_collection(&records, &catalog, &mut out)?,
-        ExportFormat::Csv => wangge_io::write_grids_csv(&records, &catalog, &mut out)?,
+        ExportFormat::Geojson => {
+            wangge_io::write_feature_collection_in(&records, &catalog, args.crs, &mut out)?;
+        }
+        ExportFormat::Csv => wangge_io::write_grids_csv_in(&records, &catalog, args.crs, &mut out)?,
     }
     out.flush()?;
     if let Some(path) = &args.output {

@@ -26,6 +26,7 @@ pub async fn grids(store: &Store, args: &ImportGridsArgs) -> anyhow::Result<()> 
         geojson: &bytes,
         level: args.level,
         fields,
+        crs: args.crs,
         territory: Some(Territory {
             code: args.territory.clone(),
             name: args.territory_name.clone(),
