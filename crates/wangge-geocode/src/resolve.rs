@@ -384,7 +384,62 @@ fn resolve_with(
             runner_up = (r.total(), r.score);
         }
     }
-    decided(gaz, mentions, scan, old_mentions, best, runner_up)
+    let mut res = decided(gaz, mentions, scan, old_mentions, best, runner_up);
+    if generic_zone_without_its_county(gaz, &index, &best) {
+        // 常熟沿江开发区 read as 吴中区's town 开发区: a generic zone name says
+        // nothing of its county, so the county is only a guess.
+        res.confidence = res.confidence.min(0.45);
+        res.reason.push_str(
+            "；园区名称通用，所属区县未写明，请核对 / a generic zone name without its county: check it",
+        );
+    }
+    res
+}
+
+/// The best reading is a town named only by generic zone words
+/// (开发区, 经济技术开发区) whose county the text does not name.
+fn generic_zone_without_its_county(gaz: &Gazetteer, index: &NodeIndex, best: &Scored) -> bool {
+    let tree = &gaz.tree;
+    if tree.levels[best.node as usize] != Level::Town || !is_generic_zone_name(tree.name(best.node))
+    {
+        return false;
+    }
+    let Some(county) = tree.parent(best.node) else {
+        return false;
+    };
+    !index
+        .of(county)
+        .iter()
+        .any(|&(_, mi, _)| best.used & (1u64 << mi) != 0)
+}
+
+/// A name made only of generic zone words (开发区, 县经济开发区, 高新区).
+fn is_generic_zone_name(name: &str) -> bool {
+    const WORDS: [&str; 12] = [
+        "经济",
+        "技术",
+        "高新",
+        "工业",
+        "产业",
+        "开发区",
+        "园区",
+        "新区",
+        "试验区",
+        "示范区",
+        "管委会",
+        "区",
+    ];
+    let mut rest = ["县", "市"]
+        .iter()
+        .find_map(|p| name.strip_prefix(p))
+        .unwrap_or(name);
+    if rest.is_empty() {
+        return false;
+    }
+    while let Some(next) = WORDS.iter().find_map(|w| rest.strip_prefix(w)) {
+        rest = next;
+    }
+    rest.is_empty()
 }
 
 /// A mention before the best reading's own that names a division above it
