@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Coordinate systems checked by GDAL on the real boundary files (issue 14).
+"""Coordinate systems and Shapefiles checked by GDAL on the real boundary files (issue 14).
 
     python3 scripts/gis/crs_roundtrip.py --binary target/debug/wangge [--data data/boundaries]
 
@@ -16,6 +16,10 @@ geographic (EPSG:4490):
 3. `wangge export grids --crs` writes it back in that system; `ogrinfo`
    must read the same number of features, the system and the Chinese names,
    and every vertex must lie within 1 cm of GDAL's own conversion.
+
+4. `ogr2ogr` writes each city as an Esri Shapefile in its zone with a GBK
+   attribute table, with and without the `.cpg`; `wangge import grids X.shp`
+   must give the same grids (areas, vertices) and the Chinese names.
 
 Exits 1 on any disagreement and prints the worst figures.
 """
@@ -117,6 +121,45 @@ def main():
             )
             if not ok:
                 failures.append(f"{city} EPSG:{epsg}")
+        # An Esri Shapefile as design institutes hand them over: GBK
+        # attribute table, .prj in the city's zone, with and without .cpg.
+        epsg = systems[0]
+        for cpg in (True, False):
+            shp = os.path.join(work, f"{city}-{epsg}-{'cpg' if cpg else 'nocpg'}.shp")
+            run(["ogr2ogr", "-f", "ESRI Shapefile", "-t_srs", f"EPSG:{epsg}", "-lco", "ENCODING=GBK",
+                 "-select", "id,name", shp, source])
+            if not cpg:
+                os.remove(shp[:-4] + ".cpg")
+            db = os.path.join(work, os.path.basename(shp)[:-4] + ".db")
+            run([args.binary, "--db", f"sqlite://{db}", "import", "grids", shp, "--level", "1", "--code-field", "id"])
+            got = stored(db)
+            con = sqlite3.connect(db)
+            stored_names = {c: n for c, n in con.execute("select code, name from grids")}
+            con.close()
+            area = max(abs(got[c][0] - a) / a for c, (a, _) in base.items())
+            vertex = max(
+                metres(p, q, True)
+                for c, (_, g) in base.items()
+                for p, q in zip(flat(g["coordinates"]), flat(got[c][1]["coordinates"]))
+            )
+            # Shapefiles wind and start rings their own way: every vertex
+            # must lie within 1 cm of one of the original's.
+            vertex = 0.0
+            for c, (_, g) in base.items():
+                theirs = {}
+                for q in flat(g["coordinates"]):
+                    theirs.setdefault((round(q[0], 4), round(q[1], 4)), []).append(q)
+                for p in flat(got[c][1]["coordinates"]):
+                    near = theirs.get((round(p[0], 4), round(p[1], 4))) or [q for qs in theirs.values() for q in qs]
+                    vertex = max(vertex, min(metres(p, q, True) for q in near))
+            names_ok = all(stored_names.get(c) == n for c, n in names.items())
+            ok = area <= AREA_REL and vertex <= VERTEX_M and names_ok and len(got) == len(base)
+            print(
+                f"{city} Shapefile EPSG:{epsg} GBK {'with' if cpg else 'without'} .cpg: area {area:.2e}, "
+                f"vertex {vertex * 100:.3f} cm, names {'ok' if names_ok else 'WRONG'}" + ("" if ok else "  <-- FAILS")
+            )
+            if not ok:
+                failures.append(f"{city} Shapefile")
         # GCJ-02 (the offset of 高德 and 腾讯 maps): no EPSG code and no
         # GDAL support, so our own export is the fixture; read back with
         # --crs gcj02, it must give the same grids.

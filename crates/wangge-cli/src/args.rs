@@ -194,7 +194,8 @@ pub struct ImportTableArgs {
 
 #[derive(Debug, Args)]
 pub struct ImportGridsArgs {
-    /// The GeoJSON file.
+    /// The GeoJSON file, or an Esri Shapefile (.shp, with its .shx, .dbf,
+    /// and .prj / .cpg when there are).
     pub file: PathBuf,
     /// Level of the features: 1 department, 2 branch, 3 outlet area, 4 network cell.
     #[arg(long)]
@@ -221,6 +222,10 @@ pub struct ImportGridsArgs {
     /// EPSG:4490 (CGCS2000), EPSG:4491-4554 (CGCS2000 Gauss-Krüger), EPSG:3857, gcj02, bd09 ….
     #[arg(long)]
     pub crs: Option<wangge_geocode::crs::Crs>,
+    /// Text encoding of a Shapefile's attribute table (default: its .cpg, else
+    /// UTF-8 when valid throughout, else GBK): utf-8, gbk, gb18030.
+    #[arg(long)]
+    pub encoding: Option<wangge_io::Encoding>,
     /// Check the file and report, but write nothing.
     #[arg(long)]
     pub dry_run: bool,

@@ -39,6 +39,8 @@ pub enum IoError {
     NotJson(String),
     #[error("the file is not a GeoJSON FeatureCollection: {0}")]
     NotFeatureCollection(String),
+    #[error("the Shapefile cannot be read: {0}")]
+    Shapefile(String),
     #[error("{} feature(s) cannot be imported, nothing was written:\n{}", .0.len(), list(.0))]
     Features(Vec<FeatureError>),
     #[error("the file is empty: a header row is expected")]

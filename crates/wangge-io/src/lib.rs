@@ -23,6 +23,7 @@ pub mod grid_export;
 pub mod grid_import;
 mod non_finite;
 pub mod reproject;
+pub mod shp;
 mod spreadsheet;
 pub mod table;
 pub mod wkt;

@@ -14,8 +14,31 @@ use crate::args::ImportGridsArgs;
 
 pub async fn grids(store: &Store, args: &ImportGridsArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let bytes = std::fs::read(&args.file)
-        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let is_shapefile = args
+        .file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("shp"));
+    let (bytes, crs) = if is_shapefile {
+        let layer =
+            wangge_io::shp::read_shapefile(&args.file, args.encoding).with_context(|| {
+                format!(
+                    "{} was not imported; the database is unchanged",
+                    args.file.display()
+                )
+            })?;
+        eprintln!(
+            "{}: {} features, attribute table in {}, coordinates in {}",
+            args.file.display(),
+            layer.features,
+            layer.encoding,
+            args.crs.or(layer.crs).unwrap_or_default()
+        );
+        (layer.geojson.into_bytes(), args.crs.or(layer.crs))
+    } else {
+        let bytes = std::fs::read(&args.file)
+            .with_context(|| format!("cannot read {}", args.file.display()))?;
+        (bytes, args.crs)
+    };
     let fields = GridFields {
         name: args.name_field.clone(),
         code: args.code_field.clone(),
@@ -26,7 +49,7 @@ pub async fn grids(store: &Store, args: &ImportGridsArgs) -> anyhow::Result<()> 
         geojson: &bytes,
         level: args.level,
         fields,
-        crs: args.crs,
+        crs,
         territory: Some(Territory {
             code: args.territory.clone(),
             name: args.territory_name.clone(),

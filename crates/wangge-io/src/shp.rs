@@ -1,0 +1,284 @@
+//! Esri Shapefiles in (the `shapefile` crate, with `dbase` for the
+//! attribute table): a layer of polygons becomes the GeoJSON
+//! FeatureCollection the grid import reads, so a Shapefile is checked
+//! feature by feature exactly as a GeoJSON file is.
+//!
+//! The attribute table's encoding is, in this order: `--encoding`, the
+//! `.cpg` beside it, else the one rule of every file wangge reads
+//! ([`crate::detect_encoding`]: valid UTF-8 throughout, else GBK) — design
+//! institutes write GBK tables without a `.cpg`. The coordinate system comes
+//! from the `.prj` ([`Crs::from_wkt`]) unless `--crs` is given.
+
+use std::path::Path;
+
+use serde_json::{json, Map, Value};
+use shapefile::dbase::{self, FieldValue};
+use shapefile::record::traits::HasXY;
+use shapefile::{PolygonRing, Shape, ShapeReader};
+use wangge_geocode::crs::Crs;
+
+use crate::encoding::Encoding;
+use crate::IoError;
+
+/// A Shapefile read: its features as a GeoJSON FeatureCollection (in the
+/// file's coordinate system), that system and the table's encoding.
+#[derive(Debug)]
+pub struct ShapefileLayer {
+    pub geojson: String,
+    /// From the `.prj`; `None` without one.
+    pub crs: Option<Crs>,
+    pub encoding: Encoding,
+    pub features: usize,
+}
+
+fn shp_error(path: &Path, e: impl std::fmt::Display) -> IoError {
+    IoError::Shapefile(format!("{}: {e}", path.display()))
+}
+
+/// Reads `path` (the `.shp`; the `.shx`, `.dbf`, `.prj` and `.cpg` beside
+/// it). Polygon layers only: a grid is an area. A record whose shape is
+/// empty (a null shape) gets a `null` geometry, which the import names.
+pub fn read_shapefile(path: &Path, encoding: Option<Encoding>) -> Result<ShapefileLayer, IoError> {
+    let dbf = path.with_extension("dbf");
+    let dbf_bytes = std::fs::read(&dbf).map_err(|e| {
+        shp_error(
+            path,
+            format!("its attribute table {} cannot be read ({e}); a Shapefile is the .shp with its .shx and .dbf", dbf.display()),
+        )
+    })?;
+    let cpg = std::fs::read_to_string(path.with_extension("cpg")).ok();
+    let encoding = match (encoding, cpg.as_deref().map(encoding_of_cpg)) {
+        (Some(e), _) | (None, Some(Some(e))) => e,
+        (None, Some(None)) => {
+            return Err(shp_error(
+                path,
+                format!(
+                    "its .cpg names the encoding {:?}, which wangge does not read: give --encoding utf-8 or gbk",
+                    cpg.unwrap_or_default().trim()
+                ),
+            ))
+        }
+        (None, None) => records_encoding(&dbf_bytes),
+    };
+    // encoding_rs's GBK decoder is the GB18030 one (WHATWG).
+    let dyn_encoding = dbase::encoding::DynEncoding::from_name(match encoding {
+        Encoding::Utf8 => "UTF-8",
+        Encoding::Gb18030 => "GBK",
+    })
+    .ok_or_else(|| shp_error(path, format!("the encoding {encoding} is not available")))?;
+    let table = dbase::Reader::new_with_encoding(std::io::Cursor::new(dbf_bytes), dyn_encoding)
+        .map_err(|e| shp_error(path, format!("its attribute table: {e}")))?;
+    let shapes = ShapeReader::from_path(path).map_err(|e| shp_error(path, e))?;
+    let mut reader = shapefile::Reader::new(shapes, table);
+    let crs = match std::fs::read_to_string(path.with_extension("prj")) {
+        Ok(wkt) => {
+            Some(Crs::from_wkt(&wkt).map_err(|e| shp_error(path, format!("its .prj: {e}")))?)
+        }
+        Err(_) => None,
+    };
+    let mut features = Vec::new();
+    for (index, item) in reader.iter_shapes_and_records().enumerate() {
+        let (shape, record) =
+            item.map_err(|e| shp_error(path, format!("feature {}: {e}", index + 1)))?;
+        let geometry = match shape {
+            Shape::NullShape => Value::Null,
+            Shape::Polygon(p) => polygon_json(p.rings()),
+            Shape::PolygonZ(p) => polygon_json(p.rings()),
+            Shape::PolygonM(p) => polygon_json(p.rings()),
+            other => {
+                return Err(shp_error(
+                    path,
+                    format!(
+                        "feature {} is a {}: grids are areas, a polygon layer is expected",
+                        index + 1,
+                        other.shapetype()
+                    ),
+                ))
+            }
+        };
+        let properties: Map<String, Value> = record
+            .into_iter()
+            .map(|(name, value)| (name, field_json(value)))
+            .collect();
+        // A table read in the wrong encoding decodes to replacement
+        // characters: refuse it, naming where, rather than store mojibake.
+        if let Some((field, _)) = properties
+            .iter()
+            .find(|(_, v)| v.as_str().is_some_and(|t| t.contains('\u{FFFD}')))
+        {
+            return Err(shp_error(
+                path,
+                format!(
+                    "feature {}, field {field}: the attribute table is not {encoding} text; give --encoding gbk or utf-8",
+                    index + 1
+                ),
+            ));
+        }
+        features.push(json!({"type": "Feature", "properties": properties, "geometry": geometry}));
+    }
+    let count = features.len();
+    Ok(ShapefileLayer {
+        geojson: json!({"type": "FeatureCollection", "features": features}).to_string(),
+        crs,
+        encoding,
+        features: count,
+    })
+}
+
+/// The records of a `.dbf` without a `.cpg`: UTF-8 when they are valid
+/// UTF-8 throughout, else GBK (the rule of every file wangge reads; the
+/// binary header is left out of the test).
+fn records_encoding(dbf: &[u8]) -> Encoding {
+    let header_len = dbf
+        .get(8..10)
+        .map_or(0, |b| usize::from(u16::from_le_bytes([b[0], b[1]])));
+    let records = dbf.get(header_len..).unwrap_or_default();
+    if std::str::from_utf8(records).is_ok() {
+        Encoding::Utf8
+    } else {
+        Encoding::Gb18030
+    }
+}
+
+/// The encoding a `.cpg` names, if wangge reads it.
+fn encoding_of_cpg(text: &str) -> Option<Encoding> {
+    match text
+        .trim()
+        .trim_start_matches('\u{feff}')
+        .to_ascii_uppercase()
+        .as_str()
+    {
+        "UTF-8" | "UTF8" | "65001" => Some(Encoding::Utf8),
+        "GBK" | "936" | "CP936" | "GB2312" | "GB18030" | "54936" => Some(Encoding::Gb18030),
+        _ => None,
+    }
+}
+
+/// A Shapefile polygon's rings as a GeoJSON MultiPolygon: each outer ring
+/// (clockwise in the file) starts a polygon, the inner rings after it are
+/// its holes — the order Esri's specification and GDAL write. Rings are
+/// wound the GeoJSON way (exterior counter-clockwise).
+fn polygon_json<P: HasXY>(rings: &[PolygonRing<P>]) -> Value {
+    let mut polygons: Vec<Vec<Vec<[f64; 2]>>> = Vec::new();
+    let mut outer_box = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    for r in rings {
+        let mut ring: Vec<[f64; 2]> = r.points().iter().map(|p| [p.x(), p.y()]).collect();
+        ring.reverse(); // Esri: exteriors clockwise, holes counter-clockwise
+        let ring_box = bbox(&ring);
+        // A ring wound like a hole but outside the polygon before it is a
+        // polygon of its own: an invalid ring's winding says little (GDAL
+        // reads such files by nesting, and so does this).
+        let is_hole = matches!(r, PolygonRing::Inner(_))
+            && ring_box[0] >= outer_box[0]
+            && ring_box[1] >= outer_box[1]
+            && ring_box[2] <= outer_box[2]
+            && ring_box[3] <= outer_box[3];
+        match polygons.last_mut() {
+            Some(polygon) if is_hole => polygon.push(ring),
+            _ => {
+                outer_box = ring_box;
+                polygons.push(vec![ring]);
+            }
+        }
+    }
+    json!({"type": "MultiPolygon", "coordinates": polygons})
+}
+
+fn bbox(ring: &[[f64; 2]]) -> [f64; 4] {
+    ring.iter().fold(
+        [
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ],
+        |[x0, y0, x1, y1], [x, y]| [x0.min(*x), y0.min(*y), x1.max(*x), y1.max(*y)],
+    )
+}
+
+fn field_json(value: FieldValue) -> Value {
+    match value {
+        FieldValue::Character(s) => {
+            s.map_or(Value::Null, |s| Value::String(s.trim_end().to_owned()))
+        }
+        FieldValue::Memo(s) => Value::String(s),
+        FieldValue::Numeric(n) => n.map_or(Value::Null, |n| {
+            // DBF numbers of no decimals are integers to their readers.
+            if n.fract() == 0.0 && n.abs() < 9.0e15 {
+                json!(n as i64)
+            } else {
+                json!(n)
+            }
+        }),
+        FieldValue::Float(f) => f.map_or(Value::Null, |f| json!(f64::from(f))),
+        FieldValue::Integer(i) => json!(i),
+        FieldValue::Double(d) | FieldValue::Currency(d) => json!(d),
+        FieldValue::Logical(b) => b.map_or(Value::Null, Value::Bool),
+        FieldValue::Date(d) => d.map_or(Value::Null, |d| {
+            Value::String(format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()))
+        }),
+        FieldValue::DateTime(dt) => {
+            let d = dt.date();
+            Value::String(format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_encoding_comes_from_the_cpg_else_from_the_records() {
+        assert_eq!(encoding_of_cpg("GBK\r\n"), Some(Encoding::Gb18030));
+        assert_eq!(encoding_of_cpg("\u{feff}UTF-8"), Some(Encoding::Utf8));
+        assert_eq!(encoding_of_cpg("936"), Some(Encoding::Gb18030));
+        assert_eq!(encoding_of_cpg("ISO-8859-1"), None);
+        // A 32-byte header (its length at bytes 8-9), then the records.
+        let mut dbf = vec![0u8; 32];
+        dbf[8] = 32;
+        dbf[20] = 0xC3; // a header byte that is no UTF-8: not looked at
+        let mut utf8 = dbf.clone();
+        utf8.extend_from_slice(" 茅箭区".as_bytes());
+        assert_eq!(records_encoding(&utf8), Encoding::Utf8);
+        let (gbk, _, _) = encoding_rs::GBK.encode(" 茅箭区");
+        dbf.extend_from_slice(&gbk);
+        assert_eq!(records_encoding(&dbf), Encoding::Gb18030);
+    }
+
+    #[test]
+    fn a_ring_wound_like_a_hole_outside_its_polygon_is_a_polygon() {
+        let square = |x: f64| {
+            vec![
+                shapefile::Point::new(x, 0.0),
+                shapefile::Point::new(x, 1.0),
+                shapefile::Point::new(x + 1.0, 1.0),
+                shapefile::Point::new(x + 1.0, 0.0),
+                shapefile::Point::new(x, 0.0),
+            ]
+        };
+        let rings = vec![
+            PolygonRing::Outer(square(0.0)),
+            PolygonRing::Inner(
+                square(0.25)
+                    .iter()
+                    .map(|p| shapefile::Point::new(p.x * 0.5, p.y * 0.5))
+                    .collect(),
+            ),
+            PolygonRing::Inner(square(5.0)),
+        ];
+        let v = polygon_json(&rings);
+        let polygons = v["coordinates"].as_array().unwrap();
+        assert_eq!(polygons.len(), 2, "{v}");
+        assert_eq!(
+            polygons[0].as_array().unwrap().len(),
+            2,
+            "the first keeps its hole: {v}"
+        );
+    }
+}
