@@ -19,7 +19,10 @@ geographic (EPSG:4490):
 
 4. `ogr2ogr` writes each city as an Esri Shapefile in its zone with a GBK
    attribute table, with and without the `.cpg`; `wangge import grids X.shp`
-   must give the same grids (areas, vertices) and the Chinese names.
+   must give the same grids (areas, vertices) and the Chinese names;
+5. `wangge export grids --format shapefile --encoding gbk` in the zone is
+   read by `ogrinfo` (count, system, names, an integer level) and imported
+   back to the same areas.
 
 Exits 1 on any disagreement and prints the worst figures.
 """
@@ -160,6 +163,31 @@ def main():
             )
             if not ok:
                 failures.append(f"{city} Shapefile")
+        # And written as a Shapefile (GBK table, .prj in the zone): GDAL
+        # reads the count, the system, the Chinese names and an integer
+        # level, and wangge reads it back to the same grids.
+        out_shp = os.path.join(work, f"{city}-{epsg}-export.shp")
+        run([args.binary, "--db", f"sqlite://{base_db}", "export", "grids", "--level", "1", "--format", "shapefile",
+             "--crs", f"EPSG:{epsg}", "--encoding", "gbk", "-o", out_shp])
+        info = run(["ogrinfo", "-al", "-so", out_shp])
+        listing = run(["ogrinfo", "-al", "-q", out_shp])
+        gdal_ok = (
+            f"Feature Count: {len(base)}" in info
+            and f'ID["EPSG",{epsg}]' in info
+            and "level: Integer" in info
+            and all(n and n in listing for n in names.values())
+        )
+        db = os.path.join(work, f"{city}-export-shp.db")
+        run([args.binary, "--db", f"sqlite://{db}", "import", "grids", out_shp, "--level", "1"])
+        got = stored(db)
+        area = max(abs(got[c][0] - a) / a for c, (a, _) in base.items())
+        ok = gdal_ok and area <= AREA_REL and len(got) == len(base)
+        print(
+            f"{city} Shapefile export EPSG:{epsg} GBK: ogrinfo {'ok' if gdal_ok else 'WRONG'}, read back: area {area:.2e}"
+            + ("" if ok else "  <-- FAILS")
+        )
+        if not ok:
+            failures.append(f"{city} Shapefile export")
         # GCJ-02 (the offset of 高德 and 腾讯 maps): no EPSG code and no
         # GDAL support, so our own export is the fixture; read back with
         # --crs gcj02, it must give the same grids.

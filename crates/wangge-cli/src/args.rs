@@ -243,6 +243,8 @@ pub enum ExportWhat {
 pub enum ExportFormat {
     Geojson,
     Csv,
+    /// An Esri Shapefile (-o FILE.shp; .shx, .dbf, .prj and .cpg beside it).
+    Shapefile,
 }
 
 #[derive(Debug, Args)]
@@ -260,6 +262,9 @@ pub struct ExportArgs {
     /// EPSG:4491-4554 (CGCS2000 Gauss-Krüger), EPSG:3857, gcj02, bd09 ….
     #[arg(long, default_value = "wgs84")]
     pub crs: wangge_geocode::crs::Crs,
+    /// Text encoding of a Shapefile's attribute table: utf-8 (default), gbk.
+    #[arg(long, default_value = "utf-8")]
+    pub encoding: wangge_io::Encoding,
 }
 
 #[derive(Debug, Args)]

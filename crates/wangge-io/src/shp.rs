@@ -229,6 +229,143 @@ fn field_json(value: FieldValue) -> Value {
     }
 }
 
+/// The attributes of a grid in a Shapefile: DBF field names are at most
+/// 10 bytes, so the GeoJSON export's `type_name_zh` is `type_name`.
+const SHP_TEXT_FIELDS: [(&str, u8); 7] = [
+    ("code", 64),
+    ("name", 254),
+    ("parent", 64),
+    ("cell_type", 16),
+    ("type_name", 80),
+    ("category", 16),
+    ("outlet", 64),
+];
+
+/// Writes grids as a polygon Shapefile at `path` (`.shp`, `.shx`, `.dbf`,
+/// `.prj` in `crs`, `.cpg` naming the table's encoding): `level` an
+/// integer, `area_m2` a number with two decimals, `valid` a logical, text
+/// in `encoding` (GBK for tools that ignore `.cpg`). A name longer than a
+/// DBF field holds (254 bytes) is cut at a character boundary. Returns the
+/// number of features written.
+pub fn write_grids_shapefile<'a>(
+    records: impl IntoIterator<Item = &'a wangge_store::GridRecord>,
+    catalog: &wangge_model::CellTypeCatalog,
+    path: &Path,
+    crs: Crs,
+    encoding: Encoding,
+) -> Result<usize, IoError> {
+    use shapefile::dbase::{FieldName, Record, TableWriterBuilder};
+    let name =
+        |n: &str| FieldName::try_from(n).map_err(|e| shp_error(path, format!("field {n}: {e:?}")));
+    let dyn_encoding = dbase::encoding::DynEncoding::from_name(match encoding {
+        Encoding::Utf8 => "UTF-8",
+        Encoding::Gb18030 => "GBK",
+    })
+    .ok_or_else(|| shp_error(path, format!("the encoding {encoding} is not available")))?;
+    let mut table = TableWriterBuilder::new().set_encoding(dyn_encoding);
+    for (field, len) in SHP_TEXT_FIELDS {
+        table = table.add_character_field(name(field)?, len);
+    }
+    table = table
+        .add_numeric_field(name("level")?, 1, 0)
+        .add_numeric_field(name("area_m2")?, 18, 2)
+        .add_logical_field(name("valid")?);
+    let mut writer = shapefile::Writer::from_path(path, table).map_err(|e| shp_error(path, e))?;
+    let mut written = 0usize;
+    for grid in records {
+        let properties = crate::grid_properties(grid, catalog);
+        let text = |k: &str| properties.get(k).and_then(Value::as_str).map(str::to_owned);
+        let mut record = Record::default();
+        for (field, len) in SHP_TEXT_FIELDS {
+            let key = if field == "type_name" {
+                "type_name_zh"
+            } else {
+                field
+            };
+            let value = text(key).map(|v| cut_to_bytes(&v, usize::from(len), encoding));
+            record.insert(field.to_owned(), FieldValue::Character(value));
+        }
+        record.insert(
+            "level".into(),
+            FieldValue::Numeric(Some(f64::from(grid.level.get()))),
+        );
+        record.insert(
+            "area_m2".into(),
+            FieldValue::Numeric(Some((grid.area_m2 * 100.0).round() / 100.0)),
+        );
+        record.insert("valid".into(), FieldValue::Logical(Some(grid.valid)));
+        let polygon = shapefile_polygon(&grid.geometry_geojson, crs).ok_or_else(|| {
+            shp_error(
+                path,
+                format!("grid {}: its stored geometry is not a polygon", grid.code),
+            )
+        })?;
+        writer
+            .write_shape_and_record(&polygon, &record)
+            .map_err(|e| shp_error(path, format!("grid {}: {e}", grid.code)))?;
+        written += 1;
+    }
+    drop(writer); // flushes the .shp, .shx and .dbf
+    std::fs::write(path.with_extension("prj"), crs.wkt())?;
+    std::fs::write(
+        path.with_extension("cpg"),
+        match encoding {
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Gb18030 => "GBK",
+        },
+    )?;
+    Ok(written)
+}
+
+/// `text` cut to at most `max` bytes in `encoding`, at a character boundary.
+fn cut_to_bytes(text: &str, max: usize, encoding: Encoding) -> String {
+    let width = |c: char| match encoding {
+        Encoding::Utf8 => c.len_utf8(),
+        Encoding::Gb18030 if c.is_ascii() => 1,
+        Encoding::Gb18030 => 2,
+    };
+    let mut used = 0;
+    text.chars()
+        .take_while(|&c| {
+            used += width(c);
+            used <= max
+        })
+        .collect()
+}
+
+/// A stored GeoJSON (Multi)Polygon as a Shapefile polygon in `crs`: each
+/// polygon's exterior an outer ring, its holes inner rings (the crate winds
+/// them the Esri way).
+fn shapefile_polygon(geojson: &str, crs: Crs) -> Option<shapefile::Polygon> {
+    let value: Value = serde_json::from_str(geojson).ok()?;
+    let coordinates = value.get("coordinates")?.as_array()?;
+    let polygons: Vec<&Value> = match value.get("type")?.as_str()? {
+        "Polygon" => vec![value.get("coordinates")?],
+        "MultiPolygon" => coordinates.iter().collect(),
+        _ => return None,
+    };
+    let mut rings = Vec::new();
+    for polygon in polygons {
+        for (i, ring) in polygon.as_array()?.iter().enumerate() {
+            let points: Vec<shapefile::Point> = ring
+                .as_array()?
+                .iter()
+                .filter_map(|p| {
+                    let (x, y) = (p.get(0)?.as_f64()?, p.get(1)?.as_f64()?);
+                    let (x, y) = wangge_geocode::crs::from_wgs84(crs, x, y);
+                    Some(shapefile::Point::new(x, y))
+                })
+                .collect();
+            rings.push(if i == 0 {
+                PolygonRing::Outer(points)
+            } else {
+                PolygonRing::Inner(points)
+            });
+        }
+    }
+    Some(shapefile::Polygon::with_rings(rings))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,5 +417,16 @@ mod tests {
             2,
             "the first keeps its hole: {v}"
         );
+    }
+
+    #[test]
+    fn a_long_name_is_cut_at_a_character_in_the_fields_bytes() {
+        let name = "十堰市".repeat(100);
+        assert_eq!(cut_to_bytes(&name, 254, Encoding::Utf8).len(), 252);
+        assert_eq!(
+            cut_to_bytes(&name, 254, Encoding::Gb18030).chars().count(),
+            127
+        );
+        assert_eq!(cut_to_bytes("ab", 254, Encoding::Utf8), "ab");
     }
 }

@@ -31,12 +31,32 @@ pub async fn run(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
         );
     }
     let catalog = store.cell_types().await?;
+    if args.format == ExportFormat::Shapefile {
+        let Some(path) = args.output.as_deref() else {
+            anyhow::bail!("a Shapefile is several files: give -o FILE.shp");
+        };
+        let n = wangge_io::shp::write_grids_shapefile(
+            &records,
+            &catalog,
+            path,
+            args.crs,
+            args.encoding,
+        )?;
+        eprintln!(
+            "exported {n} features to {} (with .shx, .dbf, .prj, .cpg; {}, {})",
+            path.display(),
+            args.crs,
+            args.encoding
+        );
+        return Ok(());
+    }
     let mut out = crate::output::open(args.output.as_deref())?;
     match args.format {
         ExportFormat::Geojson => {
             wangge_io::write_feature_collection_in(&records, &catalog, args.crs, &mut out)?;
         }
         ExportFormat::Csv => wangge_io::write_grids_csv_in(&records, &catalog, args.crs, &mut out)?,
+        ExportFormat::Shapefile => unreachable!("written above"),
     }
     out.flush()?;
     if let Some(path) = &args.output {
