@@ -194,8 +194,8 @@ pub struct ImportTableArgs {
 
 #[derive(Debug, Args)]
 pub struct ImportGridsArgs {
-    /// The GeoJSON file, or an Esri Shapefile (.shp, with its .shx, .dbf,
-    /// and .prj / .cpg when there are).
+    /// The GeoJSON file, an Esri Shapefile (.shp, with its .shx, .dbf,
+    /// and .prj / .cpg when there are) or a FlatGeobuf file (.fgb).
     pub file: PathBuf,
     /// Level of the features: 1 department, 2 branch, 3 outlet area, 4 network cell.
     #[arg(long)]
@@ -245,6 +245,8 @@ pub enum ExportFormat {
     Csv,
     /// An Esri Shapefile (-o FILE.shp; .shx, .dbf, .prj and .cpg beside it).
     Shapefile,
+    /// FlatGeobuf, with a spatial index.
+    Flatgeobuf,
 }
 
 #[derive(Debug, Args)]

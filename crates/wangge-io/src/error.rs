@@ -41,6 +41,8 @@ pub enum IoError {
     NotFeatureCollection(String),
     #[error("the Shapefile cannot be read: {0}")]
     Shapefile(String),
+    #[error("FlatGeobuf: {0}")]
+    FlatGeobuf(String),
     #[error("{} feature(s) cannot be imported, nothing was written:\n{}", .0.len(), list(.0))]
     Features(Vec<FeatureError>),
     #[error("the file is empty: a header row is expected")]

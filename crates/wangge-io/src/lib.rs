@@ -19,6 +19,7 @@ pub mod csv_stream;
 pub mod encoding;
 pub mod entities;
 mod error;
+pub mod fgb;
 pub mod grid_export;
 pub mod grid_import;
 mod non_finite;

@@ -50,13 +50,40 @@ pub async fn run(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
+    if args.format == ExportFormat::Flatgeobuf {
+        let mut geojson = Vec::new();
+        wangge_io::write_feature_collection_in(&records, &catalog, args.crs, &mut geojson)?;
+        let name = args
+            .output
+            .as_deref()
+            .and_then(|p| p.file_stem())
+            .map_or_else(|| "grids".to_owned(), |s| s.to_string_lossy().into_owned());
+        let mut out = crate::output::open(args.output.as_deref())?;
+        wangge_io::fgb::write_flatgeobuf(
+            &String::from_utf8_lossy(&geojson),
+            &name,
+            args.crs,
+            &wangge_io::fgb::GRID_COLUMNS,
+            &mut out,
+        )?;
+        out.flush()?;
+        if let Some(path) = &args.output {
+            eprintln!(
+                "exported {} features to {} ({})",
+                records.len(),
+                path.display(),
+                args.crs
+            );
+        }
+        return Ok(());
+    }
     let mut out = crate::output::open(args.output.as_deref())?;
     match args.format {
         ExportFormat::Geojson => {
             wangge_io::write_feature_collection_in(&records, &catalog, args.crs, &mut out)?;
         }
         ExportFormat::Csv => wangge_io::write_grids_csv_in(&records, &catalog, args.crs, &mut out)?,
-        ExportFormat::Shapefile => unreachable!("written above"),
+        ExportFormat::Shapefile | ExportFormat::Flatgeobuf => unreachable!("written above"),
     }
     out.flush()?;
     if let Some(path) = &args.output {

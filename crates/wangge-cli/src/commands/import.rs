@@ -18,7 +18,19 @@ pub async fn grids(store: &Store, args: &ImportGridsArgs) -> anyhow::Result<()> 
         .file
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("shp"));
-    let (bytes, crs) = if is_shapefile {
+    let is_flatgeobuf = args
+        .file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("fgb"));
+    let (bytes, crs) = if is_flatgeobuf {
+        let layer = wangge_io::fgb::read_flatgeobuf(&args.file).with_context(|| {
+            format!(
+                "{} was not imported; the database is unchanged",
+                args.file.display()
+            )
+        })?;
+        (layer.geojson.into_bytes(), args.crs.or(layer.crs))
+    } else if is_shapefile {
         let layer =
             wangge_io::shp::read_shapefile(&args.file, args.encoding).with_context(|| {
                 format!(
