@@ -62,6 +62,26 @@ def metres(p, q, geographic):
     )
 
 
+def area_diff(base, got):
+    """The largest relative area difference of a grid between two imports."""
+    return max(abs(got[c][0] - a) / a for c, (a, _) in base.items())
+
+
+def vertex_diff(base, got):
+    """The largest distance in metres between the same vertices of two imports."""
+    return max(
+        metres(p, q, True)
+        for c, (_, g) in base.items()
+        for p, q in zip(flat(g["coordinates"]), flat(got[c][1]["coordinates"]))
+    )
+
+
+def import_file(binary, db, path, *extra):
+    """Imports a file of level-1 grids into a fresh database; its grids."""
+    run([binary, "--db", f"sqlite://{db}", "import", "grids", path, "--level", "1", *extra])
+    return stored(db)
+
+
 def run(cmd):
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
@@ -95,14 +115,9 @@ def main():
             gdal_file = os.path.join(work, f"{city}-{epsg}.geojson")
             run(["ogr2ogr", "-f", "GeoJSON", "-t_srs", f"EPSG:{epsg}", gdal_file, source])
             db = os.path.join(work, f"{city}-{epsg}.db")
-            run([args.binary, "--db", f"sqlite://{db}", "import", "grids", gdal_file, "--level", "1"])
-            got = stored(db)
-            area = max(abs(got[c][0] - a) / a for c, (a, _) in base.items())
-            vertex = max(
-                metres(p, q, True)
-                for c, (_, g) in base.items()
-                for p, q in zip(flat(g["coordinates"]), flat(got[c][1]["coordinates"]))
-            )
+            got = import_file(args.binary, db, gdal_file)
+            area = area_diff(base, got)
+            vertex = vertex_diff(base, got)
             # Back out in the same system, read by GDAL.
             out = os.path.join(work, f"{city}-{epsg}-out.geojson")
             run([args.binary, "--db", f"sqlite://{db}", "export", "grids", "--level", "1", "--crs", f"EPSG:{epsg}", "-o", out])
@@ -136,17 +151,11 @@ def main():
             if not cpg:
                 os.remove(shp[:-4] + ".cpg")
             db = os.path.join(work, os.path.basename(shp)[:-4] + ".db")
-            run([args.binary, "--db", f"sqlite://{db}", "import", "grids", shp, "--level", "1", "--code-field", "id"])
-            got = stored(db)
+            got = import_file(args.binary, db, shp, "--code-field", "id")
             con = sqlite3.connect(db)
             stored_names = {c: n for c, n in con.execute("select code, name from grids")}
             con.close()
-            area = max(abs(got[c][0] - a) / a for c, (a, _) in base.items())
-            vertex = max(
-                metres(p, q, True)
-                for c, (_, g) in base.items()
-                for p, q in zip(flat(g["coordinates"]), flat(got[c][1]["coordinates"]))
-            )
+            area = area_diff(base, got)
             # Shapefiles wind and start rings their own way: every vertex
             # must lie within 1 cm of one of the original's.
             vertex = 0.0
@@ -180,9 +189,8 @@ def main():
             and all(n and n in listing for n in names.values())
         )
         db = os.path.join(work, f"{city}-export-shp.db")
-        run([args.binary, "--db", f"sqlite://{db}", "import", "grids", out_shp, "--level", "1"])
-        got = stored(db)
-        area = max(abs(got[c][0] - a) / a for c, (a, _) in base.items())
+        got = import_file(args.binary, db, out_shp)
+        area = area_diff(base, got)
         ok = gdal_ok and area <= AREA_REL and len(got) == len(base)
         print(
             f"{city} Shapefile export EPSG:{epsg} GBK: ogrinfo {'ok' if gdal_ok else 'WRONG'}, read back: area {area:.2e}"
@@ -195,9 +203,8 @@ def main():
         gdal_fgb = os.path.join(work, f"{city}-{epsg}.fgb")
         run(["ogr2ogr", "-f", "FlatGeobuf", "-t_srs", f"EPSG:{epsg}", "-select", "id,name", gdal_fgb, source])
         db = os.path.join(work, f"{city}-gdal-fgb.db")
-        run([args.binary, "--db", f"sqlite://{db}", "import", "grids", gdal_fgb, "--level", "1", "--code-field", "id"])
-        got = stored(db)
-        area_in = max(abs(got[c][0] - a) / a for c, (a, _) in base.items())
+        got = import_file(args.binary, db, gdal_fgb, "--code-field", "id")
+        area_in = area_diff(base, got)
         out_fgb = os.path.join(work, f"{city}-{epsg}-export.fgb")
         run([args.binary, "--db", f"sqlite://{base_db}", "export", "grids", "--level", "1", "--format", "flatgeobuf",
              "--crs", f"EPSG:{epsg}", "-o", out_fgb])
@@ -210,9 +217,8 @@ def main():
             and all(n and n in listing for n in names.values())
         )
         db = os.path.join(work, f"{city}-export-fgb.db")
-        run([args.binary, "--db", f"sqlite://{db}", "import", "grids", out_fgb, "--level", "1"])
-        got = stored(db)
-        area_back = max(abs(got[c][0] - a) / a for c, (a, _) in base.items())
+        got = import_file(args.binary, db, out_fgb)
+        area_back = area_diff(base, got)
         ok = gdal_ok and area_in <= AREA_REL and area_back <= AREA_REL and len(got) == len(base)
         print(
             f"{city} FlatGeobuf EPSG:{epsg}: GDAL's read: area {area_in:.2e}; ours: ogrinfo {'ok' if gdal_ok else 'WRONG'}, "
@@ -232,14 +238,9 @@ def main():
             for p, q in zip(flat(f["geometry"]["coordinates"]), flat(base[f["id"]][1]["coordinates"]))
         )
         db = os.path.join(work, f"{city}-gcj02.db")
-        run([args.binary, "--db", f"sqlite://{db}", "import", "grids", gcj, "--level", "1", "--crs", "gcj02"])
-        got = stored(db)
-        area = max(abs(got[c][0] - a) / a for c, (a, _) in base.items())
-        vertex = max(
-            metres(p, q, True)
-            for c, (_, g) in base.items()
-            for p, q in zip(flat(g["coordinates"]), flat(got[c][1]["coordinates"]))
-        )
+        got = import_file(args.binary, db, gcj, "--crs", "gcj02")
+        area = area_diff(base, got)
+        vertex = vertex_diff(base, got)
         ok = area <= AREA_REL and vertex <= VERTEX_M and moved > 100
         print(
             f"{city} GCJ-02: offset {moved:.0f} m at most, back: area {area:.2e}, vertex {vertex * 100:.3f} cm"

@@ -9,9 +9,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 use wangge_geocode::crs::{from_wgs84, Crs};
-use wangge_geocode::{
-    DivisionCode, GeocodeResult, Geocoder, Hints, NamedPlaces, Precision, Status,
-};
+use wangge_geocode::{GeocodeResult, Geocoder, Hints, NamedPlaces, Precision, Status};
 use wangge_io::encoding::decode_field_lossy;
 use wangge_io::{decode_field, spreadsheet_field, Encoding};
 use wangge_spatial::index::{CellIndex, LocateOptions};
@@ -277,8 +275,8 @@ fn address_text(
     }
 }
 
-/// [`added_fields`] written into one reused buffer (no allocation per row:
-/// the bulk geocoder writes a million rows).
+/// The values of [`ADDED_COLUMNS`] for one row, written into one reused
+/// buffer (no allocation per row: the bulk geocoder writes a million rows).
 #[derive(Default)]
 struct AddedFields {
     text: String,
@@ -353,34 +351,6 @@ fn cell_code<'r>(r: &'r GeocodeResult, index: Option<&'r CellIndex>) -> Option<&
     Some(ix.grid(cell).code.as_str())
 }
 
-/// The values of [`ADDED_COLUMNS`] for one row: coordinates in `crs`, and the
-/// cell of the point where it is as precise as a road or a building.
-pub fn added_fields(r: &GeocodeResult, index: Option<&CellIndex>, crs: Crs) -> [String; 12] {
-    let code = |c: Option<DivisionCode>| c.map(|c| c.to_string()).unwrap_or_default();
-    let cell = cell_code(r, index).unwrap_or_default().to_owned();
-    let (lon, lat) = match (r.lon, r.lat) {
-        (Some(lon), Some(lat)) => {
-            let (x, y) = from_wgs84(crs, lon, lat);
-            (format!("{x:.6}"), format!("{y:.6}"))
-        }
-        _ => (String::new(), String::new()),
-    };
-    [
-        lon,
-        lat,
-        r.precision.as_str().to_owned(),
-        format!("{:.2}", r.confidence),
-        code(r.province_code),
-        code(r.city_code),
-        code(r.county_code),
-        code(r.town_code),
-        code(r.village_code),
-        cell,
-        r.status.as_str().to_owned(),
-        r.reason.clone(),
-    ]
-}
-
 /// The values of [`FAILURE_COLUMNS`] when the row goes to the failures
 /// file ([`GeocodeResult::needs_fixing`]), `None` otherwise.
 pub fn failure_fields(r: &GeocodeResult) -> Option<[&str; 2]> {
@@ -419,9 +389,11 @@ mod tests {
     fn a_row_gets_the_added_fields_and_a_failure_says_why() {
         let g = Geocoder::new();
         let r = g.geocode("不知道在哪里", &Hints::default());
-        let fields = added_fields(&r, None, Crs::Wgs84);
+        let mut added = AddedFields::default();
+        added.fill(&r, None, Crs::Wgs84);
+        let fields: Vec<&[u8]> = added.fields().collect();
         assert_eq!(fields.len(), ADDED_COLUMNS.len());
-        assert_eq!(fields[10], "failed");
+        assert_eq!(fields[10], b"failed");
         assert_eq!(failure_fields(&r).map(|f| f[0]), Some("failed"));
     }
 

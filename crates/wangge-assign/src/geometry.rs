@@ -113,6 +113,18 @@ fn index_of(grids: &[GridRecord]) -> Result<CellIndex, AssignError> {
     Ok(CellIndex::build(indexed)?)
 }
 
+/// [`load_index`] and [`load_named_cells`] from one read of the grids (the
+/// bulk geocoder wants both; `None` for the index when there is no grid).
+pub async fn load_index_and_cell_names(
+    store: &Store,
+) -> Result<(Option<CellIndex>, NamedPlaces), AssignError> {
+    let grids = store.grids(&GridFilter::default()).await?;
+    if grids.is_empty() {
+        return Ok((None, NamedPlaces::default()));
+    }
+    Ok((Some(index_of(&grids)?), named_cells(&grids)))
+}
+
 /// The cells' names, each with a point inside the cell, for the geocoder
 /// ([`wangge_geocode::Geocoder::geocode_in`]): an address naming a cell
 /// is placed in it.

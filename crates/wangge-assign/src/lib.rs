@@ -16,12 +16,13 @@ mod run;
 pub use address::{place_with_addresses, AddressHook, AddressOutcome};
 pub use error::AssignError;
 pub use geocode_table::{
-    added_fields, address_column, failure_fields, ChunkOutput, RowCounts, TableGeocoder,
-    ADDED_COLUMNS, ADDRESS_COLUMN_NAMES, ADDRESS_COLUMN_WORDS, FAILURE_COLUMNS,
+    address_column, failure_fields, ChunkOutput, RowCounts, TableGeocoder, ADDED_COLUMNS,
+    ADDRESS_COLUMN_NAMES, ADDRESS_COLUMN_WORDS, FAILURE_COLUMNS,
 };
 pub use geocoder::{load_geocoder, standard_address};
 pub use geometry::{
-    load_index, load_index_around, load_named_cells, named_cells, parse_multipolygon,
+    load_index, load_index_and_cell_names, load_index_around, load_named_cells, named_cells,
+    parse_multipolygon,
 };
 pub use place::{place_points, status_of};
 pub use run::{assign_all, reassign_area, AssignOptions, AssignReport, KindReport};

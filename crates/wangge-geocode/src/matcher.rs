@@ -15,11 +15,11 @@ use std::ops::Range;
 use crate::changes::division_changes;
 use crate::code::Level;
 use crate::gazetteer::{NodeId, Tree};
-use crate::names::has_prefix;
 use crate::names::{
     ends_like_road, is_road_or_place_after, split_name, suffix_at, SuffixClass, CLASS_MUNICIPALITY,
     CLASS_NONE,
 };
+use crate::names::{has_prefix, is_generic_zone_name};
 use crate::normalize::first_number;
 use crate::trie::Trie;
 use crate::zones::zones;
@@ -669,21 +669,9 @@ impl Matcher {
 /// and made that address one of 射阳县's or 云梦县's. The zone words after a
 /// county are that county's zone anyway (`resolve::is_zone_word`).
 fn generic_zone_town(name: &str, level: Level) -> &str {
-    const WORDS: [&str; 7] = ["经济", "技术", "高新", "工业", "产业", "开发区", "园区"];
-    if level != Level::Town {
-        return name;
-    }
-    let Some(rest) = ["县", "市", "区"].iter().find_map(|p| name.strip_prefix(p)) else {
-        return name;
-    };
-    let mut left = rest;
-    while let Some(next) = WORDS.iter().find_map(|w| left.strip_prefix(w)) {
-        left = next;
-    }
-    if left.is_empty() && rest.ends_with("区") {
-        rest
-    } else {
-        name
+    match ["县", "市", "区"].iter().find_map(|p| name.strip_prefix(p)) {
+        Some(rest) if level == Level::Town && is_generic_zone_name(name) => rest,
+        _ => name,
     }
 }
 

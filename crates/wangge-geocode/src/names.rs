@@ -436,6 +436,38 @@ pub(crate) fn ends_like_road(base: &str) -> bool {
         .any(|s| has_suffix(base, s))
 }
 
+/// A name made only of generic zone words (开发区, 经济技术开发区, 县经济开发区,
+/// 高新区): it names no place, so it says nothing of its county. One rule for
+/// the matcher (towns literally so named) and the resolver (a reading
+/// resting on such a town).
+pub(crate) fn is_generic_zone_name(name: &str) -> bool {
+    const WORDS: [&str; 12] = [
+        "经济",
+        "技术",
+        "高新",
+        "工业",
+        "产业",
+        "开发区",
+        "园区",
+        "新区",
+        "试验区",
+        "示范区",
+        "管委会",
+        "区",
+    ];
+    let mut rest = ["县", "市"]
+        .iter()
+        .find_map(|p| name.strip_prefix(p))
+        .unwrap_or(name);
+    if rest.is_empty() {
+        return false;
+    }
+    while let Some(next) = WORDS.iter().find_map(|w| rest.strip_prefix(w)) {
+        rest = next;
+    }
+    rest.is_empty()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,7 @@ use crate::changes::changes_into;
 use crate::code::{DivisionCode, Level};
 use crate::gazetteer::{Gazetteer, NodeId};
 use crate::matcher::{Kind, Mention, Scan};
+use crate::names::is_generic_zone_name;
 use crate::normalize::normalize;
 use crate::parse::ParsedAddress;
 
@@ -411,35 +412,6 @@ fn generic_zone_without_its_county(gaz: &Gazetteer, index: &NodeIndex, best: &Sc
         .of(county)
         .iter()
         .any(|&(_, mi, _)| best.used & (1u64 << mi) != 0)
-}
-
-/// A name made only of generic zone words (开发区, 县经济开发区, 高新区).
-fn is_generic_zone_name(name: &str) -> bool {
-    const WORDS: [&str; 12] = [
-        "经济",
-        "技术",
-        "高新",
-        "工业",
-        "产业",
-        "开发区",
-        "园区",
-        "新区",
-        "试验区",
-        "示范区",
-        "管委会",
-        "区",
-    ];
-    let mut rest = ["县", "市"]
-        .iter()
-        .find_map(|p| name.strip_prefix(p))
-        .unwrap_or(name);
-    if rest.is_empty() {
-        return false;
-    }
-    while let Some(next) = WORDS.iter().find_map(|w| rest.strip_prefix(w)) {
-        rest = next;
-    }
-    rest.is_empty()
 }
 
 /// A mention before the best reading's own that names a division above it

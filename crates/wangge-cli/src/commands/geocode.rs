@@ -43,8 +43,7 @@ const MAX_ROW_BYTES: usize = 16 << 20;
 pub async fn run(store: &Store, args: &GeocodeArgs) -> anyhow::Result<()> {
     let geocoder = load_geocoder(store).await?;
     // Cells are optional: without grids, cell_code stays empty.
-    let index = wangge_assign::load_index(store).await.ok();
-    let places = wangge_assign::load_named_cells(store).await?;
+    let (index, places) = wangge_assign::load_index_and_cell_names(store).await?;
     let hints = Hints {
         city_code: args
             .city
