@@ -23,8 +23,10 @@ geographic (EPSG:4490):
 5. `wangge export grids --format shapefile --encoding gbk` in the zone is
    read by `ogrinfo` (count, system, names, an integer level) and imported
    back to the same areas;
-6. FlatGeobuf alike: GDAL's file in the zone imported, ours read by
-   `ogrinfo` (count, system, names, level as an integer) and imported back.
+6. FlatGeobuf and GeoPackage alike: GDAL's file in the zone imported
+   (areas, names), ours read by `ogrinfo` (count, system, names, level as
+   an integer) and imported back; KML the same in EPSG:4326, the only
+   system KML has.
 
 Exits 1 on any disagreement and prints the worst figures.
 """
@@ -41,6 +43,12 @@ CITIES = [
     ("shiyan-counties", [4546, 4525, 4490]),
     ("chengdu-districts", [4544, 4523, 4490]),
     ("hangzhou-districts", [4549, 4528, 4490]),
+]
+# (GDAL driver, extension, wangge's --format, written in the city's zone)
+FORMATS = [
+    ("FlatGeobuf", "fgb", "flatgeobuf", True),
+    ("GPKG", "gpkg", "geopackage", True),
+    ("KML", "kml", "kml", False),
 ]
 AREA_REL = 1e-4  # 0.01 %
 VERTEX_M = 0.01
@@ -94,6 +102,13 @@ def stored(db):
     rows = {c: (a, json.loads(g)) for c, a, g in con.execute("select code, area_m2, geometry from grids")}
     con.close()
     return rows
+
+
+def names_in_db(db):
+    con = sqlite3.connect(db)
+    names = {c: n for c, n in con.execute("select code, name from grids")}
+    con.close()
+    return names
 
 
 def main():
@@ -198,34 +213,39 @@ def main():
         )
         if not ok:
             failures.append(f"{city} Shapefile export")
-        # FlatGeobuf both ways: GDAL's file in the zone read by wangge, and
-        # wangge's read by ogrinfo and by wangge again.
-        gdal_fgb = os.path.join(work, f"{city}-{epsg}.fgb")
-        run(["ogr2ogr", "-f", "FlatGeobuf", "-t_srs", f"EPSG:{epsg}", "-select", "id,name", gdal_fgb, source])
-        db = os.path.join(work, f"{city}-gdal-fgb.db")
-        got = import_file(args.binary, db, gdal_fgb, "--code-field", "id")
-        area_in = area_diff(base, got)
-        out_fgb = os.path.join(work, f"{city}-{epsg}-export.fgb")
-        run([args.binary, "--db", f"sqlite://{base_db}", "export", "grids", "--level", "1", "--format", "flatgeobuf",
-             "--crs", f"EPSG:{epsg}", "-o", out_fgb])
-        info = run(["ogrinfo", "-al", "-so", out_fgb])
-        listing = run(["ogrinfo", "-al", "-q", out_fgb])
-        gdal_ok = (
-            f"Feature Count: {len(base)}" in info
-            and f'ID["EPSG",{epsg}]' in info
-            and "level: Integer64" in info
-            and all(n and n in listing for n in names.values())
-        )
-        db = os.path.join(work, f"{city}-export-fgb.db")
-        got = import_file(args.binary, db, out_fgb)
-        area_back = area_diff(base, got)
-        ok = gdal_ok and area_in <= AREA_REL and area_back <= AREA_REL and len(got) == len(base)
-        print(
-            f"{city} FlatGeobuf EPSG:{epsg}: GDAL's read: area {area_in:.2e}; ours: ogrinfo {'ok' if gdal_ok else 'WRONG'}, "
-            f"read back: area {area_back:.2e}" + ("" if ok else "  <-- FAILS")
-        )
-        if not ok:
-            failures.append(f"{city} FlatGeobuf")
+        # FlatGeobuf, GeoPackage and KML both ways: GDAL's file read by
+        # wangge, and wangge's read by ogrinfo and by wangge again. KML is
+        # longitude and latitude by definition: it goes in EPSG:4326.
+        for driver, ext, fmt, in_zone in FORMATS:
+            srs = epsg if in_zone else 4326
+            gdal_file = os.path.join(work, f"{city}-{srs}-gdal.{ext}")
+            run(["ogr2ogr", "-f", driver, "-t_srs", f"EPSG:{srs}", "-select", "id,name", gdal_file, source])
+            got = import_file(args.binary, os.path.join(work, f"{city}-gdal-{ext}.db"), gdal_file, "--code-field", "id")
+            area_in = area_diff(base, got)
+            names_in = names_in_db(os.path.join(work, f"{city}-gdal-{ext}.db"))
+            names_in_ok = all(names_in.get(c) == n for c, n in names.items())
+            ours = os.path.join(work, f"{city}-{srs}-export.{ext}")
+            run([args.binary, "--db", f"sqlite://{base_db}", "export", "grids", "--level", "1", "--format", fmt,
+                 "--crs", f"EPSG:{srs}", "-o", ours])
+            info = run(["ogrinfo", "-al", "-so", ours])
+            listing = run(["ogrinfo", "-al", "-q", ours])
+            gdal_ok = (
+                f"Feature Count: {len(base)}" in info
+                and f'ID["EPSG",{srs}]' in info
+                and "level: Integer" in info
+                and all(n and n in listing for n in names.values())
+            )
+            got = import_file(args.binary, os.path.join(work, f"{city}-export-{ext}.db"), ours)
+            area_back = area_diff(base, got)
+            ok = gdal_ok and names_in_ok and area_in <= AREA_REL and area_back <= AREA_REL and len(got) == len(base)
+            print(
+                f"{city} {driver} EPSG:{srs}: GDAL's read: area {area_in:.2e}, names {'ok' if names_in_ok else 'WRONG'}; "
+                f"ours: ogrinfo {'ok' if gdal_ok else 'WRONG'}, read back: area {area_back:.2e}" + ("" if ok else "  <-- FAILS")
+            )
+            if not ok:
+                failures.append(f"{city} {driver}")
+                if not gdal_ok:
+                    print(info)
         # GCJ-02 (the offset of 高德 and 腾讯 maps): no EPSG code and no
         # GDAL support, so our own export is the fixture; read back with
         # --crs gcj02, it must give the same grids.

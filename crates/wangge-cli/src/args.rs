@@ -195,8 +195,12 @@ pub struct ImportTableArgs {
 #[derive(Debug, Args)]
 pub struct ImportGridsArgs {
     /// The GeoJSON file, an Esri Shapefile (.shp, with its .shx, .dbf,
-    /// and .prj / .cpg when there are) or a FlatGeobuf file (.fgb).
+    /// and .prj / .cpg when there are), a FlatGeobuf (.fgb), a GeoPackage
+    /// (.gpkg) or a KML file (.kml).
     pub file: PathBuf,
+    /// The layer of a GeoPackage that holds several.
+    #[arg(long)]
+    pub layer: Option<String>,
     /// Level of the features: 1 department, 2 branch, 3 outlet area, 4 network cell.
     #[arg(long)]
     pub level: LevelNo,
@@ -247,6 +251,10 @@ pub enum ExportFormat {
     Shapefile,
     /// FlatGeobuf, with a spatial index.
     Flatgeobuf,
+    /// GeoPackage (-o FILE.gpkg), one layer.
+    Geopackage,
+    /// KML (longitude and latitude only: wgs84, EPSG:4490, gcj02, bd09).
+    Kml,
 }
 
 #[derive(Debug, Args)]

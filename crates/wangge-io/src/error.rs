@@ -43,6 +43,10 @@ pub enum IoError {
     Shapefile(String),
     #[error("FlatGeobuf: {0}")]
     FlatGeobuf(String),
+    #[error("GeoPackage: {0}")]
+    GeoPackage(String),
+    #[error("KML: {0}")]
+    Kml(String),
     #[error("{} feature(s) cannot be imported, nothing was written:\n{}", .0.len(), list(.0))]
     Features(Vec<FeatureError>),
     #[error("the file is empty: a header row is expected")]

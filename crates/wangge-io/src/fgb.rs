@@ -12,6 +12,7 @@ use geozero::geojson::{GeoJsonReader, GeoJsonWriter};
 use geozero::GeozeroDatasource;
 use wangge_geocode::crs::Crs;
 
+use crate::layer::FieldType;
 use crate::IoError;
 
 fn fgb_error(path: &Path, e: impl std::fmt::Display) -> IoError {
@@ -68,26 +69,6 @@ pub fn read_flatgeobuf(path: &Path) -> Result<FlatGeobufLayer, IoError> {
     })
 }
 
-/// The columns of the grids' export (`crate::grid_properties`), declared
-/// before the features: FlatGeobuf's schema is fixed in its header, and
-/// geozero hands a feature's properties over by their position in the
-/// (sorted) JSON object, so this is that order.
-pub const GRID_COLUMNS: [(&str, ColumnType); 13] = [
-    ("area_m2", ColumnType::Double),
-    ("category", ColumnType::String),
-    ("cell_type", ColumnType::String),
-    ("code", ColumnType::String),
-    ("invalid_reason", ColumnType::String),
-    ("level", ColumnType::Long),
-    ("name", ColumnType::String),
-    ("outlet", ColumnType::String),
-    ("parent", ColumnType::String),
-    ("type_name_en", ColumnType::String),
-    ("type_name_zh", ColumnType::String),
-    ("valid", ColumnType::Bool),
-    ("zhengqi", ColumnType::Bool),
-];
-
 /// Writes a GeoJSON FeatureCollection of (multi)polygons, already in
 /// `crs`, as a FlatGeobuf layer named `name` with these `columns`
 /// (properties not among them are left out).
@@ -95,7 +76,7 @@ pub fn write_flatgeobuf(
     geojson: &str,
     name: &str,
     crs: Crs,
-    columns: &[(&str, ColumnType)],
+    columns: &[(&str, FieldType)],
     out: impl Write,
 ) -> Result<(), IoError> {
     let path = Path::new(name);
@@ -111,6 +92,12 @@ pub fn write_flatgeobuf(
     let mut writer = FgbWriter::create_with_options(name, GeometryType::MultiPolygon, options)
         .map_err(|e| fgb_error(path, e))?;
     for &(column, column_type) in columns {
+        let column_type = match column_type {
+            FieldType::Text => ColumnType::String,
+            FieldType::Integer => ColumnType::Long,
+            FieldType::Real => ColumnType::Double,
+            FieldType::Boolean => ColumnType::Bool,
+        };
         writer.add_column(column, column_type, |_, c| c.nullable = true);
     }
     GeoJsonReader(geojson.as_bytes())
@@ -131,7 +118,14 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("a.fgb");
         let mut bytes = Vec::new();
-        write_flatgeobuf(geojson, "a", Crs::Epsg(4546), &GRID_COLUMNS, &mut bytes).unwrap();
+        write_flatgeobuf(
+            geojson,
+            "a",
+            Crs::Epsg(4546),
+            &crate::layer::GRID_FIELDS,
+            &mut bytes,
+        )
+        .unwrap();
         std::fs::write(&path, &bytes).unwrap();
         let layer = read_flatgeobuf(&path).unwrap();
         assert_eq!(layer.crs, Some(Crs::Epsg(4546)));
@@ -139,32 +133,5 @@ mod tests {
         assert!(layer.geojson.contains("茅箭区"), "{}", layer.geojson);
         assert!(layer.geojson.contains("480293.3"), "{}", layer.geojson);
         std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    /// The columns are the grid export's properties, in their order: a
-    /// property added there and not here would shift every column after it.
-    #[test]
-    fn the_columns_are_the_exports_properties() {
-        let record = wangge_store::GridRecord {
-            id: 1,
-            code: "A".parse().unwrap(),
-            name: "茅箭区".into(),
-            level: wangge_model::LevelNo::DEPARTMENT,
-            parent: None,
-            cell_type: None,
-            category: None,
-            geometry_geojson: String::new(),
-            bbox: [0.0; 4],
-            area_m2: 1.0,
-            valid: true,
-            invalid_reason: None,
-            outlet: None,
-            properties_json: None,
-            version: 1,
-        };
-        let properties = crate::grid_properties(&record, &wangge_model::CellTypeCatalog::default());
-        let keys: Vec<&str> = properties.keys().map(String::as_str).collect();
-        let columns: Vec<&str> = GRID_COLUMNS.iter().map(|(name, _)| *name).collect();
-        assert_eq!(keys, columns);
     }
 }

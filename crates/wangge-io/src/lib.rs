@@ -10,6 +10,9 @@
 //!   reported with their row number while the good ones load.
 //! - [`csv_stream`]: a CSV arriving in pieces cut into whole rows of
 //!   bounded size (streamed uploads).
+//! - [`layer`]: one layer of any GIS file (GeoJSON, [`shp`], [`fgb`],
+//!   [`gpkg`], [`kml`]) read as a FeatureCollection with its system; the
+//!   typed columns the writers declare.
 //! - [`encoding`]: one file, one encoding (BOM, whole-file UTF-8, GBK), for
 //!   the CLI and the server alike.
 //! - [`spreadsheet_cell`]: every CSV cell written for a spreadsheet is
@@ -20,8 +23,12 @@ pub mod encoding;
 pub mod entities;
 mod error;
 pub mod fgb;
+pub mod gpkg;
 pub mod grid_export;
 pub mod grid_import;
+pub mod hierarchy;
+pub mod kml;
+pub mod layer;
 mod non_finite;
 pub mod reproject;
 pub mod shp;

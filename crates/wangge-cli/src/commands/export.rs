@@ -50,23 +50,40 @@ pub async fn run(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    if args.format == ExportFormat::Flatgeobuf {
+    if matches!(
+        args.format,
+        ExportFormat::Flatgeobuf | ExportFormat::Geopackage | ExportFormat::Kml
+    ) {
+        // These writers take the GeoJSON export, already in the system.
         let mut geojson = Vec::new();
         wangge_io::write_feature_collection_in(&records, &catalog, args.crs, &mut geojson)?;
-        let name = args
+        let geojson = String::from_utf8_lossy(&geojson);
+        let layer = args
             .output
             .as_deref()
             .and_then(|p| p.file_stem())
-            .map_or_else(|| "grids".to_owned(), |s| s.to_string_lossy().into_owned());
-        let mut out = crate::output::open(args.output.as_deref())?;
-        wangge_io::fgb::write_flatgeobuf(
-            &String::from_utf8_lossy(&geojson),
-            &name,
-            args.crs,
-            &wangge_io::fgb::GRID_COLUMNS,
-            &mut out,
-        )?;
-        out.flush()?;
+            .map_or_else(
+                || match args.what {
+                    ExportWhat::Cells => "cells".to_owned(),
+                    ExportWhat::Grids => "grids".to_owned(),
+                },
+                |s| s.to_string_lossy().into_owned(),
+            );
+        let fields = &wangge_io::layer::GRID_FIELDS;
+        if args.format == ExportFormat::Geopackage {
+            let Some(path) = args.output.as_deref() else {
+                anyhow::bail!("a GeoPackage is a database file: give -o FILE.gpkg");
+            };
+            wangge_io::gpkg::write_geopackage(&geojson, &layer, args.crs, fields, path)?;
+        } else {
+            let mut out = crate::output::open(args.output.as_deref())?;
+            if args.format == ExportFormat::Kml {
+                wangge_io::kml::write_kml(&geojson, &layer, args.crs, fields, &mut out)?;
+            } else {
+                wangge_io::fgb::write_flatgeobuf(&geojson, &layer, args.crs, fields, &mut out)?;
+            }
+            out.flush()?;
+        }
         if let Some(path) = &args.output {
             eprintln!(
                 "exported {} features to {} ({})",
@@ -83,7 +100,10 @@ pub async fn run(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
             wangge_io::write_feature_collection_in(&records, &catalog, args.crs, &mut out)?;
         }
         ExportFormat::Csv => wangge_io::write_grids_csv_in(&records, &catalog, args.crs, &mut out)?,
-        ExportFormat::Shapefile | ExportFormat::Flatgeobuf => unreachable!("written above"),
+        ExportFormat::Shapefile
+        | ExportFormat::Flatgeobuf
+        | ExportFormat::Geopackage
+        | ExportFormat::Kml => unreachable!("written above"),
     }
     out.flush()?;
     if let Some(path) = &args.output {

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use wangge_edit::{ImportRequest, PlacedAgain};
+use wangge_io::layer::FileFormat;
 use wangge_io::GridFields;
 use wangge_model::Territory;
 use wangge_store::Store;
@@ -14,43 +15,28 @@ use crate::args::ImportGridsArgs;
 
 pub async fn grids(store: &Store, args: &ImportGridsArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let is_shapefile = args
-        .file
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("shp"));
-    let is_flatgeobuf = args
-        .file
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("fgb"));
-    let (bytes, crs) = if is_flatgeobuf {
-        let layer = wangge_io::fgb::read_flatgeobuf(&args.file).with_context(|| {
+    let layer = wangge_io::layer::read_layer(&args.file, args.encoding, args.layer.as_deref())
+        .with_context(|| {
             format!(
                 "{} was not imported; the database is unchanged",
                 args.file.display()
             )
         })?;
-        (layer.geojson.into_bytes(), args.crs.or(layer.crs))
-    } else if is_shapefile {
-        let layer =
-            wangge_io::shp::read_shapefile(&args.file, args.encoding).with_context(|| {
-                format!(
-                    "{} was not imported; the database is unchanged",
-                    args.file.display()
-                )
-            })?;
+    let crs = args.crs.or(layer.crs);
+    if layer.format != FileFormat::GeoJson {
+        let table = layer
+            .encoding
+            .map(|e| format!(", attribute table in {e}"))
+            .unwrap_or_default();
         eprintln!(
-            "{}: {} features, attribute table in {}, coordinates in {}",
+            "{}: {} {} features{table}, coordinates in {}",
             args.file.display(),
             layer.features,
-            layer.encoding,
-            args.crs.or(layer.crs).unwrap_or_default()
+            layer.format.name(),
+            crs.unwrap_or_default()
         );
-        (layer.geojson.into_bytes(), args.crs.or(layer.crs))
-    } else {
-        let bytes = std::fs::read(&args.file)
-            .with_context(|| format!("cannot read {}", args.file.display()))?;
-        (bytes, args.crs)
-    };
+    }
+    let bytes = layer.geojson.into_bytes();
     let fields = GridFields {
         name: args.name_field.clone(),
         code: args.code_field.clone(),
