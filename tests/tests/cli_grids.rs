@@ -407,3 +407,220 @@ fn users_are_added_and_listed_without_secrets() {
     assert!(list.contains("wang") && list.contains("li"));
     assert!(!list.contains("argon2") && !list.contains("correct-horse"));
 }
+
+/// The grids of an export, by code: (level, name, parent, area_m2, parts).
+fn exported_grids(
+    db: &Path,
+    dir: &Path,
+    what: &str,
+) -> std::collections::BTreeMap<String, (u64, String, Value, f64, usize)> {
+    let path = dir.join(format!(
+        "{what}-{}.geojson",
+        db.file_stem().unwrap().to_string_lossy()
+    ));
+    ok(&wangge(db, &["export", what, "-o", path.to_str().unwrap()]));
+    let root: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    root["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let p = &f["properties"];
+            let parts = match f["geometry"]["type"].as_str() {
+                Some("MultiPolygon") => f["geometry"]["coordinates"].as_array().unwrap().len(),
+                _ => 1,
+            };
+            (
+                p["code"].as_str().unwrap().to_owned(),
+                (
+                    p["level"].as_u64().unwrap(),
+                    p["name"].as_str().unwrap().to_owned(),
+                    p["parent"].clone(),
+                    p["area_m2"].as_f64().unwrap(),
+                    parts,
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The demo's four levels come back from its exported cells alone: the
+/// same grids, names, parents and parts, and the same areas except where
+/// the demo leaves a gap inside a grid, which the import reports as a hole.
+#[test]
+fn one_layer_of_cells_rebuilds_the_demos_four_levels() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo.db");
+    ok(&wangge(&demo, &["demo", "--customers", "100"]));
+    let cells = dir.path().join("cells.geojson");
+    ok(&wangge(
+        &demo,
+        &["export", "cells", "-o", cells.to_str().unwrap()],
+    ));
+    let one = dir.path().join("one.db");
+    let args = [
+        "import",
+        "cells",
+        cells.to_str().unwrap(),
+        "--l1-field",
+        "department",
+        "--l2-field",
+        "branch",
+        "--l3-field",
+        "parent",
+        "--name-fields",
+        "department_name,branch_name,outlet_area_name",
+        "--type-field",
+        "cell_type",
+        "--territory",
+        "SY",
+    ];
+    let mut dry = args.to_vec();
+    dry.push("--dry-run");
+    let preview = ok(&wangge(&one, &dry));
+    assert!(
+        preview.contains("would make 14 departments, 249 branches")
+            && preview.contains("and 7183 cells")
+            && preview.contains("\n  SY-DJK01-01 均州路街道分局 (26 cells)"),
+        "{}",
+        &preview[..preview.len().min(2000)]
+    );
+    assert_eq!(stats(&one)["by_level"][3], 0, "a dry run writes nothing");
+    let report = ok(&wangge(&one, &args));
+    assert!(
+        report.contains("imported 14 departments, 249 branches"),
+        "{report}"
+    );
+    // Holes the cells leave, by grid code: m² in all.
+    let mut holes: std::collections::HashMap<String, f64> = std::collections::HashMap::new();
+    for line in report
+        .lines()
+        .filter(|l| l.contains(" m² that no cell covers"))
+    {
+        let code = line.split_whitespace().nth(2).unwrap().to_owned();
+        let m2: f64 = line
+            .split(" of ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        *holes.entry(code).or_default() += m2;
+    }
+    assert!(
+        !holes.is_empty(),
+        "the demo's gaps inside grids are reported:\n{report}"
+    );
+    for what in ["grids", "cells"] {
+        let want = exported_grids(&demo, dir.path(), what);
+        let got = exported_grids(&one, dir.path(), what);
+        assert_eq!(want.len(), got.len(), "{what}");
+        for (code, (level, name, parent, area, parts)) in &want {
+            let (g_level, g_name, g_parent, g_area, g_parts) = &got[code];
+            assert_eq!(
+                (level, name, parent, parts),
+                (g_level, g_name, g_parent, g_parts),
+                "{code}"
+            );
+            let missing = area - g_area;
+            let hole = holes.get(code).copied().unwrap_or(0.0);
+            assert!(
+                missing.abs() <= 1e-4 * area || (missing - hole).abs() <= 0.01 * hole,
+                "{code}: demo {area} m², rebuilt {g_area} m², holes reported {hole} m²"
+            );
+        }
+    }
+}
+
+/// A mapping that does not fit is refused with every faulty feature named,
+/// and nothing is written.
+#[test]
+fn a_cell_layer_naming_two_parents_is_refused_feature_by_feature() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let cell = |code: &str, l2: &str, l3: &str, x: f64| {
+        feature(
+            &format!(
+                r#"{{"code":"{code}","type":"小区","经营部":"茅箭经营部","分局":"{l2}","网点":"{l3}"}}"#
+            ),
+            &format!(
+                r#"{{"type":"Polygon","coordinates":[[[{x},32],[{x1},32],[{x1},32.01],[{x},32.01],[{x},32]]]}}"#,
+                x1 = x + 0.01
+            ),
+        )
+    };
+    let file = write_collection(
+        dir.path(),
+        "cells.geojson",
+        &[
+            cell("C1", "二堰分局", "A1", 110.0),
+            cell("C2", "武当分局", "A1", 110.01),
+            cell("C3", "二堰分局", "A2", 110.02),
+            feature(
+                r#"{"code":"C4","type":"小区","经营部":"茅箭经营部","网点":"A2"}"#,
+                SQUARE,
+            ),
+        ],
+    );
+    let out = wangge(
+        &db,
+        &[
+            "import",
+            "cells",
+            file.to_str().unwrap(),
+            "--l1-field",
+            "经营部",
+            "--l2-field",
+            "分局",
+            "--l3-field",
+            "网点",
+        ],
+    );
+    let error = cli::fails(&out);
+    assert!(
+        error.contains("feature 1 (code C2)")
+            && error
+                .contains("网点 A1 is under 分局 武当分局 here but under 二堰分局 in feature 0"),
+        "{error}"
+    );
+    assert!(
+        error.contains("feature 3 (code C4)") && error.contains("no value for 分局"),
+        "{error}"
+    );
+    assert!(error.contains("database is unchanged"), "{error}");
+    assert_eq!(stats(&db)["by_level"][3], 0);
+    // Fixed, the same file makes two branches with codes made up from the names.
+    let fixed = write_collection(
+        dir.path(),
+        "fixed.geojson",
+        &[
+            cell("C1", "二堰分局", "A1", 110.0),
+            cell("C2", "武当分局", "A3", 110.01),
+            cell("C3", "二堰分局", "A2", 110.02),
+        ],
+    );
+    let done = ok(&wangge(
+        &db,
+        &[
+            "import",
+            "cells",
+            fixed.to_str().unwrap(),
+            "--l1-field",
+            "经营部",
+            "--l2-field",
+            "分局",
+            "--l3-field",
+            "网点",
+        ],
+    ));
+    assert!(
+        done.contains("imported 1 departments, 2 branches, 3 outlet areas and 3 cells"),
+        "{done}"
+    );
+    let grids = exported_grids(&db, dir.path(), "grids");
+    assert_eq!(grids["L1-01"].1, "茅箭经营部");
+    assert_eq!(grids["L1-01-01"].1, "二堰分局");
+    assert_eq!(grids["A3"].2, "L1-01-02");
+}

@@ -150,6 +150,9 @@ pub struct DemoArgs {
 pub enum ImportCommand {
     /// Grids or cells of one level from a GeoJSON FeatureCollection of (Multi)Polygons.
     Grids(ImportGridsArgs),
+    /// One layer of cells whose attributes name their outlet area, branch
+    /// and department: all four levels, levels 1-3 the union of their cells.
+    Cells(ImportCellsArgs),
     /// Customers/products from CSV (UTF-8, BOM or GBK) or GeoJSON points; placed in cells at once.
     Customers(ImportTableArgs),
     /// Network resources (交接箱, 分线盒, ...) with their parent resource; placed in cells at once.
@@ -190,6 +193,53 @@ pub struct ImportTableArgs {
     /// Territory code, used when the database has no territory yet.
     #[arg(long, default_value = "T1")]
     pub territory: GridCode,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportCellsArgs {
+    /// The cells: GeoJSON, Shapefile, FlatGeobuf, GeoPackage or KML.
+    pub file: PathBuf,
+    /// Property naming each cell's department (level 1): its code, or its
+    /// name (a code is then made up), e.g. 经营部.
+    #[arg(long)]
+    pub l1_field: String,
+    /// Property naming each cell's branch (level 2), e.g. 分局.
+    #[arg(long)]
+    pub l2_field: String,
+    /// Property naming each cell's outlet area (level 3), e.g. 网点.
+    #[arg(long)]
+    pub l3_field: String,
+    /// Properties holding the names of levels 1, 2 and 3, comma-separated,
+    /// when the level fields hold codes.
+    #[arg(long, value_delimiter = ',')]
+    pub name_fields: Option<Vec<String>>,
+    /// Property holding the cell's name.
+    #[arg(long, default_value = "name")]
+    pub name_field: String,
+    /// Property holding the cell's code (the feature's id when missing).
+    #[arg(long, default_value = "code")]
+    pub code_field: String,
+    /// Property holding the cell type: a code (15), Chinese (小区) or English name.
+    #[arg(long, default_value = "type")]
+    pub type_field: String,
+    /// The layer of a GeoPackage that holds several.
+    #[arg(long)]
+    pub layer: Option<String>,
+    /// Coordinate system of the file (default: the file's own, else WGS-84).
+    #[arg(long)]
+    pub crs: Option<wangge_geocode::crs::Crs>,
+    /// Text encoding of a Shapefile's attribute table (default: its .cpg, else detected).
+    #[arg(long)]
+    pub encoding: Option<wangge_io::Encoding>,
+    /// Territory code, used when the database has no territory yet.
+    #[arg(long, default_value = "T1")]
+    pub territory: GridCode,
+    /// Territory name, used when the database has no territory yet.
+    #[arg(long, default_value = "默认区域")]
+    pub territory_name: String,
+    /// Print the hierarchy it would create, but write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -52,5 +52,7 @@ pub use cells::{merge_cells, split, EditedCell, MergeRequest, Merged, Split, Spl
 pub use change::{union_bbox, Changed};
 pub use error::EditError;
 pub use fixes::{apply_fixes, FixRequest, FixesApplied};
-pub use import::{import_grids, ImportRequest, Imported};
+pub use import::{
+    import_grids, import_hierarchy, HierarchyImported, HierarchyRequest, ImportRequest, Imported,
+};
 pub use place::PlacedAgain;

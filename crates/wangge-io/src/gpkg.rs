@@ -388,7 +388,10 @@ mod tests {
         assert_eq!(first["area_m2"], 1000.5);
         assert_eq!(features[1]["properties"]["valid"], false);
         assert_eq!(features[0]["geometry"]["type"], "MultiPolygon");
-        assert_eq!(features[0]["geometry"]["coordinates"][0][0][0][0], 480_293.3);
+        assert_eq!(
+            features[0]["geometry"]["coordinates"][0][0][0][0],
+            480_293.3
+        );
         assert_eq!(
             features[1]["geometry"]["coordinates"]
                 .as_array()

@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use geo::{BooleanOps, MultiPolygon};
+use geo::MultiPolygon;
 use geozero::geojson::GeoJson;
 use geozero::{ToGeo, ToJson};
 use serde_json::{json, Map, Value};
@@ -194,41 +194,34 @@ pub fn build_hierarchy(geojson: &str, fields: &HierarchyFields) -> Result<Hierar
         }
     }
 
-    // Unions, from the cells up.
-    let mut unions: [HashMap<String, MultiPolygon<f64>>; 3] = Default::default();
+    // Each grid's cells, from the outlet areas up; its union is theirs
+    // (with the T-junctions between them closed, `wangge_spatial::dissolve`).
+    let geometries: Vec<Option<MultiPolygon<f64>>> = features
+        .iter()
+        .map(|f| f.get("geometry").and_then(multi_polygon))
+        .collect();
+    let mut cells_of: [HashMap<String, Vec<usize>>; 3] = Default::default();
     for (key, grid) in &seen[2] {
-        let parts: Vec<MultiPolygon<f64>> = grid
-            .cells
-            .iter()
-            .filter_map(|&i| features[i].get("geometry").and_then(multi_polygon))
-            .collect();
-        unions[2].insert(key.clone(), union_all(parts));
+        cells_of[2].insert(key.clone(), grid.cells.clone());
+        let branch = grid.parent.clone().unwrap_or_default();
+        let department = seen[1][&branch].parent.clone().unwrap_or_default();
+        cells_of[1].entry(branch).or_default().extend(&grid.cells);
+        cells_of[0]
+            .entry(department)
+            .or_default()
+            .extend(&grid.cells);
     }
-    for level in [1, 0] {
-        let mut children: HashMap<String, Vec<MultiPolygon<f64>>> = HashMap::new();
-        for (key, grid) in &seen[level + 1] {
-            let parent = grid.parent.clone().unwrap_or_default();
-            children
-                .entry(parent)
-                .or_default()
-                .push(unions[level + 1][key].clone());
-        }
-        for key in seen[level].keys() {
-            let union = union_all(children.remove(key).unwrap_or_default());
-            unions[level].insert(key.clone(), union);
+    let mut unions: [HashMap<String, MultiPolygon<f64>>; 3] = Default::default();
+    for level in 0..3 {
+        for (key, cells) in &cells_of[level] {
+            let parts: Vec<MultiPolygon<f64>> = cells
+                .iter()
+                .filter_map(|&i| geometries[i].clone())
+                .collect();
+            unions[level].insert(key.clone(), wangge_spatial::dissolve::dissolve(&parts));
         }
     }
 
-    // Cells under each grid of levels 1 and 2.
-    let mut cells_under: [HashMap<&str, usize>; 2] = Default::default();
-    for grid in seen[2].values() {
-        if let Some(branch) = grid.parent.as_deref() {
-            *cells_under[1].entry(branch).or_default() += grid.cells.len();
-            if let Some(department) = seen[1][branch].parent.as_deref() {
-                *cells_under[0].entry(department).or_default() += grid.cells.len();
-            }
-        }
-    }
     let mut grids: [Vec<BuiltGrid>; 3] = Default::default();
     let mut collections: [String; 4] = Default::default();
     for level in 0..3 {
@@ -260,14 +253,7 @@ pub fn build_hierarchy(geojson: &str, fields: &HierarchyFields) -> Result<Hierar
                 "geometry": geometry,
             }));
             grids[level].push(BuiltGrid {
-                cells: if level == 2 {
-                    grid.cells.len()
-                } else {
-                    cells_under[level]
-                        .get(key.as_str())
-                        .copied()
-                        .unwrap_or_default()
-                },
+                cells: cells_of[level].get(key).map_or(0, Vec::len),
                 code,
                 name: grid.name.clone(),
                 parent,
@@ -312,23 +298,6 @@ fn multi_polygon(geometry: &Value) -> Option<MultiPolygon<f64>> {
         geo::Geometry::MultiPolygon(m) => Some(m),
         _ => None,
     }
-}
-
-/// The union of `parts`, pairwise in a balanced tree so that each overlay
-/// works on shapes of similar size.
-fn union_all(mut parts: Vec<MultiPolygon<f64>>) -> MultiPolygon<f64> {
-    while parts.len() > 1 {
-        let mut next = Vec::with_capacity(parts.len().div_ceil(2));
-        let mut iter = parts.into_iter();
-        while let Some(a) = iter.next() {
-            next.push(match iter.next() {
-                Some(b) => a.union(&b),
-                None => a,
-            });
-        }
-        parts = next;
-    }
-    parts.pop().unwrap_or_else(|| MultiPolygon(vec![]))
 }
 
 /// The properties [`add_lineage`] gives each cell.

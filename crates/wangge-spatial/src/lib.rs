@@ -22,6 +22,7 @@
 pub mod area;
 pub mod bbox;
 pub mod coverage;
+pub mod dissolve;
 pub mod edit;
 pub mod index;
 pub mod partition;

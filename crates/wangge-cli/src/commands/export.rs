@@ -50,14 +50,39 @@ pub async fn run(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
+    let cells = args.what == ExportWhat::Cells;
     if matches!(
         args.format,
-        ExportFormat::Flatgeobuf | ExportFormat::Geopackage | ExportFormat::Kml
+        ExportFormat::Geojson
+            | ExportFormat::Flatgeobuf
+            | ExportFormat::Geopackage
+            | ExportFormat::Kml
     ) {
-        // These writers take the GeoJSON export, already in the system.
+        // These writers take the GeoJSON export, already in the system;
+        // cells carry their outlet area's, branch's and department's names
+        // and codes, so that the file alone rebuilds the hierarchy.
         let mut geojson = Vec::new();
         wangge_io::write_feature_collection_in(&records, &catalog, args.crs, &mut geojson)?;
-        let geojson = String::from_utf8_lossy(&geojson);
+        let geojson = String::from_utf8(geojson)?;
+        let (geojson, fields) = if cells {
+            let mut ancestors = Vec::new();
+            for level in [LevelNo::DEPARTMENT, LevelNo::BRANCH, LevelNo::OUTLET_AREA] {
+                ancestors.extend(
+                    store
+                        .grids(&GridFilter {
+                            level: Some(level),
+                            ..GridFilter::default()
+                        })
+                        .await?,
+                );
+            }
+            (
+                wangge_io::hierarchy::add_lineage(&geojson, &ancestors)?,
+                wangge_io::hierarchy::fields_with_lineage(),
+            )
+        } else {
+            (geojson, wangge_io::layer::GRID_FIELDS.to_vec())
+        };
         let layer = args
             .output
             .as_deref()
@@ -69,7 +94,7 @@ pub async fn run(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
                 },
                 |s| s.to_string_lossy().into_owned(),
             );
-        let fields = &wangge_io::layer::GRID_FIELDS;
+        let fields = &fields;
         if args.format == ExportFormat::Geopackage {
             let Some(path) = args.output.as_deref() else {
                 anyhow::bail!("a GeoPackage is a database file: give -o FILE.gpkg");
@@ -77,7 +102,10 @@ pub async fn run(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
             wangge_io::gpkg::write_geopackage(&geojson, &layer, args.crs, fields, path)?;
         } else {
             let mut out = crate::output::open(args.output.as_deref())?;
-            if args.format == ExportFormat::Kml {
+            if args.format == ExportFormat::Geojson {
+                out.write_all(geojson.as_bytes())?;
+                out.write_all(b"\n")?;
+            } else if args.format == ExportFormat::Kml {
                 wangge_io::kml::write_kml(&geojson, &layer, args.crs, fields, &mut out)?;
             } else {
                 wangge_io::fgb::write_flatgeobuf(&geojson, &layer, args.crs, fields, &mut out)?;
@@ -96,11 +124,9 @@ pub async fn run(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
     }
     let mut out = crate::output::open(args.output.as_deref())?;
     match args.format {
-        ExportFormat::Geojson => {
-            wangge_io::write_feature_collection_in(&records, &catalog, args.crs, &mut out)?;
-        }
         ExportFormat::Csv => wangge_io::write_grids_csv_in(&records, &catalog, args.crs, &mut out)?,
-        ExportFormat::Shapefile
+        ExportFormat::Geojson
+        | ExportFormat::Shapefile
         | ExportFormat::Flatgeobuf
         | ExportFormat::Geopackage
         | ExportFormat::Kml => unreachable!("written above"),

@@ -5,38 +5,21 @@
 use std::time::Instant;
 
 use anyhow::Context;
-use wangge_edit::{ImportRequest, PlacedAgain};
+use std::path::Path;
+
+use wangge_edit::{HierarchyRequest, ImportRequest, PlacedAgain};
+use wangge_geocode::crs::Crs;
+use wangge_io::hierarchy::{BuiltGrid, Hierarchy, HierarchyFields};
 use wangge_io::layer::FileFormat;
 use wangge_io::GridFields;
 use wangge_model::Territory;
 use wangge_store::Store;
 
-use crate::args::ImportGridsArgs;
+use crate::args::{ImportCellsArgs, ImportGridsArgs};
 
 pub async fn grids(store: &Store, args: &ImportGridsArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let layer = wangge_io::layer::read_layer(&args.file, args.encoding, args.layer.as_deref())
-        .with_context(|| {
-            format!(
-                "{} was not imported; the database is unchanged",
-                args.file.display()
-            )
-        })?;
-    let crs = args.crs.or(layer.crs);
-    if layer.format != FileFormat::GeoJson {
-        let table = layer
-            .encoding
-            .map(|e| format!(", attribute table in {e}"))
-            .unwrap_or_default();
-        eprintln!(
-            "{}: {} {} features{table}, coordinates in {}",
-            args.file.display(),
-            layer.features,
-            layer.format.name(),
-            crs.unwrap_or_default()
-        );
-    }
-    let bytes = layer.geojson.into_bytes();
+    let (bytes, crs) = read_file(&args.file, args.encoding, args.layer.as_deref(), args.crs)?;
     let fields = GridFields {
         name: args.name_field.clone(),
         code: args.code_field.clone(),
@@ -97,4 +80,130 @@ pub async fn grids(store: &Store, args: &ImportGridsArgs) -> anyhow::Result<()> 
         }
     }
     Ok(())
+}
+
+/// The file's features as GeoJSON and their system (`--crs`, else the
+/// file's own), with a line on what was read.
+fn read_file(
+    path: &Path,
+    encoding: Option<wangge_io::Encoding>,
+    layer: Option<&str>,
+    crs: Option<Crs>,
+) -> anyhow::Result<(Vec<u8>, Option<Crs>)> {
+    let layer = wangge_io::layer::read_layer(path, encoding, layer).with_context(|| {
+        format!(
+            "{} was not imported; the database is unchanged",
+            path.display()
+        )
+    })?;
+    let crs = crs.or(layer.crs);
+    if layer.format != FileFormat::GeoJson {
+        let table = layer
+            .encoding
+            .map(|e| format!(", attribute table in {e}"))
+            .unwrap_or_default();
+        eprintln!(
+            "{}: {} {} features{table}, coordinates in {}",
+            path.display(),
+            layer.features,
+            layer.format.name(),
+            crs.unwrap_or_default()
+        );
+    }
+    Ok((layer.geojson.into_bytes(), crs))
+}
+
+/// `wangge import cells FILE --l1-field … --l2-field … --l3-field …`: the
+/// four levels from one layer of cells, in one transaction.
+pub async fn cells(store: &Store, args: &ImportCellsArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let (bytes, crs) = read_file(&args.file, args.encoding, args.layer.as_deref(), args.crs)?;
+    let names = match args.name_fields.as_deref() {
+        None => None,
+        Some([l1, l2, l3]) => Some([l1.clone(), l2.clone(), l3.clone()]),
+        Some(_) => anyhow::bail!("--name-fields takes three names: level 1, 2 and 3"),
+    };
+    let request = HierarchyRequest {
+        geojson: &bytes,
+        levels: HierarchyFields {
+            levels: [
+                args.l1_field.clone(),
+                args.l2_field.clone(),
+                args.l3_field.clone(),
+            ],
+            names,
+        },
+        cell_fields: GridFields {
+            name: args.name_field.clone(),
+            code: args.code_field.clone(),
+            cell_type: args.type_field.clone(),
+            parent: "parent".into(),
+        },
+        crs,
+        territory: Some(Territory {
+            code: args.territory.clone(),
+            name: args.territory_name.clone(),
+        }),
+        dry_run: args.dry_run,
+    };
+    let done = wangge_edit::import_hierarchy(store, &request)
+        .await
+        .with_context(|| {
+            format!(
+                "{} was not imported; the database is unchanged",
+                args.file.display()
+            )
+        })?;
+    let [l1, l2, l3, l4] = done.counts;
+    if args.dry_run {
+        println!(
+            "dry run: {} would make {l1} departments, {l2} branches, {l3} outlet areas and {l4} cells ({} new, {} updated); nothing written",
+            args.file.display(),
+            done.inserted,
+            done.updated,
+        );
+        print_tree(&done.hierarchy);
+    } else {
+        println!(
+            "imported {l1} departments, {l2} branches, {l3} outlet areas and {l4} cells into {} ({} new, {} updated) in {} ms",
+            done.territory.code,
+            done.inserted,
+            done.updated,
+            started.elapsed().as_millis()
+        );
+    }
+    for (source, reason) in &done.invalid {
+        println!("invalid geometry, stored flagged: {source}: {reason}");
+    }
+    for note in done.hierarchy.notes() {
+        println!("{note}");
+    }
+    if let PlacedAgain::Failed { reason } = &done.changed.placed_again {
+        eprintln!("warning: {reason}; run `wangge assign`");
+    }
+    Ok(())
+}
+
+/// The hierarchy as an indented tree with each grid's cells.
+fn print_tree(hierarchy: &Hierarchy) {
+    let [departments, branches, areas] = &hierarchy.grids;
+    let under = |grids: &[BuiltGrid], parent: &BuiltGrid| -> Vec<BuiltGrid> {
+        grids
+            .iter()
+            .filter(|g| g.parent.as_ref() == Some(&parent.code))
+            .cloned()
+            .collect()
+    };
+    for department in departments {
+        println!(
+            "{} {} ({} cells)",
+            department.code, department.name, department.cells
+        );
+        for branch in under(branches, department) {
+            println!("  {} {} ({} cells)", branch.code, branch.name, branch.cells);
+            for area in under(areas, &branch) {
+                println!("    {} {} ({} cells)", area.code, area.name, area.cells);
+            }
+        }
+    }
 }

@@ -24,6 +24,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(&store, &cli.db, args).await,
         Command::Demo(args) => demo::run(&store, &cli.db, &args).await,
         Command::Import(ImportCommand::Grids(args)) => import::grids(&store, &args).await,
+        Command::Import(ImportCommand::Cells(args)) => import::cells(&store, &args).await,
         Command::Import(ImportCommand::Customers(args)) => {
             import_table::run(&store, &args, import_table::What::Customers).await
         }
