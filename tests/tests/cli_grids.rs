@@ -624,3 +624,63 @@ fn a_cell_layer_naming_two_parents_is_refused_feature_by_feature() {
     assert_eq!(grids["L1-01-01"].1, "二堰分局");
     assert_eq!(grids["A3"].2, "L1-01-02");
 }
+
+/// CSV for Excel: a file starts with a BOM, `--csv-encoding gbk` writes the
+/// code page, stdout stays plain UTF-8 for the next program.
+#[test]
+fn csv_is_written_for_excel_unless_told_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    ok(&wangge(
+        &db,
+        &[
+            "import",
+            "grids",
+            shiyan_file().to_str().unwrap(),
+            "--level",
+            "1",
+        ],
+    ));
+    let file = dir.path().join("grids.csv");
+    let export = |extra: &[&str]| {
+        let mut args = vec![
+            "export",
+            "grids",
+            "--format",
+            "csv",
+            "-o",
+            file.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        ok(&wangge(&db, &args));
+        std::fs::read(&file).unwrap()
+    };
+    let excel = export(&[]);
+    assert!(
+        excel.starts_with(b"\xEF\xBB\xBFWKT,code,name"),
+        "{:?}",
+        &excel[..20]
+    );
+    assert!(String::from_utf8(excel).unwrap().contains("茅箭区"));
+    let gbk = export(&["--csv-encoding", "gbk"]);
+    let (text, _, bad) = encoding_rs::GBK.decode(&gbk);
+    assert!(
+        !bad && text.starts_with("WKT,code,name") && text.contains("茅箭区"),
+        "{}",
+        &text[..40]
+    );
+    let piped = wangge(&db, &["export", "grids", "--format", "csv"]);
+    assert!(piped.stdout.starts_with(b"WKT,code,name"));
+    let wrong = wangge(
+        &db,
+        &[
+            "--csv-encoding",
+            "latin1",
+            "export",
+            "grids",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(cli::fails(&wrong).contains("utf-8-bom"));
+}

@@ -25,6 +25,12 @@ pub struct Cli {
     #[arg(long, short, global = true)]
     pub verbose: bool,
 
+    /// Encoding of every CSV written: utf-8-bom (alias excel: what Excel
+    /// reads right; the default for files), utf-8 (the default on stdout),
+    /// gbk.
+    #[arg(long, global = true)]
+    pub csv_encoding: Option<wangge_io::csv_out::CsvEncoding>,
+
     #[command(subcommand)]
     pub command: Command,
 }

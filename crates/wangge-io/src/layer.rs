@@ -95,7 +95,7 @@ pub fn read_layer(
         FileFormat::Kml => crate::kml::read_kml(path)?,
         FileFormat::GeoJson => {
             let bytes = std::fs::read(path)
-                .map_err(|e| IoError::Table(format!("{}: cannot be read: {e}", path.display())))?;
+                .map_err(|e| IoError::Table(format!("cannot read {}: {e}", path.display())))?;
             Layer {
                 format,
                 geojson: String::from_utf8(bytes).map_err(|e| {

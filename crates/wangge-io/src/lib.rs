@@ -18,6 +18,7 @@
 //! - [`spreadsheet_cell`]: every CSV cell written for a spreadsheet is
 //!   neutralised against formula (CSV) injection.
 
+pub mod csv_out;
 pub mod csv_stream;
 pub mod encoding;
 pub mod entities;

@@ -951,7 +951,9 @@ pub async fn failures(
 /// A file of a done job, streamed from the store one chunk at a time (a
 /// download holds one chunk in memory, whatever the file's size). When
 /// the job is deleted under the download (its retention ended) the body
-/// ends with an error, so the client sees the file is not whole.
+/// ends with an error, so the client sees the file is not whole. It starts
+/// with a UTF-8 BOM: the file goes to a clerk's Excel, which reads CSV
+/// without one as GBK.
 fn download(store: Store, id: String, part: JobPart, filename: &str) -> Response {
     let chunks = futures_util::stream::try_unfold(
         (store, id, -1_i64),
@@ -972,6 +974,10 @@ fn download(store: Store, id: String, part: JobPart, filename: &str) -> Response
             Ok(None)
         },
     );
+    let bom = futures_util::stream::once(async {
+        Ok::<_, std::io::Error>(Bytes::from_static(b"\xEF\xBB\xBF"))
+    });
+    let chunks = futures_util::StreamExt::chain(bom, chunks);
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

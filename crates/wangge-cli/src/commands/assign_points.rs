@@ -75,7 +75,7 @@ pub async fn run(store: &Store, args: &AssignPointsArgs) -> anyhow::Result<()> {
     let output = args.output.clone();
     let (chunks, received) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
     let writer = std::thread::spawn(move || -> anyhow::Result<()> {
-        let mut out = crate::output::open(output.as_deref())?;
+        let mut out = crate::output::open_csv(output.as_deref())?;
         for chunk in received {
             out.write_all(&chunk)?;
         }

@@ -46,7 +46,11 @@ pub async fn run(store: &Store, args: &CoverageArgs) -> anyhow::Result<()> {
         CoverageFormat::Geojson => Format::Geojson,
         CoverageFormat::Csv => Format::Csv,
     };
-    let mut out = crate::output::open(args.output.as_deref())?;
+    let mut out = if format == Format::Csv {
+        crate::output::open_csv(args.output.as_deref())?
+    } else {
+        crate::output::open(args.output.as_deref())?
+    };
     write_report(&report, format, &mut out)?;
     out.flush()?;
     if let Some(path) = &args.output {

@@ -122,7 +122,7 @@ pub async fn run(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let mut out = crate::output::open(args.output.as_deref())?;
+    let mut out = crate::output::open_csv(args.output.as_deref())?;
     match args.format {
         ExportFormat::Csv => wangge_io::write_grids_csv_in(&records, &catalog, args.crs, &mut out)?,
         ExportFormat::Geojson

@@ -88,12 +88,9 @@ pub async fn run(store: &Store, args: &GeocodeArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| failures_default(output.as_deref(), input));
     let mut writer =
-        std::io::BufWriter::with_capacity(1 << 20, crate::output::open(output.as_deref())?);
-    let mut failures = std::io::BufWriter::with_capacity(
-        1 << 20,
-        std::fs::File::create(&failures_path)
-            .with_context(|| format!("cannot create {}", failures_path.display()))?,
-    );
+        std::io::BufWriter::with_capacity(1 << 20, crate::output::open_csv(output.as_deref())?);
+    let mut failures =
+        std::io::BufWriter::with_capacity(1 << 20, crate::output::open_csv(Some(&failures_path))?);
     let (result_header, failures_header) = TableGeocoder::headers(&names);
     writer.write_all(&result_header)?;
     failures.write_all(&failures_header)?;

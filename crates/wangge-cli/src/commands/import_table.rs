@@ -150,13 +150,11 @@ fn rejects_path(input: &Path) -> PathBuf {
     input.with_file_name(format!("{stem}.rejected.csv"))
 }
 
-/// Rejected rows with their row number and reason, as UTF-8 with a BOM so
-/// Excel shows the Chinese right; cells neutralised against formula
+/// Rejected rows with their row number and reason, in `--csv-encoding` (UTF-8
+/// with a BOM by default, so Excel shows the Chinese right); cells neutralised against formula
 /// injection (the file is meant to be opened in a spreadsheet).
 fn write_rejects(path: &Path, table: &Table, errors: &[RowError]) -> anyhow::Result<()> {
-    let mut file =
-        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    std::io::Write::write_all(&mut file, b"\xEF\xBB\xBF")?;
+    let file = crate::output::open_csv(Some(path))?;
     // Flexible: a ragged row is written with the fields it had, none lost.
     let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(file);
     writer.write_record(

@@ -17,6 +17,7 @@ use wangge_store::Store;
 use crate::args::{Cli, Command, GazetteerCommand, ImportCommand, UserCommand};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    crate::output::set_csv_encoding(cli.csv_encoding);
     let store = Store::connect(&cli.db)
         .await
         .with_context(|| format!("cannot open the database {}", redact(&cli.db)))?;
