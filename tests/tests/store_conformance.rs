@@ -714,6 +714,37 @@ async fn filters_narrow_the_list(ctx: Ctx) {
         .await,
         ["T", "T-E", "T-W"]
     );
+    // Pages of the same order (OGC API paging), and their total.
+    assert_eq!(
+        list(GridFilter {
+            limit: Some(2),
+            offset: Some(2),
+            ..Default::default()
+        })
+        .await,
+        ["T-W", "T-E-N"]
+    );
+    let cells = GridFilter {
+        level: Some(LevelNo::CELL),
+        ..Default::default()
+    };
+    let all = list(cells.clone()).await;
+    let skipped = list(GridFilter {
+        offset: Some(5),
+        ..cells.clone()
+    })
+    .await;
+    assert_eq!(skipped, all[5..]);
+    assert_eq!(
+        store
+            .count_grids(&GridFilter {
+                limit: Some(1),
+                ..cells
+            })
+            .await
+            .unwrap(),
+        i64::try_from(all.len()).unwrap()
+    );
 }
 
 async fn ancestors_and_child_counts(ctx: Ctx) {

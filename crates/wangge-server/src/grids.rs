@@ -25,6 +25,7 @@ pub async fn list_grids(
         cell_type: params::optional::<CellTypeCode>(&q, "type")?,
         category: params::optional::<Category>(&q, "category")?,
         limit: params::limit(&q, MAX_FEATURES)?,
+        offset: None,
     };
     feature_collection(&state, &filter).await
 }
@@ -41,6 +42,7 @@ pub async fn list_cells(
         cell_type: params::optional::<CellTypeCode>(&q, "type")?,
         category: params::optional::<Category>(&q, "category")?,
         limit: params::limit(&q, MAX_FEATURES)?,
+        offset: None,
     };
     feature_collection(&state, &filter).await
 }

@@ -19,73 +19,44 @@ const GRID_JOINS: &str = "LEFT JOIN grids p ON p.id = g.parent_id \
     LEFT JOIN outlets o ON o.id = g.outlet_id";
 
 impl Store {
-    /// Grids matching every field of the filter, ordered by level, then code.
+    /// Grids matching every field of the filter, ordered by level, then
+    /// code; `offset` and `limit` cut a page of that order.
     pub async fn grids(&self, filter: &GridFilter) -> Result<Vec<GridRecord>, StoreError> {
-        let mut conditions: Vec<String> = Vec::new();
-        let mut next = 0;
-        let mut placeholder = || {
-            next += 1;
-            format!("${next}")
+        let (filter_sql, next) = filter_sql(filter);
+        // SQLite takes an OFFSET only after a LIMIT: "no limit" is the
+        // largest one (PostgreSQL has no LIMIT -1).
+        let limit = match (filter.limit, filter.offset) {
+            (None, None) => None,
+            (limit, _) => Some(limit.unwrap_or(i64::MAX)),
         };
-        if filter.level.is_some() {
-            conditions.push(format!("g.level = {}", placeholder()));
-        }
-        if filter.parent.is_some() {
-            conditions.push(format!("p.code = {}", placeholder()));
-        }
-        if filter.bbox.is_some() {
-            // Boxes intersect unless one lies wholly beside the other.
-            let (a, b, c, d) = (placeholder(), placeholder(), placeholder(), placeholder());
-            conditions.push(format!(
-                "g.max_lon >= {a} AND g.max_lat >= {b} AND g.min_lon <= {c} AND g.min_lat <= {d}"
-            ));
-        }
-        if filter.cell_type.is_some() {
-            conditions.push(format!("g.cell_type = {}", placeholder()));
-        }
-        if filter.category.is_some() {
-            conditions.push(format!("ct.category = {}", placeholder()));
-        }
-        let limit = if filter.limit.is_some() {
-            format!(" LIMIT {}", placeholder())
-        } else {
-            String::new()
-        };
-        let filter_sql = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!(" WHERE {}", conditions.join(" AND "))
+        let page = match (limit, filter.offset) {
+            (None, _) => String::new(),
+            (Some(_), None) => format!(" LIMIT ${}", next + 1),
+            (Some(_), Some(_)) => format!(" LIMIT ${} OFFSET ${}", next + 1, next + 2),
         };
         let sql = format!(
             "SELECT {GRID_COLUMNS} FROM grids g {GRID_JOINS}{filter_sql} \
-             ORDER BY g.level, g.code, g.territory_id{limit}"
+             ORDER BY g.level, g.code, g.territory_id{page}"
         );
-
-        let mut query = sqlx::query(&sql);
-        if let Some(level) = filter.level {
-            query = query.bind(i64::from(level.get()));
-        }
-        if let Some(parent) = &filter.parent {
-            query = query.bind(parent.as_str());
-        }
-        if let Some([min_lon, min_lat, max_lon, max_lat]) = filter.bbox {
-            query = query
-                .bind(min_lon)
-                .bind(min_lat)
-                .bind(max_lon)
-                .bind(max_lat);
-        }
-        if let Some(cell_type) = filter.cell_type {
-            query = query.bind(cell_type.as_str());
-        }
-        if let Some(category) = filter.category {
-            query = query.bind(category.as_str());
-        }
-        if let Some(limit) = filter.limit {
+        let mut query = bind_filter(sqlx::query(&sql), filter);
+        if let Some(limit) = limit {
             query = query.bind(limit.max(0));
+        }
+        if let Some(offset) = filter.offset {
+            query = query.bind(offset.max(0));
         }
         let rows = query.fetch_all(&self.pool).await?;
         rows.iter().map(grid_record).collect()
+    }
+
+    /// How many grids match the filter (its `limit` and `offset` aside).
+    pub async fn count_grids(&self, filter: &GridFilter) -> Result<i64, StoreError> {
+        let (filter_sql, _) = filter_sql(filter);
+        let sql = format!("SELECT COUNT(*) FROM grids g {GRID_JOINS}{filter_sql}");
+        let row = bind_filter(sqlx::query(&sql), filter)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>(0)?)
     }
 
     /// The grids with these database ids (ids that are gone are left
@@ -222,4 +193,67 @@ fn grid_record(row: &AnyRow) -> Result<GridRecord, StoreError> {
         properties_json: row.try_get("properties")?,
         version: row.try_get("version")?,
     })
+}
+
+/// The `WHERE` clause of a filter (placeholders `$1`…) and the number of
+/// placeholders it used.
+fn filter_sql(filter: &GridFilter) -> (String, usize) {
+    let mut conditions: Vec<String> = Vec::new();
+    let mut next = 0;
+    let mut placeholder = || {
+        next += 1;
+        format!("${next}")
+    };
+    if filter.level.is_some() {
+        conditions.push(format!("g.level = {}", placeholder()));
+    }
+    if filter.parent.is_some() {
+        conditions.push(format!("p.code = {}", placeholder()));
+    }
+    if filter.bbox.is_some() {
+        // Boxes intersect unless one lies wholly beside the other.
+        let (a, b, c, d) = (placeholder(), placeholder(), placeholder(), placeholder());
+        conditions.push(format!(
+            "g.max_lon >= {a} AND g.max_lat >= {b} AND g.min_lon <= {c} AND g.min_lat <= {d}"
+        ));
+    }
+    if filter.cell_type.is_some() {
+        conditions.push(format!("g.cell_type = {}", placeholder()));
+    }
+    if filter.category.is_some() {
+        conditions.push(format!("ct.category = {}", placeholder()));
+    }
+    let sql = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    };
+    (sql, next)
+}
+
+/// The filter's values bound in the order [`filter_sql`] numbered them.
+fn bind_filter<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    filter: &'q GridFilter,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    if let Some(level) = filter.level {
+        query = query.bind(i64::from(level.get()));
+    }
+    if let Some(parent) = &filter.parent {
+        query = query.bind(parent.as_str());
+    }
+    if let Some([min_lon, min_lat, max_lon, max_lat]) = filter.bbox {
+        query = query
+            .bind(min_lon)
+            .bind(min_lat)
+            .bind(max_lon)
+            .bind(max_lat);
+    }
+    if let Some(cell_type) = filter.cell_type {
+        query = query.bind(cell_type.as_str());
+    }
+    if let Some(category) = filter.category {
+        query = query.bind(category.as_str());
+    }
+    query
 }

@@ -63,6 +63,8 @@ pub struct GridFilter {
     pub cell_type: Option<CellTypeCode>,
     pub category: Option<Category>,
     pub limit: Option<i64>,
+    /// Grids of the order skipped before the first returned.
+    pub offset: Option<i64>,
 }
 
 /// What an import did.
