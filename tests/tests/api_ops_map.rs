@@ -326,3 +326,290 @@ async fn customer_search_on(kind: BackendKind) {
     assert_eq!(status, StatusCode::FORBIDDEN);
     app.test_store.finish().await;
 }
+
+/// A GET through the router (anonymous when `token` is empty): status,
+/// `Content-Crs` header and JSON body.
+async fn ogc_get(app: &App, token: &str, uri: &str) -> (StatusCode, Option<String>, Value) {
+    let mut request = Request::get(uri).header("host", "wangge.test");
+    if !token.is_empty() {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let response = app
+        .router
+        .clone()
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let crs = response
+        .headers()
+        .get("content-crs")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (
+        status,
+        crs,
+        serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{uri}: not JSON ({e})")),
+    )
+}
+
+/// `value` against `schema` of the published document: required members,
+/// JSON types, array items, `$ref`s. Returns the first fault.
+fn check_schema(value: &Value, schema: &Value, doc: &Value, at: &str) -> Result<(), String> {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.trim_start_matches("#/components/schemas/");
+        return check_schema(value, &doc["components"]["schemas"][name], doc, at);
+    }
+    if value.is_null() && schema["nullable"] == true {
+        return Ok(());
+    }
+    let fits = match schema["type"].as_str() {
+        Some("object") => value.is_object(),
+        Some("array") => value.is_array(),
+        Some("string") => value.is_string(),
+        Some("integer") => value.is_u64() || value.is_i64(),
+        Some("number") => value.is_number(),
+        _ => true,
+    };
+    if !fits {
+        return Err(format!("{at}: {value} is not {}", schema["type"]));
+    }
+    if let Some(allowed) = schema["enum"].as_array() {
+        if !allowed.contains(value) {
+            return Err(format!("{at}: {value} is none of {allowed:?}"));
+        }
+    }
+    for name in schema["required"].as_array().into_iter().flatten() {
+        let name = name.as_str().unwrap();
+        if value.get(name).is_none() {
+            return Err(format!("{at}: the required member {name} is missing"));
+        }
+    }
+    if let Some(properties) = schema["properties"].as_object() {
+        for (name, property) in properties {
+            if let Some(member) = value.get(name) {
+                check_schema(member, property, doc, &format!("{at}.{name}"))?;
+            }
+        }
+    }
+    if let (Some(items), Some(array)) = (schema.get("items"), value.as_array()) {
+        for (i, item) in array.iter().enumerate() {
+            check_schema(item, items, doc, &format!("{at}[{i}]"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The OGC API's documents and items fit the OpenAPI document it
+/// publishes; pages follow `next` to every feature exactly once.
+#[tokio::test]
+async fn ogc_api_answers_fit_its_openapi_and_pages_reach_every_feature() {
+    let app = app(BackendKind::SqliteMemory).await;
+    let (status, _, doc) = ogc_get(&app, "", "/ogc/api").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.0.3");
+    let response_schema = |path: &str| {
+        let responses = &doc["paths"][path]["get"]["responses"]["200"]["content"];
+        let (_, media) = responses.as_object().unwrap().iter().next().unwrap();
+        media["schema"].clone()
+    };
+    for (uri, path) in [
+        ("/ogc", "/"),
+        ("/ogc/conformance", "/conformance"),
+        ("/ogc/collections", "/collections"),
+        ("/ogc/collections/cells", "/collections/{collectionId}"),
+        (
+            "/ogc/collections/cells/items",
+            "/collections/{collectionId}/items",
+        ),
+        (
+            "/ogc/collections/outlet_areas/items?parent=B",
+            "/collections/{collectionId}/items",
+        ),
+        (
+            "/ogc/collections/coverage_findings/items",
+            "/collections/{collectionId}/items",
+        ),
+        (
+            "/ogc/collections/cells/items/C1",
+            "/collections/{collectionId}/items/{featureId}",
+        ),
+    ] {
+        let (status, _, body) = ogc_get(&app, "", uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+        check_schema(&body, &response_schema(path), &doc, uri)
+            .unwrap_or_else(|e| panic!("{e}\n{body}"));
+    }
+    let (_, _, landing) = ogc_get(&app, "", "/ogc").await;
+    let rels: Vec<&str> = landing["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["rel"].as_str().unwrap())
+        .collect();
+    assert_eq!(rels, ["self", "service-desc", "conformance", "data"]);
+    assert_eq!(
+        landing["links"][3]["href"],
+        "http://wangge.test/ogc/collections"
+    );
+    let (_, _, conformance) = ogc_get(&app, "", "/ogc/conformance").await;
+    assert!(conformance["conformsTo"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c.as_str().unwrap().ends_with("features-2/1.0/conf/crs")));
+
+    // Every cell, one per page, by following `next`.
+    let mut uri = "/ogc/collections/cells/items?limit=1".to_owned();
+    let mut seen = Vec::new();
+    loop {
+        let (status, _, page) = ogc_get(&app, "", &uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {page}");
+        assert_eq!(page["numberMatched"], 2);
+        assert_eq!(page["numberReturned"], 1);
+        seen.push(page["features"][0]["id"].as_str().unwrap().to_owned());
+        let next = page["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["rel"] == "next");
+        match next {
+            Some(link) => {
+                uri = link["href"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("http://wangge.test")
+                    .to_owned()
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["C1", "C2"]);
+    // Filters: by parent, by box, by code; an unknown collection is named.
+    let (_, _, areas) = ogc_get(&app, "", "/ogc/collections/outlet_areas/items?parent=B").await;
+    assert_eq!(areas["numberMatched"], 2);
+    let (_, _, east) = ogc_get(
+        &app,
+        "",
+        "/ogc/collections/cells/items?bbox=110.12,32.05,110.14,32.1",
+    )
+    .await;
+    let ids: Vec<&str> = east["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["C2"]);
+    let (status, _, missing) = ogc_get(&app, "", "/ogc/collections/nope/items").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        missing["message"]
+            .as_str()
+            .unwrap()
+            .contains("departments, branches"),
+        "{missing}"
+    );
+}
+
+/// Part 2: the answer in CGCS2000 / Gauss–Krüger, northing first as EPSG
+/// defines the zone, said in `Content-Crs`; a box given in the zone.
+#[tokio::test]
+async fn ogc_items_come_in_the_system_asked_for() {
+    let app = app(BackendKind::SqliteMemory).await;
+    let zone = "http://www.opengis.net/def/crs/EPSG/0/4546";
+    let (status, crs, cells) = ogc_get(
+        &app,
+        "",
+        &format!("/ogc/collections/cells/items?crs={zone}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{cells}");
+    assert_eq!(crs.as_deref(), Some(format!("<{zone}>").as_str()));
+    let first = &cells["features"][0]["geometry"]["coordinates"][0][0];
+    let (north, east) = (first[0].as_f64().unwrap(), first[1].as_f64().unwrap());
+    assert!((3_500_000.0..3_600_000.0).contains(&north), "{first}");
+    assert!((300_000.0..800_000.0).contains(&east), "{first}");
+    let (_, crs, _) = ogc_get(&app, "", "/ogc/collections/cells/items").await;
+    assert_eq!(
+        crs.as_deref(),
+        Some("<http://www.opengis.net/def/crs/OGC/1.3/CRS84>")
+    );
+    // The same box as above, as northings and eastings of the zone.
+    let box_in_zone = format!(
+        "/ogc/collections/cells/items?bbox-crs={zone}&bbox={},{},{},{}",
+        north - 10.0,
+        east - 10.0,
+        north + 10.0,
+        east + 10.0
+    );
+    let (status, _, near) = ogc_get(&app, "", &box_in_zone).await;
+    assert_eq!(status, StatusCode::OK, "{near}");
+    assert_eq!(near["features"][0]["id"], "C1");
+    let (status, _, refused) =
+        ogc_get(&app, "", "/ogc/collections/cells/items?crs=EPSG:2000").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("parameter crs"),
+        "{refused}"
+    );
+}
+
+/// Customers and resources: the REST API's rule for lists that are not one
+/// cell's. Anonymous: 401 and not listed; a grid manager: 403; operations:
+/// every customer, paged and boxed.
+#[tokio::test]
+async fn ogc_customers_are_for_company_wide_roles() {
+    let app = app(BackendKind::SqliteMemory).await;
+    let ids = |collections: &Value| -> Vec<String> {
+        collections["collections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (_, _, anonymous) = ogc_get(&app, "", "/ogc/collections").await;
+    assert!(
+        !ids(&anonymous).contains(&"customers".to_owned()),
+        "{anonymous}"
+    );
+    let (_, _, ops) = ogc_get(&app, &app.ops, "/ogc/collections").await;
+    assert!(
+        ids(&ops).contains(&"customers".to_owned()) && ids(&ops).contains(&"resources".to_owned())
+    );
+    let (status, _, _) = ogc_get(&app, "", "/ogc/collections/customers/items").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, refused) =
+        ogc_get(&app, &app.manager, "/ogc/collections/customers/items").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("/api/v1/cells/"),
+        "{refused}"
+    );
+    let (status, _, all) =
+        ogc_get(&app, &app.ops, "/ogc/collections/customers/items?limit=5").await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    assert_eq!(all["numberMatched"], 23);
+    assert_eq!(all["numberReturned"], 5);
+    let (_, _, spot) = ogc_get(
+        &app,
+        &app.ops,
+        "/ogc/collections/customers/items?bbox=110.04,32.09,110.06,32.11",
+    )
+    .await;
+    assert_eq!(spot["numberMatched"], 10, "the ten at one spot");
+    assert_eq!(spot["features"][0]["geometry"]["type"], "Point");
+    assert!(spot["features"][0]["properties"]["name"]
+        .as_str()
+        .unwrap()
+        .starts_with("便利店"));
+}

@@ -14,6 +14,7 @@ mod grid_edit;
 mod grids;
 mod h3;
 mod limits;
+pub mod ogc;
 pub mod openapi;
 mod params;
 mod placement;
@@ -233,6 +234,20 @@ pub fn router(state: AppState) -> Router {
         .fallback(api_not_found);
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/ogc", get(ogc::landing))
+        .route("/ogc/api", get(ogc::api))
+        .route("/ogc/conformance", get(ogc::conformance))
+        .route("/ogc/collections", get(ogc::collections))
+        .route("/ogc/collections/{collection_id}", get(ogc::collection))
+        .route(
+            "/ogc/collections/{collection_id}/queryables",
+            get(ogc::queryables),
+        )
+        .route("/ogc/collections/{collection_id}/items", get(ogc::items))
+        .route(
+            "/ogc/collections/{collection_id}/items/{feature_id}",
+            get(ogc::item),
+        )
         .route("/api/openapi.json", get(openapi::spec))
         .route("/tiles/customers/{z}/{x}/{y}", get(tiles::customer_tile))
         .route("/tiles/coverage/{z}/{x}/{y}", get(tiles::coverage_tile))

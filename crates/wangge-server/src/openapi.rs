@@ -91,6 +91,58 @@ const STEP: &str = "Claim step: body {\"reason\"?}. 200 with the cell's claim st
 
 /// Every route of `router()`.
 pub const ROUTES: &[RouteDoc] = &[
+    // OGC API – Features (`crate::ogc`): map reads; the customers' and
+    // resources' collections check the user in the handler (company-wide
+    // roles, as for the REST API's lists that are not one cell's).
+    answers(
+        route("get", "/ogc", Access::Map, "ogc", "OGC API – Features landing page (for QGIS and GDAL's OAPIF driver)."),
+        "Object",
+    ),
+    answers(
+        route("get", "/ogc/api", Access::Map, "ogc", "The OpenAPI 3.0 definition of /ogc."),
+        "Object",
+    ),
+    answers(
+        route("get", "/ogc/conformance", Access::Map, "ogc", "Conformance classes: Part 1 core, GeoJSON, OpenAPI 3.0; Part 2 CRS."),
+        "Object",
+    ),
+    answers(
+        route("get", "/ogc/collections", Access::Map, "ogc", "The collections: departments, branches, outlet_areas, cells, outlets, coverage_findings, customers, resources."),
+        "Object",
+    ),
+    answers(
+        route("get", "/ogc/collections/{collection_id}", Access::Map, "ogc", "One collection with its extent and systems."),
+        "Object",
+    ),
+    answers(
+        route("get", "/ogc/collections/{collection_id}/queryables", Access::Map, "ogc", "What the collection's items can be filtered by (JSON Schema)."),
+        "Object",
+    ),
+    answers(
+        with_query(
+            route("get", "/ogc/collections/{collection_id}/items", Access::Map, "ogc", "A page of features with numberMatched and next/prev links; customers and resources need a company-wide role."),
+            &[
+                ("limit", "features per page (default 100, at most 10000)"),
+                ("offset", "features skipped"),
+                ("bbox", "minx,miny,maxx,maxy in bbox-crs"),
+                ("bbox-crs", "system of bbox (default CRS84)"),
+                ("crs", "system of the answer: CRS84, EPSG 4326, 4490, 3857, 4491-4554"),
+                ("parent", "code of the parent grid"),
+                ("cell_type", "cell type code"),
+                ("code", "one feature"),
+                ("kind", "coverage finding kind"),
+                ("level", "coverage finding level"),
+            ],
+        ),
+        "GeoJSON",
+    ),
+    answers(
+        with_query(
+            route("get", "/ogc/collections/{collection_id}/items/{feature_id}", Access::Map, "ogc", "One feature."),
+            &[("crs", "system of the answer")],
+        ),
+        "GeoJSON",
+    ),
     answers(
         route("get", "/", Access::Open, "map", "The web map (HTML)."),
         "Html",

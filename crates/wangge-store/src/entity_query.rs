@@ -94,6 +94,11 @@ enum Filter {
         id: i64,
     },
     Status(PlacementStatus),
+    /// Every entity of the kind, placed or not; with a box, those whose
+    /// point lies in it.
+    All {
+        bbox: Option<crate::BBox>,
+    },
 }
 
 impl Store {
@@ -141,6 +146,20 @@ impl Store {
             .await
     }
 
+    /// Every entity of `kind` (in `bbox`, WGS-84, when given), by code then
+    /// id, `limit` from `offset` on, with its placement where it has one:
+    /// the OGC API's customer and resource collections.
+    pub async fn entities_page(
+        &self,
+        kind: EntityKind,
+        bbox: Option<crate::BBox>,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Page<EntityRow>, StoreError> {
+        self.entity_page(kind, &Filter::All { bbox }, offset, limit)
+            .await
+    }
+
     async fn entity_page(
         &self,
         kind: EntityKind,
@@ -171,12 +190,24 @@ impl Store {
                 format!("p.entity_kind = {kind_literal} AND p.status = $1"),
                 1,
             ),
+            Filter::All { bbox } => (
+                format!(
+                    "{table} e LEFT JOIN placements p ON p.entity_kind = {kind_literal} AND p.entity_id = e.id",
+                    table = kind.table()
+                ),
+                if bbox.is_some() {
+                    "e.lon >= $1 AND e.lat >= $2 AND e.lon <= $3 AND e.lat <= $4".to_owned()
+                } else {
+                    "1 = 1".to_owned()
+                },
+                if bbox.is_some() { 4 } else { 0 },
+            ),
         };
         // Placed ones are counted on the placements alone (an index).
-        let count_from = if params == 0 {
-            from.as_str()
-        } else {
-            "placements p"
+        let count_from = match filter {
+            Filter::Grid { .. } => "placements p",
+            Filter::Status(status) if *status != PlacementStatus::NotPlacedYet => "placements p",
+            _ => from.as_str(),
         };
         let count_sql = format!("SELECT COUNT(*) AS n FROM {count_from} WHERE {condition}");
         let total: i64 = bind_filter(sqlx::query(&count_sql), filter)
@@ -231,8 +262,15 @@ fn placed_from(kind: EntityKind) -> String {
 fn bind_filter<'q>(query: AnyQuery<'q>, filter: &Filter) -> AnyQuery<'q> {
     match filter {
         Filter::Grid { id, .. } => query.bind(*id),
-        Filter::Status(PlacementStatus::NotPlacedYet) => query,
+        Filter::Status(PlacementStatus::NotPlacedYet) | Filter::All { bbox: None } => query,
         Filter::Status(status) => query.bind(status.as_str()),
+        Filter::All {
+            bbox: Some([min_lon, min_lat, max_lon, max_lat]),
+        } => query
+            .bind(*min_lon)
+            .bind(*min_lat)
+            .bind(*max_lon)
+            .bind(*max_lat),
     }
 }
 

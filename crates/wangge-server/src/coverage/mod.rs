@@ -439,6 +439,26 @@ pub async fn coverage(
     Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
 }
 
+/// The whole report (every level, every kind) as a GeoJSON
+/// FeatureCollection: the OGC API's `coverage_findings` collection.
+pub(crate) async fn findings_collection(state: &AppState) -> Result<serde_json::Value, ApiError> {
+    if state.store().is_empty().await? {
+        return Ok(serde_json::json!({"type": "FeatureCollection", "features": []}));
+    }
+    let options = ReportOptions::default();
+    let cache = state.coverage_cache();
+    let (snapshot, geometry) = cache.current(state, &options).await.map_err(api_error)?;
+    let _turn = cache
+        .answers
+        .acquire()
+        .await
+        .map_err(|e| api_error(CoverageError::Analysis(e.to_string())))?;
+    let report = build_report(state.store(), &snapshot, &geometry, &options)
+        .await
+        .map_err(api_error)?;
+    feature_collection(&report).map_err(api_error)
+}
+
 pub(crate) fn api_error(e: CoverageError) -> ApiError {
     match e {
         CoverageError::Store(e) => e.into(),
