@@ -481,7 +481,7 @@ async fn ogc_api_answers_fit_its_openapi_and_pages_reach_every_feature() {
                     .as_str()
                     .unwrap()
                     .trim_start_matches("http://wangge.test")
-                    .to_owned()
+                    .to_owned();
             }
             None => break,
         }
