@@ -28,6 +28,10 @@ geographic (EPSG:4490):
    an integer) and imported back; KML the same in EPSG:4326, the only
    system KML has.
 
+7. The demo's cells exported and turned by `ogr2ogr` into one Shapefile
+   layer (EPSG:4546, GBK table, Chinese fields 网点/分局/经营部):
+   `wangge import cells` builds the demo's four levels from it alone.
+
 Exits 1 on any disagreement and prints the worst figures.
 """
 import argparse
@@ -109,6 +113,45 @@ def names_in_db(db):
     names = {c: n for c, n in con.execute("select code, name from grids")}
     con.close()
     return names
+
+
+def levels_of(db):
+    """Grids per level and their area in all, by level."""
+    con = sqlite3.connect(db)
+    rows = {l: (n, a) for l, n, a in con.execute("select level, count(*), sum(area_m2) from grids group by level")}
+    con.close()
+    return rows
+
+
+def demo_one_layer(binary, work):
+    """The demo's cells exported, turned by ogr2ogr into one Shapefile layer
+    in EPSG:4546 with a GBK table whose Chinese fields name each cell's
+    outlet area, branch and department (as design institutes hand them
+    over), and `wangge import cells` builds the four levels from it alone:
+    the demo's counts and, level by level, its area within 0.01 %."""
+    demo = os.path.join(work, "demo.db")
+    run([binary, "--db", f"sqlite://{demo}", "demo", "--customers", "100"])
+    cells = os.path.join(work, "demo-cells.geojson")
+    run([binary, "--db", f"sqlite://{demo}", "export", "cells", "-o", cells])
+    shp = os.path.join(work, "demo-cells-4546.shp")
+    run(["ogr2ogr", "-f", "ESRI Shapefile", "-t_srs", "EPSG:4546", "-lco", "ENCODING=GBK", "-sql",
+         'SELECT code, name, cell_type AS "类型", parent AS "网点", branch AS "分局", department AS "经营部" FROM "demo-cells"',
+         shp, cells])
+    rebuilt = os.path.join(work, "demo-one-layer.db")
+    report = run([binary, "--db", f"sqlite://{rebuilt}", "import", "cells", shp, "--l1-field", "经营部",
+                  "--l2-field", "分局", "--l3-field", "网点", "--type-field", "类型", "--territory", "SY"])
+    want, got = levels_of(demo), levels_of(rebuilt)
+    ok = True
+    for level in (1, 2, 3, 4):
+        (n, area), (m, rebuilt_area) = want[level], got.get(level, (0, 0.0))
+        rel = abs(rebuilt_area - area) / area
+        good = n == m and rel <= AREA_REL
+        ok &= good
+        print(f"demo one-layer Shapefile, level {level}: {m} grids (demo {n}), area off by {rel:.2e}"
+              + ("" if good else "  <-- FAILS"))
+    holes = sum(1 for line in report.splitlines() if "no cell covers" in line)
+    print(f"demo one-layer Shapefile: {holes} holes and slivers reported")
+    return ok
 
 
 def main():
@@ -268,6 +311,8 @@ def main():
         )
         if not ok:
             failures.append(f"{city} GCJ-02")
+    if not demo_one_layer(args.binary, work):
+        failures.append("demo one-layer Shapefile")
     if failures:
         sys.exit(f"coordinate systems disagree with GDAL: {', '.join(failures)}")
     print("all coordinate systems agree with GDAL")
