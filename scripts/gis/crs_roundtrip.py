@@ -28,7 +28,9 @@ geographic (EPSG:4490):
    an integer) and imported back; KML the same in EPSG:4326, the only
    system KML has.
 
-7. The demo's cells exported and turned by `ogr2ogr` into one Shapefile
+7. Customers (points) in Shapefile, GeoPackage, FlatGeobuf and KML made
+   by `ogr2ogr` from a CSV are imported to the same names and points.
+8. The demo's cells exported and turned by `ogr2ogr` into one Shapefile
    layer (EPSG:4546, GBK table, Chinese fields 网点/分局/经营部):
    `wangge import cells` builds the demo's four levels from it alone.
 
@@ -121,6 +123,51 @@ def levels_of(db):
     rows = {l: (n, a) for l, n, a in con.execute("select level, count(*), sum(area_m2) from grids group by level")}
     con.close()
     return rows
+
+
+CUSTOMERS = [
+    ("K1", "茅箭区便利店", 110.79812, 32.59123),
+    ("K2", "张湾区五金店", 110.76954, 32.65218),
+    ("K3", "郧阳区茶馆", 110.81234, 32.83456),
+]
+
+
+def points_round_trip(binary, work):
+    """Customers as points in the files operators have: a CSV turned by
+    ogr2ogr into a Shapefile (EPSG:4546, GBK), a GeoPackage (EPSG:4490), a
+    FlatGeobuf (EPSG:4546) and KML; `wangge import customers FILE` reads
+    each (system from the file) to the same names and points within 1 cm."""
+    csv_path = os.path.join(work, "customers.csv")
+    with open(csv_path, "w", encoding="utf-8") as out:
+        out.write("code,name,lon,lat\n")
+        for code, name, lon, lat in CUSTOMERS:
+            out.write(f"{code},{name},{lon},{lat}\n")
+    ok = True
+    for driver, ext, srs, extra in [
+        ("ESRI Shapefile", "shp", 4546, ["-lco", "ENCODING=GBK"]),
+        ("GPKG", "gpkg", 4490, []),
+        ("FlatGeobuf", "fgb", 4546, []),
+        ("KML", "kml", 4326, []),
+    ]:
+        path = os.path.join(work, f"customers-{srs}.{ext}")
+        run(["ogr2ogr", "-f", driver, "-s_srs", "EPSG:4326", "-t_srs", f"EPSG:{srs}", *extra,
+             "-oo", "X_POSSIBLE_NAMES=lon", "-oo", "Y_POSSIBLE_NAMES=lat", "-oo", "KEEP_GEOM_COLUMNS=NO",
+             path, csv_path])
+        db = os.path.join(work, f"customers-{ext}.db")
+        run([binary, "--db", f"sqlite://{db}", "import", "customers", path, "--no-assign"])
+        con = sqlite3.connect(db)
+        got = {c: (n, x, y) for c, n, x, y in con.execute("select code, name, lon, lat from customers")}
+        con.close()
+        worst = max(
+            (metres((lon, lat), got[code][1:], True) if code in got else math.inf)
+            for code, _, lon, lat in CUSTOMERS
+        )
+        names = all(got.get(code, (None,))[0] == name for code, name, _, _ in CUSTOMERS)
+        good = len(got) == len(CUSTOMERS) and names and worst <= VERTEX_M
+        ok &= good
+        print(f"customers from {driver} EPSG:{srs}: {len(got)} read, names {'ok' if names else 'WRONG'}, "
+              f"points within {worst * 100:.3f} cm" + ("" if good else "  <-- FAILS"))
+    return ok
 
 
 def demo_one_layer(binary, work):
@@ -311,6 +358,8 @@ def main():
         )
         if not ok:
             failures.append(f"{city} GCJ-02")
+    if not points_round_trip(args.binary, work):
+        failures.append("customers from GIS files")
     if not demo_one_layer(args.binary, work):
         failures.append("demo one-layer Shapefile")
     if failures:

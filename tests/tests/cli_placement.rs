@@ -295,6 +295,8 @@ fn assign_points_adds_codes_and_keeps_every_column() {
     ok(&run);
     assert!(String::from_utf8_lossy(&run.stderr).contains("points/s"));
     let text = std::fs::read_to_string(&output).unwrap();
+    // A CSV file is written for Excel: UTF-8 with a BOM.
+    let text = text.strip_prefix('\u{feff}').expect("a BOM first");
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],

@@ -175,15 +175,20 @@ pub enum ImportCommand {
 
 #[derive(Debug, Args)]
 pub struct ImportTableArgs {
-    /// CSV, or GeoJSON points (.geojson/.json).
+    /// CSV, or points as GeoJSON (.geojson/.json), Shapefile (.shp),
+    /// FlatGeobuf (.fgb), GeoPackage (.gpkg) or KML (.kml).
     pub file: PathBuf,
-    /// Text encoding of a CSV file (detected when missing): utf-8, gbk, gb18030.
+    /// Text encoding of a CSV file or a Shapefile's table (detected when missing): utf-8, gbk, gb18030.
     #[arg(long)]
     pub encoding: Option<wangge_io::Encoding>,
-    /// Coordinate system of lon/lat in the file: wgs84, gcj02 (高德/腾讯), bd09 (百度),
+    /// Coordinate system of lon/lat in the file (default: the file's own, as
+    /// a .prj or GeoPackage says, else wgs84): wgs84, gcj02 (高德/腾讯), bd09 (百度),
     /// or an EPSG system (EPSG:4546: lon/lat columns then hold easting/northing).
-    #[arg(long, default_value = "wgs84")]
-    pub crs: wangge_geocode::crs::Crs,
+    #[arg(long)]
+    pub crs: Option<wangge_geocode::crs::Crs>,
+    /// The layer of a GeoPackage that holds several.
+    #[arg(long)]
+    pub layer: Option<String>,
     /// Where rejected rows go, with their reason (default: FILE.rejected.csv next to the input).
     #[arg(long)]
     pub rejects: Option<PathBuf>,

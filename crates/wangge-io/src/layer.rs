@@ -99,7 +99,11 @@ pub fn read_layer(
             Layer {
                 format,
                 geojson: String::from_utf8(bytes).map_err(|e| {
-                    IoError::NotJson(format!("{}: not UTF-8 text: {e}", path.display()))
+                    IoError::NotJson(format!(
+                        "{} is not UTF-8 (byte {}): GeoJSON must be UTF-8 (RFC 7946); re-save it as UTF-8",
+                        path.display(),
+                        e.utf8_error().valid_up_to()
+                    ))
                 })?,
                 crs: None,
                 features: 0,

@@ -36,8 +36,9 @@ fn shp_error(path: &Path, e: impl std::fmt::Display) -> IoError {
 }
 
 /// Reads `path` (the `.shp`; the `.shx`, `.dbf`, `.prj` and `.cpg` beside
-/// it). Polygon layers only: a grid is an area. A record whose shape is
-/// empty (a null shape) gets a `null` geometry, which the import names.
+/// it): polygons (grids) or points (customers, resources, outlets; the
+/// import of each says which it takes). A record whose shape is empty (a
+/// null shape) gets a `null` geometry, which the import names.
 pub fn read_shapefile(path: &Path, encoding: Option<Encoding>) -> Result<ShapefileLayer, IoError> {
     let dbf = path.with_extension("dbf");
     let dbf_bytes = std::fs::read(&dbf).map_err(|e| {
@@ -85,11 +86,14 @@ pub fn read_shapefile(path: &Path, encoding: Option<Encoding>) -> Result<Shapefi
             Shape::Polygon(p) => polygon_json(p.rings()),
             Shape::PolygonZ(p) => polygon_json(p.rings()),
             Shape::PolygonM(p) => polygon_json(p.rings()),
+            Shape::Point(p) => json!({"type": "Point", "coordinates": [p.x, p.y]}),
+            Shape::PointZ(p) => json!({"type": "Point", "coordinates": [p.x, p.y]}),
+            Shape::PointM(p) => json!({"type": "Point", "coordinates": [p.x, p.y]}),
             other => {
                 return Err(shp_error(
                     path,
                     format!(
-                        "feature {} is a {}: grids are areas, a polygon layer is expected",
+                        "feature {} is a {}: wangge reads polygon layers (grids) and point layers (customers, resources, outlets)",
                         index + 1,
                         other.shapetype()
                     ),

@@ -23,11 +23,12 @@ pub enum What {
 
 pub async fn run(store: &Store, args: &ImportTableArgs, what: What) -> anyhow::Result<()> {
     let started = Instant::now();
-    let table = read_table(&args.file, args.encoding)?;
+    let (table, file_crs) = read_table(&args.file, args.encoding, args.layer.as_deref())?;
+    let crs = args.crs.or(file_crs).unwrap_or_default();
     let territory = super::territory_or_new(store, &args.territory, "默认区域").await?;
     let (loaded, errors) = match what {
         What::Customers => {
-            let rows = read_customers(&table, args.crs)?;
+            let rows = read_customers(&table, crs)?;
             let report = store
                 .upsert_customers_committing_every(&territory, &rows.records, args.commit_rows)
                 .await?;
@@ -42,7 +43,7 @@ pub async fn run(store: &Store, args: &ImportTableArgs, what: What) -> anyhow::R
             )
         }
         What::Resources => {
-            let rows = read_resources(&table, args.crs)?;
+            let rows = read_resources(&table, crs)?;
             let report = store.upsert_resources(&territory, &rows.records).await?;
             (
                 format!(
@@ -55,7 +56,7 @@ pub async fn run(store: &Store, args: &ImportTableArgs, what: What) -> anyhow::R
             )
         }
         What::Buildings => {
-            let rows = read_buildings(&table, args.crs)?;
+            let rows = read_buildings(&table, crs)?;
             let report = store.upsert_buildings(&territory, &rows.records).await?;
             (
                 format!(
@@ -68,7 +69,7 @@ pub async fn run(store: &Store, args: &ImportTableArgs, what: What) -> anyhow::R
             )
         }
         What::Opportunities => {
-            let rows = read_opportunities(&table, args.crs)?;
+            let rows = read_opportunities(&table, crs)?;
             let report = store
                 .upsert_opportunities(&territory, &rows.records)
                 .await?;
@@ -83,7 +84,7 @@ pub async fn run(store: &Store, args: &ImportTableArgs, what: What) -> anyhow::R
             )
         }
         What::Outlets => {
-            let rows = read_outlets(&table, args.crs)?;
+            let rows = read_outlets(&table, crs)?;
             store.replace_outlets(&rows.records).await?;
             (
                 format!("{} outlets (the stored list replaced)", rows.records.len()),
@@ -121,25 +122,30 @@ pub async fn run(store: &Store, args: &ImportTableArgs, what: What) -> anyhow::R
     super::assign::after_change(store).await
 }
 
-fn read_table(path: &Path, encoding: Option<wangge_io::Encoding>) -> anyhow::Result<Table> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let is_geojson = path
+/// The rows of a CSV, or of a layer of points in any GIS format (with the
+/// system the file names).
+fn read_table(
+    path: &Path,
+    encoding: Option<wangge_io::Encoding>,
+    layer: Option<&str>,
+) -> anyhow::Result<(Table, Option<wangge_geocode::crs::Crs>)> {
+    let extension = path
         .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("geojson") || e.eq_ignore_ascii_case("json"));
-    let table = if is_geojson {
-        let text = std::str::from_utf8(&bytes).map_err(|e| {
-            anyhow::anyhow!(
-                "{} is not UTF-8 (byte {}): GeoJSON must be UTF-8",
-                path.display(),
-                e.valid_up_to()
-            )
-        })?;
-        wangge_io::read_geojson_points(text)?
-    } else {
-        wangge_io::read_csv(&bytes, encoding)?
-    };
-    Ok(table)
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let is_gis = matches!(
+        extension.as_deref(),
+        Some("geojson" | "json" | "shp" | "fgb" | "gpkg" | "kml")
+    );
+    if !is_gis {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        return Ok((wangge_io::read_csv(&bytes, encoding)?, None));
+    }
+    let layer = wangge_io::layer::read_layer(path, encoding, layer)
+        .with_context(|| format!("{} was not imported", path.display()))?;
+    let table = wangge_io::read_geojson_points(&layer.geojson)
+        .with_context(|| format!("{} was not imported", path.display()))?;
+    Ok((table, layer.crs))
 }
 
 fn rejects_path(input: &Path) -> PathBuf {
