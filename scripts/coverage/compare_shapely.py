@@ -93,15 +93,13 @@ def area_m2(geom):
 
 
 def repaired(geom):
-    """The valid version of a geometry used for the overlays. GEOS's
-    'structure' method: each polygon's rings read even-odd, the polygons
-    unioned, which is what wangge's resolve_self_intersections does. (The
-    default 'linework' method also cuts out a face closed only by a ring
-    running back along itself: a 14,881 m² pocket of 张湾区 420303 whose
-    area the ring as given does include.)"""
+    """The valid version of a geometry used for the overlays: GEOS's
+    MakeValid as shapely, QGIS and PostGIS call it (the default 'linework'
+    method), its polygonal part, which is what wangge's
+    make_valid_linework reproduces."""
     if not geom.is_empty and shapely.is_valid(geom):
         return geom
-    fixed = polygons_of(shapely.make_valid(geom, method="structure", keep_collapsed=False))
+    fixed = polygons_of(shapely.make_valid(geom))
     return shapely.unary_union(fixed) if fixed else Polygon()
 
 

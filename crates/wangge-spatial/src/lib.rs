@@ -26,6 +26,7 @@ pub mod dissolve;
 pub mod edit;
 pub mod index;
 pub mod partition;
+pub mod repair;
 pub mod validate;
 
 mod overlay;

@@ -36,10 +36,28 @@ fn demo_territory_report_and_fixes() {
         &coverage_support::shiyan_counties(),
         &CoverageOptions::default(),
     );
-    assert_eq!(blind.len(), counties.gaps.len(), "{blind:?}");
-    for (found, county_gap) in blind.iter().zip(&counties.gaps) {
-        assert!((found / county_gap.area_m2 - 1.0).abs() < 1e-4, "{blind:?}");
+    // Each is one of the counties' gaps. The counties' invalid rings are
+    // read as GEOS MakeValid reads them, which leaves out a 14,881 m²
+    // pocket of 张湾区 (420303) closed only by a ring running back along
+    // itself; the demo's departments, generated from the rings as drawn,
+    // keep it: that one gap of the counties is not the demo's.
+    let county_gaps: Vec<f64> = counties.gaps.iter().map(|g| g.area_m2).collect();
+    for found in &blind {
+        assert!(
+            county_gaps.iter().any(|c| (found / c - 1.0).abs() < 1e-4),
+            "{blind:?} vs {county_gaps:?}"
+        );
     }
+    let only_counties: Vec<f64> = county_gaps
+        .iter()
+        .copied()
+        .filter(|c| !blind.iter().any(|found| (found / c - 1.0).abs() < 1e-4))
+        .collect();
+    assert_eq!(only_counties.len(), 1, "{blind:?} vs {county_gaps:?}");
+    assert!(
+        (14_000.0..16_000.0).contains(&only_counties[0]),
+        "{only_counties:?}"
+    );
 
     // Below, children tile their parents up to slivers (a generated cell
     // follows a geodesic where its parent's edge is straight in lon/lat),
@@ -115,6 +133,12 @@ fn demo_territory_report_and_fixes() {
         .sum();
     assert!(gap_m2 < before_m2 * 0.05, "{gap_m2} of {before_m2} m² left");
     assert!(after.gaps.len() * 10 < cells.gaps.len());
+    // The fixed cells are valid: nothing is left to a repair's reading.
+    assert!(
+        after.invalid.is_empty(),
+        "{:#?}",
+        &after.invalid[..after.invalid.len().min(3)]
+    );
     assert_eq!(after.gaps.iter().filter(|g| !g.sliver).count(), 0);
     assert!(
         after.gaps.iter().all(|g| !g.sliver || g.area_m2 < 5.0),

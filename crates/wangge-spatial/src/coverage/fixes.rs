@@ -18,7 +18,8 @@ use super::prepare::{prepare, union_box};
 use super::report::{FixKind, FixProposal};
 use super::CoverageGrid;
 use crate::bbox::bbox_of;
-use crate::partition::PARTITION_STEP_DEG;
+use crate::partition::{resolve_self_intersections, PARTITION_STEP_DEG};
+use crate::validate::check_multipolygon;
 
 /// New points closer than this (degrees, about 1.5 cm) to an edge are put
 /// into it: a snapped crossing lies within 0.71 grid steps of both edges.
@@ -125,7 +126,21 @@ pub fn apply_fixes(
             }
         }
     }
-    changed.into_iter().collect()
+    // A rebuilt ring can touch itself or run back along a neighbour's
+    // inserted corner. Stored like that it would be flagged invalid, and
+    // read as GEOS reads it a face closed by a doubled edge would fall
+    // out: such a result is made valid keeping the area it was built to
+    // cover (each polygon's rings even-odd, the polygons unioned).
+    changed
+        .into_iter()
+        .map(|(code, geometry)| {
+            if check_multipolygon(&geometry).is_empty() {
+                (code, geometry)
+            } else {
+                (code, resolve_self_intersections(&geometry))
+            }
+        })
+        .collect()
 }
 
 /// `(grid ∪ gained) − lost`, and the points the overlay computed.

@@ -7,9 +7,12 @@
 //! reports them) and invalid geometries, with a fix proposal for every gap
 //! and overlap. [`apply_fixes`] applies proposals. Pure: no I/O.
 //!
-//! An invalid grid is reported and then used in its resolved form (as
-//! [`resolve_self_intersections`](crate::partition::resolve_self_intersections)
-//! makes it), so one bad polygon does not hide the rest of the report.
+//! An invalid grid is reported (flagged, its stored geometry unchanged) and
+//! then used in its repaired form, the polygonal part of what GEOS
+//! `MakeValid` makes of it
+//! ([`make_valid_linework`](crate::repair::make_valid_linework)), so one
+//! bad polygon does not hide the rest of the report and the report agrees
+//! with GEOS, QGIS and PostGIS on real, broken files.
 //!
 //! ```
 //! use geo::{polygon, MultiPolygon};
@@ -76,7 +79,7 @@ use family::{analyze_family, gap_fix, Family, Findings};
 use frame::{overlay, Frame, Rings};
 use prepare::{prepare, union_box, Prepared};
 
-use crate::partition::resolve_self_intersections;
+use crate::repair::make_valid_linework;
 use crate::validate::check_multipolygon;
 
 /// One grid or cell as the analysis sees it.
@@ -294,7 +297,7 @@ pub fn analyze_geometry(
             None => {
                 territory = match boundary {
                     Some(boundary) if check_multipolygon(boundary).is_empty() => boundary.clone(),
-                    Some(boundary) => resolve_self_intersections(boundary),
+                    Some(boundary) => make_valid_linework(boundary),
                     None => filled_union(members),
                 };
                 vec![Family {

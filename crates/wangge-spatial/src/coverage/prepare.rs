@@ -11,7 +11,7 @@ use super::borders::{segment_tree, SegmentTree};
 use super::report::InvalidGrid;
 use super::CoverageGrid;
 use crate::bbox::bbox_of;
-use crate::partition::resolve_self_intersections;
+use crate::repair::make_valid_linework;
 use crate::validate::{check_multipolygon, summarize};
 
 pub(crate) struct Prepared<'a> {
@@ -41,7 +41,7 @@ pub(crate) fn prepare(grid: &CoverageGrid) -> Prepared<'_> {
         location: problems.iter().find_map(|p| p.location),
     });
     let shape = if invalid.is_some() {
-        Cow::Owned(resolve_self_intersections(&grid.geometry))
+        Cow::Owned(make_valid_linework(&grid.geometry))
     } else {
         Cow::Borrowed(&grid.geometry)
     };

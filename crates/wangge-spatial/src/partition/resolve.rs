@@ -6,13 +6,16 @@ use i_overlay::core::fill_rule::FillRule;
 use crate::overlay::{contours_of, fill};
 
 /// Turns an invalid multipolygon (self-intersecting rings, crossing rings,
-/// overlapping polygons) into a valid one covering the same area, the way
-/// GEOS `MakeValid` does for areas: within each polygon the rings count
-/// even-odd (a bow-tie keeps both lobes, a hole cuts whatever its winding),
-/// then the polygons are unioned. Collinear vertices are kept, so the area
-/// changes only where lobes or overlaps are resolved. Rings with NaN or
-/// infinite coordinates are left out. Only the demo uses this: imports are
-/// never "fixed".
+/// overlapping polygons) into a valid one covering the area it was drawn
+/// to cover, as GEOS `MakeValid` does with its "structure" method: within
+/// each polygon the rings count even-odd (a bow-tie keeps both lobes, a
+/// hole cuts whatever its winding), then the polygons are unioned.
+/// Collinear vertices are kept, so the area changes only where lobes or
+/// overlaps are resolved. Rings with NaN or infinite coordinates are left
+/// out. The demo generator and the coverage fixes (whose own output it
+/// cleans) use it; imports are never "fixed", and the coverage report
+/// reads invalid grids as GEOS does by default
+/// ([`crate::repair::make_valid_linework`]).
 ///
 /// ```
 /// use geo::{polygon, MultiPolygon};

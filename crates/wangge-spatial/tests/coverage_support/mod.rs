@@ -105,10 +105,15 @@ pub fn read_grids(text: &str, as_level: Option<LevelNo>) -> Result<Vec<CoverageG
 
 /// The Shiyan county boundaries of data/boundaries as level-1 grids.
 pub fn shiyan_counties() -> Vec<CoverageGrid> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../data/boundaries/shiyan-counties.geojson"
+    boundaries("shiyan-counties")
+}
+
+/// A boundary file of data/boundaries (`chengdu-districts`, …) as level-1 grids.
+pub fn boundaries(name: &str) -> Vec<CoverageGrid> {
+    let path = format!(
+        "{}/../../data/boundaries/{name}.geojson",
+        env!("CARGO_MANIFEST_DIR")
     );
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     read_grids(&text, Some(LevelNo::DEPARTMENT)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
