@@ -98,16 +98,23 @@ pub async fn build_report(
     // Only what is asked for is read (the map asks for gaps and overlaps).
     let with_ownership = options.shows(Kind::Ownership);
     let with_data = options.shows(Kind::Data);
-    let mut owned = if with_ownership {
-        ownership(store, snapshot, &geometry.overlaps).await?
-    } else {
-        Ownership::default()
+    // The two reads are independent: side by side, each on its own
+    // connection of the pool.
+    let owned = async {
+        if with_ownership {
+            ownership(store, snapshot, &geometry.overlaps).await
+        } else {
+            Ok(Ownership::default())
+        }
     };
-    let mut data = if with_data {
-        data_gaps(store, snapshot).await?
-    } else {
-        DataGaps::default()
+    let data = async {
+        if with_data {
+            data_gaps(store, snapshot).await
+        } else {
+            Ok(DataGaps::default())
+        }
     };
+    let (mut owned, mut data) = futures_util::future::try_join(owned, data).await?;
     // The summary covers the analysed level(s).
     let at_level = |level| options.has_level(level);
     owned.unclaimed_cells.retain(|c| at_level(c.level));
