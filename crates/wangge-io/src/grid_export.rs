@@ -54,16 +54,18 @@ pub fn write_feature_collection<'a, W: Write>(
     catalog: &CellTypeCatalog,
     out: &mut W,
 ) -> Result<(), IoError> {
-    write_feature_collection_in(records, catalog, Crs::Wgs84, out)
+    write_feature_collection_in(records, catalog, Crs::Wgs84, None, out)
 }
 
 /// [`write_feature_collection`] in another coordinate system: coordinates
 /// converted and the `crs` member GDAL and QGIS read
-/// ([`crate::reproject`]).
+/// ([`crate::reproject`]); with `lineage`, each cell also carries its
+/// outlet area's, branch's and department's names and codes.
 pub fn write_feature_collection_in<'a, W: Write>(
     records: impl IntoIterator<Item = &'a GridRecord>,
     catalog: &CellTypeCatalog,
     crs: Crs,
+    lineage: Option<&crate::hierarchy::Lineage<'_>>,
     out: &mut W,
 ) -> Result<(), IoError> {
     out.write_all(br#"{"type":"FeatureCollection","#)?;
@@ -75,7 +77,11 @@ pub fn write_feature_collection_in<'a, W: Write>(
         if i > 0 {
             out.write_all(b",\n")?;
         }
-        let properties = Value::Object(grid_properties(record, catalog));
+        let mut properties = grid_properties(record, catalog);
+        if let Some(lineage) = lineage {
+            lineage.add_to(record, &mut properties);
+        }
+        let properties = Value::Object(properties);
         write!(
             out,
             r#"{{"type":"Feature","id":{},"properties":{},"geometry":{}}}"#,

@@ -309,31 +309,35 @@ pub const LINEAGE_FIELDS: [(&str, FieldType); 5] = [
     ("outlet_area_name", FieldType::Text),
 ];
 
-/// The export's FeatureCollection `geojson` with each cell's outlet area's
-/// name and its branch's and department's codes and names, looked up in
-/// `grids` (levels 1–3).
-pub fn add_lineage(geojson: &str, grids: &[GridRecord]) -> Result<String, IoError> {
-    let by_code: HashMap<&str, &GridRecord> = grids.iter().map(|g| (g.code.as_str(), g)).collect();
-    let parent_of = |code: &str| -> Option<&GridRecord> {
-        by_code
-            .get(code)
-            .and_then(|g| g.parent.as_ref())
-            .and_then(|p| by_code.get(p.as_str()).copied())
-    };
-    let mut features = crate::layer::features_of(geojson)?;
-    for feature in &mut features {
-        let Some(properties) = feature.get_mut("properties").and_then(Value::as_object_mut) else {
-            continue;
-        };
-        if properties.get("level").and_then(Value::as_u64) != Some(u64::from(LevelNo::CELL.get())) {
-            continue;
+/// Each cell's outlet area's name and its branch's and department's codes
+/// and names, looked up in the grids of levels 1–3: what an export of
+/// cells carries so that the file alone rebuilds the hierarchy.
+pub struct Lineage<'a> {
+    by_code: HashMap<&'a str, &'a GridRecord>,
+}
+
+impl<'a> Lineage<'a> {
+    pub fn new(grids: &'a [GridRecord]) -> Self {
+        Lineage {
+            by_code: grids.iter().map(|g| (g.code.as_str(), g)).collect(),
         }
-        let area = properties
-            .get("parent")
-            .and_then(Value::as_str)
-            .and_then(|c| by_code.get(c).copied());
-        let branch = area.and_then(|a| parent_of(a.code.as_str()));
-        let department = branch.and_then(|b| parent_of(b.code.as_str()));
+    }
+
+    fn parent_of(&self, grid: &GridRecord) -> Option<&'a GridRecord> {
+        grid.parent
+            .as_ref()
+            .and_then(|p| self.by_code.get(p.as_str()).copied())
+    }
+
+    /// The [`LINEAGE_FIELDS`] of `cell` into `properties` (nothing for a
+    /// grid that is no cell).
+    pub fn add_to(&self, cell: &GridRecord, properties: &mut Map<String, Value>) {
+        if cell.level != LevelNo::CELL {
+            return;
+        }
+        let area = self.parent_of(cell);
+        let branch = area.and_then(|a| self.parent_of(a));
+        let department = branch.and_then(|b| self.parent_of(b));
         let mut put = |key: &str, value: Option<&str>| {
             properties.insert(
                 key.into(),
@@ -346,15 +350,6 @@ pub fn add_lineage(geojson: &str, grids: &[GridRecord]) -> Result<String, IoErro
         put("department", department.map(|g| g.code.as_str()));
         put("department_name", department.map(|g| g.name.as_str()));
     }
-    let mut root = Map::new();
-    root.insert("type".into(), "FeatureCollection".into());
-    if let Ok(Value::Object(original)) = serde_json::from_str::<Value>(geojson) {
-        if let Some(crs) = original.get("crs") {
-            root.insert("crs".into(), crs.clone());
-        }
-    }
-    root.insert("features".into(), Value::Array(features));
-    Ok(Value::Object(root).to_string())
 }
 
 /// The grid export's fields with [`LINEAGE_FIELDS`], in sorted order.

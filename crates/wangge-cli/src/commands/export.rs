@@ -61,11 +61,8 @@ pub async fn run(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
         // These writers take the GeoJSON export, already in the system;
         // cells carry their outlet area's, branch's and department's names
         // and codes, so that the file alone rebuilds the hierarchy.
-        let mut geojson = Vec::new();
-        wangge_io::write_feature_collection_in(&records, &catalog, args.crs, &mut geojson)?;
-        let geojson = String::from_utf8(geojson)?;
-        let (geojson, fields) = if cells {
-            let mut ancestors = Vec::new();
+        let mut ancestors = Vec::new();
+        if cells {
             for level in [LevelNo::DEPARTMENT, LevelNo::BRANCH, LevelNo::OUTLET_AREA] {
                 ancestors.extend(
                     store
@@ -76,13 +73,43 @@ pub async fn run(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
                         .await?,
                 );
             }
-            (
-                wangge_io::hierarchy::add_lineage(&geojson, &ancestors)?,
-                wangge_io::hierarchy::fields_with_lineage(),
-            )
+        }
+        let lineage = cells.then(|| wangge_io::hierarchy::Lineage::new(&ancestors));
+        let fields = if cells {
+            wangge_io::hierarchy::fields_with_lineage()
         } else {
-            (geojson, wangge_io::layer::GRID_FIELDS.to_vec())
+            wangge_io::layer::GRID_FIELDS.to_vec()
         };
+        if args.format == ExportFormat::Geojson {
+            // Streamed: one feature at a time.
+            let mut out = crate::output::open(args.output.as_deref())?;
+            wangge_io::write_feature_collection_in(
+                &records,
+                &catalog,
+                args.crs,
+                lineage.as_ref(),
+                &mut out,
+            )?;
+            out.flush()?;
+            if let Some(path) = &args.output {
+                eprintln!(
+                    "exported {} features to {} ({})",
+                    records.len(),
+                    path.display(),
+                    args.crs
+                );
+            }
+            return Ok(());
+        }
+        let mut geojson = Vec::new();
+        wangge_io::write_feature_collection_in(
+            &records,
+            &catalog,
+            args.crs,
+            lineage.as_ref(),
+            &mut geojson,
+        )?;
+        let geojson = String::from_utf8(geojson)?;
         let layer = args
             .output
             .as_deref()
@@ -102,10 +129,7 @@ pub async fn run(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
             wangge_io::gpkg::write_geopackage(&geojson, &layer, args.crs, fields, path)?;
         } else {
             let mut out = crate::output::open(args.output.as_deref())?;
-            if args.format == ExportFormat::Geojson {
-                out.write_all(geojson.as_bytes())?;
-                out.write_all(b"\n")?;
-            } else if args.format == ExportFormat::Kml {
+            if args.format == ExportFormat::Kml {
                 wangge_io::kml::write_kml(&geojson, &layer, args.crs, fields, &mut out)?;
             } else {
                 wangge_io::fgb::write_flatgeobuf(&geojson, &layer, args.crs, fields, &mut out)?;
