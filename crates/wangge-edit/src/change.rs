@@ -98,12 +98,5 @@ pub(crate) fn update_for(
 
 /// The smallest box holding all of `boxes`.
 pub fn union_bbox(boxes: impl IntoIterator<Item = BBox>) -> Option<BBox> {
-    boxes.into_iter().reduce(|a, b| {
-        [
-            a[0].min(b[0]),
-            a[1].min(b[1]),
-            a[2].max(b[2]),
-            a[3].max(b[3]),
-        ]
-    })
+    wangge_model::bbox::union_all(boxes)
 }

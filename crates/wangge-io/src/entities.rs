@@ -6,7 +6,7 @@
 
 use wangge_geocode::crs::{to_wgs84, Crs};
 use wangge_model::{CustomerClass, GridCode, ResourceKind};
-use wangge_store::{NewBuilding, NewCustomer, NewOpportunity, NewOutlet, NewResource};
+use wangge_model::{NewBuilding, NewCustomer, NewOpportunity, NewOutlet, NewResource};
 
 use crate::table::{RowError, Table};
 use crate::IoError;

@@ -272,14 +272,7 @@ pub fn write_geopackage(
             let blob = match crate::layer::geometry_bbox(geometry) {
                 None => None,
                 Some(bbox) => {
-                    extent = Some(extent.map_or(bbox, |e| {
-                        [
-                            e[0].min(bbox[0]),
-                            e[1].min(bbox[1]),
-                            e[2].max(bbox[2]),
-                            e[3].max(bbox[3]),
-                        ]
-                    }));
+                    extent = Some(extent.map_or(bbox, |e| wangge_model::bbox::union(e, bbox)));
                     let text = as_multi_polygon(geometry).to_string();
                     Some(
                         GeoJson(&text)

@@ -6,7 +6,7 @@ use wangge_geocode::crs::Crs;
 
 use serde_json::{json, Map, Value};
 use wangge_model::CellTypeCatalog;
-use wangge_store::GridRecord;
+use wangge_model::GridRecord;
 
 use crate::wkt::geojson_polygonal_to_wkt;
 use crate::IoError;

@@ -14,9 +14,9 @@ use std::collections::HashMap;
 
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use serde_json::{Map, Value};
+use wangge_model::NewGrid;
 use wangge_model::{CellTypeCatalog, GridCode, LevelNo};
 use wangge_spatial::validate::{check_multipolygon, check_raw_polygons, summarize};
-use wangge_store::NewGrid;
 
 use crate::error::feature_label;
 use crate::non_finite::nulls_for_non_finite;

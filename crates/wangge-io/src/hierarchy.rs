@@ -15,8 +15,8 @@ use geo::MultiPolygon;
 use geozero::geojson::GeoJson;
 use geozero::{ToGeo, ToJson};
 use serde_json::{json, Map, Value};
+use wangge_model::GridRecord;
 use wangge_model::{GridCode, LevelNo};
-use wangge_store::GridRecord;
 
 use crate::error::feature_label;
 use crate::layer::FieldType;

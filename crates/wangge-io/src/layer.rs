@@ -161,8 +161,7 @@ pub(crate) fn geometry_bbox(geometry: &Value) -> Option<[f64; 4]> {
         let Value::Array(items) = value else { return };
         if let [Value::Number(x), Value::Number(y), ..] = items.as_slice() {
             if let (Some(x), Some(y)) = (x.as_f64(), y.as_f64()) {
-                let b = bbox.get_or_insert([x, y, x, y]);
-                *b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
+                *bbox = Some(wangge_model::bbox::including(*bbox, x, y));
             }
             return;
         }
@@ -215,7 +214,7 @@ mod tests {
     /// added there and not here would shift every FlatGeobuf column after it.
     #[test]
     fn the_fields_are_the_exports_properties() {
-        let record = wangge_store::GridRecord {
+        let record = wangge_model::GridRecord {
             id: 1,
             code: "A".parse().unwrap(),
             name: "茅箭区".into(),

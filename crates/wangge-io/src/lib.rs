@@ -1,7 +1,7 @@
 //! Files in and out of wangge.
 //!
 //! - [`grid_import`]: a GeoJSON FeatureCollection of grids or cells becomes
-//!   [`wangge_store::NewGrid`]s, each invalid geometry flagged with its reason,
+//!   [`wangge_model::NewGrid`]s, each invalid geometry flagged with its reason,
 //!   every structural fault collected with the feature it came from.
 //! - [`grid_export`]: stored grids as GeoJSON (RFC 7946) or CSV with a WKT
 //!   column, both readable by GDAL/QGIS; the same writer serves the HTTP API.

@@ -252,7 +252,7 @@ const SHP_TEXT_FIELDS: [(&str, u8); 7] = [
 /// DBF field holds (254 bytes) is cut at a character boundary. Returns the
 /// number of features written.
 pub fn write_grids_shapefile<'a>(
-    records: impl IntoIterator<Item = &'a wangge_store::GridRecord>,
+    records: impl IntoIterator<Item = &'a wangge_model::GridRecord>,
     catalog: &wangge_model::CellTypeCatalog,
     path: &Path,
     crs: Crs,

@@ -11,6 +11,7 @@
 //! assert_eq!(LevelNo::CELL.get(), 4);
 //! ```
 
+pub mod bbox;
 mod category;
 mod cell_type;
 mod claim_defaults;
@@ -19,8 +20,10 @@ mod error;
 mod grid;
 mod level;
 mod placement;
+mod records;
 mod role;
 
+pub use bbox::BBox;
 pub use category::Category;
 pub use cell_type::{CellType, CellTypeCatalog};
 pub use claim_defaults::{claim_rules_from_csv, default_claim_rules, DefaultClaimRule};
@@ -29,4 +32,7 @@ pub use error::ModelError;
 pub use grid::{GridSummary, Territory};
 pub use level::LevelNo;
 pub use placement::{CustomerClass, PlacementStatus, ResourceKind};
+pub use records::{
+    GridRecord, NewBuilding, NewCustomer, NewGrid, NewOpportunity, NewOutlet, NewResource,
+};
 pub use role::{ManagerKind, Role};

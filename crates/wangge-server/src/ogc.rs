@@ -796,8 +796,7 @@ fn geometry_meets(geometry: &Value, [x0, y0, x1, y1]: [f64; 4]) -> bool {
         let Value::Array(items) = value else { return };
         if let [Value::Number(x), Value::Number(y), ..] = items.as_slice() {
             if let (Some(x), Some(y)) = (x.as_f64(), y.as_f64()) {
-                let e = b.get_or_insert([x, y, x, y]);
-                *e = [e[0].min(x), e[1].min(y), e[2].max(x), e[3].max(y)];
+                *b = Some(wangge_model::bbox::including(*b, x, y));
             }
             return;
         }
@@ -809,7 +808,7 @@ fn geometry_meets(geometry: &Value, [x0, y0, x1, y1]: [f64; 4]) -> bool {
     if let Some(coordinates) = geometry.get("coordinates") {
         walk(coordinates, &mut b);
     }
-    b.is_some_and(|[a, c, d, e]| d >= x0 && e >= y0 && a <= x1 && c <= y1)
+    b.is_some_and(|found| wangge_model::bbox::intersects(found, [x0, y0, x1, y1]))
 }
 
 fn grid_feature(grid: &GridRecord, catalog: &wangge_model::CellTypeCatalog, crs: Crs) -> Value {

@@ -5,7 +5,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use wangge_model::{CustomerClass, GridCode, LevelNo, PlacementStatus, ResourceKind};
+use wangge_model::{GridCode, LevelNo, PlacementStatus};
+pub use wangge_model::{NewBuilding, NewCustomer, NewOpportunity, NewResource};
 
 use crate::StoreError;
 
@@ -76,76 +77,6 @@ impl fmt::Display for EntityKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
-}
-
-/// A customer product to insert or update (by `code`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NewCustomer {
-    /// The source system's id, unique per territory.
-    pub code: String,
-    pub name: String,
-    pub segment: Option<String>,
-    pub product_type: Option<String>,
-    /// Install address as written.
-    pub address: Option<String>,
-    /// WGS-84 degrees. Stored as given, NaN and out-of-range values included
-    /// (placement reports them as `invalid_coordinates`).
-    pub lon: Option<f64>,
-    pub lat: Option<f64>,
-    /// Must be finite when given.
-    pub monthly_spend_yuan: Option<f64>,
-    pub staff_count: Option<i64>,
-    pub class: Option<CustomerClass>,
-    /// A competitor's customer (他网客户).
-    pub other_operator: bool,
-}
-
-/// A network resource to insert or update (by `code`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NewResource {
-    pub code: String,
-    pub name: String,
-    pub kind: ResourceKind,
-    /// Not negative when given.
-    pub capacity_ports: Option<i64>,
-    /// Not negative when given.
-    pub ports_in_use: Option<i64>,
-    /// Code of the resource this one hangs on (a box on a cabinet), found in
-    /// the same batch or among the stored resources of the territory.
-    pub parent: Option<String>,
-    pub address: Option<String>,
-    pub lon: Option<f64>,
-    pub lat: Option<f64>,
-}
-
-/// A building (楼宇) to insert or update (by `code`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NewBuilding {
-    pub code: String,
-    pub name: String,
-    pub address: Option<String>,
-    pub lon: Option<f64>,
-    pub lat: Option<f64>,
-    pub developer: Option<String>,
-    pub property_manager: Option<String>,
-    /// A JSON array of `{name, role, phone}` objects, stored as given.
-    pub contacts_json: Option<String>,
-}
-
-/// A business opportunity (商机) to insert or update (by `code`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NewOpportunity {
-    pub code: String,
-    pub title: String,
-    /// Code of a stored building of the territory.
-    pub building: Option<String>,
-    /// Code of a stored customer of the territory.
-    pub customer: Option<String>,
-    pub stage: Option<String>,
-    /// Must be finite when given.
-    pub value_yuan: Option<f64>,
-    pub lon: Option<f64>,
-    pub lat: Option<f64>,
 }
 
 /// What an upsert did.

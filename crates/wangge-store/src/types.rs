@@ -2,56 +2,8 @@
 //! (lossless: `serde_json` writes the shortest round-tripping f64) with its bbox.
 
 use serde::{Deserialize, Serialize};
+pub use wangge_model::{BBox, GridRecord, NewGrid, NewOutlet};
 use wangge_model::{Category, CellTypeCode, GridCode, LevelNo, ManagerKind, Role};
-
-/// Lon/lat bounding box in degrees: `[min_lon, min_lat, max_lon, max_lat]`.
-pub type BBox = [f64; 4];
-
-/// A grid or cell to insert (import, demo, drawing).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NewGrid {
-    pub code: GridCode,
-    pub name: String,
-    pub level: LevelNo,
-    /// Code of the level-(n-1) parent; `None` only for level 1.
-    pub parent: Option<GridCode>,
-    /// Required for level 4, `None` for levels 1-3.
-    pub cell_type: Option<CellTypeCode>,
-    /// `GeoJSON` geometry object (`Polygon` or `MultiPolygon`) as text, stored as given.
-    pub geometry_geojson: String,
-    pub bbox: BBox,
-    pub area_m2: f64,
-    /// `Some(reason)` when the geometry is invalid: stored flagged, never "fixed".
-    pub invalid_reason: Option<String>,
-    /// Any other properties of the source feature, as a JSON object text.
-    pub properties_json: Option<String>,
-    /// Where it came from, for error messages: "feature 7 (茅箭区)".
-    pub source: Option<String>,
-}
-
-/// A stored grid or cell with its geometry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GridRecord {
-    pub id: i64,
-    pub code: GridCode,
-    pub name: String,
-    pub level: LevelNo,
-    pub parent: Option<GridCode>,
-    pub cell_type: Option<CellTypeCode>,
-    /// Category of the cell's type in the store's (editable) type table.
-    pub category: Option<Category>,
-    pub geometry_geojson: String,
-    pub bbox: BBox,
-    pub area_m2: f64,
-    pub valid: bool,
-    pub invalid_reason: Option<String>,
-    /// Code of the supporting outlet (level-3 grids).
-    pub outlet: Option<String>,
-    pub properties_json: Option<String>,
-    /// Raised by the database on every update of the row (migration 0011):
-    /// an edit compares it with the version its caller read.
-    pub version: i64,
-}
 
 /// Filter for listing grids; every field narrows the result (AND).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -74,18 +26,6 @@ pub struct ImportReport {
     pub updated: usize,
     /// Codes of grids stored flagged invalid, with the reason.
     pub invalid: Vec<(GridCode, String)>,
-}
-
-/// A business outlet (营业厅) - a point that supports level-3 grids.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NewOutlet {
-    pub code: String,
-    pub name: String,
-    pub lon: f64,
-    pub lat: f64,
-    pub address: Option<String>,
-    /// Level-3 grids this outlet supports (each grid has at most one outlet).
-    pub supports: Vec<GridCode>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

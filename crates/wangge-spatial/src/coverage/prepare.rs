@@ -56,12 +56,5 @@ pub(crate) fn prepare(grid: &CoverageGrid) -> Prepared<'_> {
 
 /// The smallest box holding all of `boxes`.
 pub(crate) fn union_box(boxes: impl IntoIterator<Item = [f64; 4]>) -> Option<[f64; 4]> {
-    boxes.into_iter().reduce(|a, b| {
-        [
-            a[0].min(b[0]),
-            a[1].min(b[1]),
-            a[2].max(b[2]),
-            a[3].max(b[3]),
-        ]
-    })
+    wangge_model::bbox::union_all(boxes)
 }
