@@ -176,7 +176,13 @@ async fn files(app: &Router, token: &str, id: &str) -> (String, String) {
     assert_eq!(result.status, StatusCode::OK, "{}", result.text);
     let failures = get(app, token, &format!("/api/v1/geocode/jobs/{id}/failures")).await;
     assert_eq!(failures.status, StatusCode::OK, "{}", failures.text);
-    (result.text, failures.text)
+    // Downloads go to Excel: each starts with a UTF-8 BOM.
+    let without_bom = |text: &str| {
+        text.strip_prefix('\u{feff}')
+            .unwrap_or_else(|| panic!("no BOM: {}", &text[..text.len().min(40)]))
+            .to_owned()
+    };
+    (without_bom(&result.text), without_bom(&failures.text))
 }
 
 /// Every row of the upload once, in order: by the `客户N` names.
