@@ -37,7 +37,7 @@ pub use options::{Kind, ReportOptions};
 pub use ownership::{
     GridItem, OutletItem, OverlappingClaim, Ownership, OwnershipCounts, UnclaimedCell,
 };
-pub use render::{feature_collection, wkt, write_report, Format};
+pub use render::{feature_collection, write_report, Format};
 pub use report::{
     analyze_snapshot, analyze_snapshot_geometry, build_report, geometry_report, Report, Summary,
 };

@@ -2,7 +2,6 @@
 //! feature with a `kind` property; GDAL and QGIS read it) or as CSV with the
 //! geometry as WKT in the first column (GDAL's CSV driver takes it).
 
-use std::fmt::Write as _;
 use std::io::Write;
 
 use serde_json::{Map, Value};
@@ -151,91 +150,11 @@ fn write_csv<W: Write>(report: &Report, out: W) -> Result<(), CoverageError> {
             .map(|c| properties.get(c).map(scalar_text).unwrap_or_default())
             // Grid names come from files people wrote: no formula injection.
             .map(|text| wangge_io::spreadsheet_cell(&text).into_owned());
-        writer.write_record(std::iter::once(wkt(geometry).unwrap_or_default()).chain(cells))?;
+        writer.write_record(
+            std::iter::once(wangge_io::wkt::geojson_to_wkt(geometry).unwrap_or_default())
+                .chain(cells),
+        )?;
     }
     writer.flush()?;
     Ok(())
-}
-
-/// WKT of a GeoJSON geometry object (points, lines, polygons and their
-/// multis); `None` for anything else.
-pub fn wkt(geometry: &Value) -> Option<String> {
-    fn position(text: &mut String, p: &Value) -> Option<()> {
-        let p = p.as_array()?;
-        // `{}` on f64 prints the shortest text that reads back exactly.
-        write!(text, "{} {}", p.first()?.as_f64()?, p.get(1)?.as_f64()?).ok()
-    }
-    /// `depth` 0: a position; n: a parenthesised list of depth n-1.
-    fn nested(text: &mut String, v: &Value, depth: u8) -> Option<()> {
-        if depth == 0 {
-            return position(text, v);
-        }
-        text.push('(');
-        for (i, item) in v.as_array()?.iter().enumerate() {
-            if i > 0 {
-                text.push_str(", ");
-            }
-            nested(text, item, depth - 1)?;
-        }
-        text.push(')');
-        Some(())
-    }
-    let coordinates = geometry.get("coordinates")?;
-    let (name, depth) = match geometry.get("type")?.as_str()? {
-        "Point" => ("POINT", 1),
-        "LineString" => ("LINESTRING", 1),
-        "MultiLineString" => ("MULTILINESTRING", 2),
-        "Polygon" => ("POLYGON", 2),
-        "MultiPolygon" => ("MULTIPOLYGON", 3),
-        _ => return None,
-    };
-    let mut text = format!("{name} ");
-    if name == "POINT" {
-        text.push('(');
-        position(&mut text, coordinates)?;
-        text.push(')');
-    } else {
-        nested(&mut text, coordinates, depth)?;
-    }
-    Some(text)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wkt;
-    use serde_json::json;
-
-    #[test]
-    fn wkt_of_every_geometry_the_report_writes() {
-        let cases = [
-            (
-                json!({"type": "Point", "coordinates": [110.5, 32]}),
-                "POINT (110.5 32)",
-            ),
-            (
-                json!({"type": "LineString", "coordinates": [[0, 0], [1, 0.5]]}),
-                "LINESTRING (0 0, 1 0.5)",
-            ),
-            (
-                json!({"type": "MultiLineString", "coordinates": [[[0, 0], [1, 0]], [[2, 2], [3, 3]]]}),
-                "MULTILINESTRING ((0 0, 1 0), (2 2, 3 3))",
-            ),
-            (
-                json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}),
-                "POLYGON ((0 0, 1 0, 1 1, 0 0))",
-            ),
-            (
-                json!({"type": "MultiPolygon", "coordinates": [[[[0, 0], [1, 0], [1, 1], [0, 0]]], [[[2, 2], [3, 2], [3, 3], [2, 2]]]]}),
-                "MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)), ((2 2, 3 2, 3 3, 2 2)))",
-            ),
-        ];
-        for (geometry, expected) in cases {
-            assert_eq!(wkt(&geometry).as_deref(), Some(expected));
-        }
-        assert_eq!(wkt(&json!(null)), None);
-        assert_eq!(
-            wkt(&json!({"type": "Point", "coordinates": [0, null]})),
-            None
-        );
-    }
 }
