@@ -29,7 +29,8 @@ geographic (EPSG:4490):
    system KML has.
 
 7. Customers (points) in Shapefile, GeoPackage, FlatGeobuf and KML made
-   by `ogr2ogr` from a CSV are imported to the same names and points.
+   by `ogr2ogr` from a CSV are imported to the same names and points, and
+   `wangge export customers` writes each format back for `ogrinfo`.
 8. The demo's cells exported and turned by `ogr2ogr` into one Shapefile
    layer (EPSG:4546, GBK table, Chinese fields 网点/分局/经营部):
    `wangge import cells` builds the demo's four levels from it alone.
@@ -164,9 +165,20 @@ def points_round_trip(binary, work):
         )
         names = all(got.get(code, (None,))[0] == name for code, name, _, _ in CUSTOMERS)
         good = len(got) == len(CUSTOMERS) and names and worst <= VERTEX_M
+        # And back out in the same format and system: GDAL reads the points.
+        fmt = {"shp": "shapefile", "gpkg": "geopackage", "fgb": "flatgeobuf", "kml": "kml"}[ext]
+        out = os.path.join(work, f"customers-out-{srs}.{ext}")
+        run([binary, "--db", f"sqlite://{db}", "export", "customers", "--format", fmt, "--crs", f"EPSG:{srs}",
+             "--encoding", "gbk", "-o", out])
+        info = run(["ogrinfo", "-al", "-so", out])
+        listing = run(["ogrinfo", "-al", "-q", out])
+        gdal_ok = (f"Feature Count: {len(CUSTOMERS)}" in info and f'ID["EPSG",{srs}]' in info
+                   and all(name in listing for _, name, _, _ in CUSTOMERS))
+        good &= gdal_ok
         ok &= good
         print(f"customers from {driver} EPSG:{srs}: {len(got)} read, names {'ok' if names else 'WRONG'}, "
-              f"points within {worst * 100:.3f} cm" + ("" if good else "  <-- FAILS"))
+              f"points within {worst * 100:.3f} cm; exported again, ogrinfo {'ok' if gdal_ok else 'WRONG'}"
+              + ("" if good else "  <-- FAILS"))
     return ok
 
 

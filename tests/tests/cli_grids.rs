@@ -684,3 +684,72 @@ fn csv_is_written_for_excel_unless_told_otherwise() {
     );
     assert!(cli::fails(&wrong).contains("utf-8-bom"));
 }
+
+/// Customers go out as points in any format and come back: the GIS
+/// formats leave out (and count) those without a location, GeoJSON keeps
+/// them with a null geometry.
+#[test]
+fn customers_go_out_as_points_and_come_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let csv = dir.path().join("customers.csv");
+    std::fs::write(
+        &csv,
+        "code,name,lon,lat\nK1,茅箭区便利店,110.79812,32.59123\nK2,张湾区五金店,110.76954,32.65218\nK3,无址小店,,\n",
+    )
+    .unwrap();
+    ok(&wangge(
+        &db,
+        &["import", "customers", csv.to_str().unwrap(), "--no-assign"],
+    ));
+    let geojson = dir.path().join("out.geojson");
+    ok(&wangge(
+        &db,
+        &["export", "customers", "-o", geojson.to_str().unwrap()],
+    ));
+    let root: Value = serde_json::from_str(&std::fs::read_to_string(&geojson).unwrap()).unwrap();
+    let features = root["features"].as_array().unwrap();
+    assert_eq!(features.len(), 3);
+    assert_eq!(features[2]["properties"]["name"], "无址小店");
+    assert!(features[2]["geometry"].is_null());
+    assert_eq!(features[0]["geometry"]["coordinates"][0], 110.79812);
+    let gpkg = dir.path().join("out.gpkg");
+    let out = wangge(
+        &db,
+        &[
+            "export",
+            "customers",
+            "--format",
+            "geopackage",
+            "--crs",
+            "EPSG:4546",
+            "-o",
+            gpkg.to_str().unwrap(),
+        ],
+    );
+    ok(&out);
+    assert!(
+        text(&out.stderr).contains("1 without a location left out"),
+        "{}",
+        text(&out.stderr)
+    );
+    let again = dir.path().join("again.db");
+    ok(&wangge(
+        &again,
+        &["import", "customers", gpkg.to_str().unwrap(), "--no-assign"],
+    ));
+    let back = dir.path().join("back.geojson");
+    ok(&wangge(
+        &again,
+        &["export", "customers", "-o", back.to_str().unwrap()],
+    ));
+    let root: Value = serde_json::from_str(&std::fs::read_to_string(&back).unwrap()).unwrap();
+    let features = root["features"].as_array().unwrap();
+    assert_eq!(features.len(), 2);
+    let lon = features[0]["geometry"]["coordinates"][0].as_f64().unwrap();
+    assert!(
+        (lon - 110.79812).abs() < 1e-7,
+        "{lon}: through EPSG:4546 and back"
+    );
+    assert_eq!(features[1]["properties"]["name"], "张湾区五金店");
+}

@@ -302,6 +302,12 @@ pub enum ExportWhat {
     Cells,
     /// Grids of levels 1-3 (or --level).
     Grids,
+    /// Customers as points, with their placement status.
+    Customers,
+    /// Network resources as points.
+    Resources,
+    /// Outlets (营业厅) as points, with the level-3 grids each supports.
+    Outlets,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

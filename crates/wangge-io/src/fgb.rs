@@ -69,7 +69,7 @@ pub fn read_flatgeobuf(path: &Path) -> Result<FlatGeobufLayer, IoError> {
     })
 }
 
-/// Writes a GeoJSON FeatureCollection of (multi)polygons, already in
+/// Writes a GeoJSON FeatureCollection of (multi)polygons or of points, already in
 /// `crs`, as a FlatGeobuf layer named `name` with these `columns`
 /// (properties not among them are left out).
 pub fn write_flatgeobuf(
@@ -89,7 +89,19 @@ pub fn write_flatgeobuf(
         },
         ..FgbWriterOptions::default()
     };
-    let mut writer = FgbWriter::create_with_options(name, GeometryType::MultiPolygon, options)
+    // A layer of points has no polygon anywhere (read off the text: the
+    // grids' collections are too large to parse twice).
+    let points = !geojson.contains("Polygon") && geojson.contains("\"Point\"");
+    let geometry_type = if points {
+        GeometryType::Point
+    } else {
+        GeometryType::MultiPolygon
+    };
+    let options = FgbWriterOptions {
+        promote_to_multi: !points,
+        ..options
+    };
+    let mut writer = FgbWriter::create_with_options(name, geometry_type, options)
         .map_err(|e| fgb_error(path, e))?;
     for &(column, column_type) in columns {
         let column_type = match column_type {

@@ -200,6 +200,11 @@ pub fn write_geopackage(
     path: &Path,
 ) -> Result<usize, IoError> {
     let features = crate::layer::features_of(geojson)?;
+    let geometry_type = if crate::layer::all_points(&features) {
+        "POINT"
+    } else {
+        "MULTIPOLYGON"
+    };
     match std::fs::remove_file(path) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -238,7 +243,7 @@ pub fn write_geopackage(
     }
     let (srs_id, ..) = srs_row(crs);
     let mut create = format!(
-        "CREATE TABLE {} (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom MULTIPOLYGON",
+        "CREATE TABLE {} (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom {geometry_type}",
         quoted(layer)
     );
     for (name, field_type) in columns {
@@ -273,7 +278,11 @@ pub fn write_geopackage(
                 None => None,
                 Some(bbox) => {
                     extent = Some(extent.map_or(bbox, |e| wangge_model::bbox::union(e, bbox)));
-                    let text = as_multi_polygon(geometry).to_string();
+                    let text = if geometry_type == "POINT" {
+                        geometry.to_string()
+                    } else {
+                        as_multi_polygon(geometry).to_string()
+                    };
                     Some(
                         GeoJson(&text)
                             .to_gpkg_wkb(
@@ -307,8 +316,8 @@ pub fn write_geopackage(
     )
     .map_err(sql)?;
     tx.execute(
-        "INSERT INTO gpkg_geometry_columns VALUES (?1, 'geom', 'MULTIPOLYGON', ?2, 0, 0)",
-        params![layer, srs_id],
+        "INSERT INTO gpkg_geometry_columns VALUES (?1, 'geom', ?2, ?3, 0, 0)",
+        params![layer, geometry_type, srs_id],
     )
     .map_err(sql)?;
     tx.commit().map_err(sql)?;

@@ -142,6 +142,53 @@ pub const GRID_FIELDS: [(&str, FieldType); 13] = [
     ("zhengqi", FieldType::Boolean),
 ];
 
+/// Whether every feature that has a geometry has a Point: the writers
+/// then declare a layer of points, else one of (multi)polygons.
+pub(crate) fn all_points(features: &[Value]) -> bool {
+    features
+        .iter()
+        .filter_map(|f| f.get("geometry").filter(|g| !g.is_null()))
+        .all(|g| g.get("type").and_then(Value::as_str) == Some("Point"))
+}
+
+/// The typed columns of a layer's properties, in sorted order: each key's
+/// type is that of its first value that is not null (text when none is).
+pub fn fields_of(geojson: &str) -> Result<Vec<(String, FieldType)>, IoError> {
+    let features = features_of(geojson)?;
+    let mut fields: std::collections::BTreeMap<String, Option<FieldType>> =
+        std::collections::BTreeMap::new();
+    for feature in &features {
+        let Some(properties) = feature.get("properties").and_then(Value::as_object) else {
+            continue;
+        };
+        for (key, value) in properties {
+            let kind = match value {
+                Value::Null => None,
+                Value::Bool(_) => Some(FieldType::Boolean),
+                Value::Number(n) if n.is_i64() || n.is_u64() => Some(FieldType::Integer),
+                Value::Number(_) => Some(FieldType::Real),
+                _ => Some(FieldType::Text),
+            };
+            let entry = fields.entry(key.clone()).or_insert(None);
+            match (*entry, kind) {
+                (None, k) => *entry = k,
+                // An integer column with a fraction somewhere is a real one.
+                (Some(FieldType::Integer), Some(FieldType::Real)) => *entry = Some(FieldType::Real),
+                (Some(a), Some(b))
+                    if a != b && !(a == FieldType::Real && b == FieldType::Integer) =>
+                {
+                    *entry = Some(FieldType::Text);
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(fields
+        .into_iter()
+        .map(|(key, kind)| (key, kind.unwrap_or(FieldType::Text)))
+        .collect())
+}
+
 /// The features of a FeatureCollection's text.
 pub(crate) fn features_of(geojson: &str) -> Result<Vec<Value>, IoError> {
     let mut root: Value =

@@ -31,6 +31,7 @@ pub mod hierarchy;
 pub mod kml;
 pub mod layer;
 mod non_finite;
+pub mod points;
 pub mod reproject;
 pub mod shp;
 mod spreadsheet;

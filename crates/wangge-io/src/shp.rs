@@ -321,6 +321,77 @@ pub fn write_grids_shapefile<'a>(
     Ok(written)
 }
 
+/// Writes a FeatureCollection of points (coordinates already in `crs`) as
+/// a point Shapefile at `path` with these typed `fields` (text in
+/// `encoding`, cut at a character to the DBF's 254 bytes; DBF names of at
+/// most 10 bytes, so longer keys are cut too). Features without a point
+/// are left out. Returns the number of points written.
+pub fn write_points_shapefile(
+    geojson: &str,
+    fields: &[(String, crate::layer::FieldType)],
+    path: &Path,
+    crs: Crs,
+    encoding: Encoding,
+) -> Result<usize, IoError> {
+    use crate::layer::FieldType;
+    use shapefile::dbase::{FieldName, Record, TableWriterBuilder};
+    let features = crate::layer::features_of(geojson)?;
+    let dyn_encoding = dbase::encoding::DynEncoding::from_name(match encoding {
+        Encoding::Utf8 => "UTF-8",
+        Encoding::Gb18030 => "GBK",
+    })
+    .ok_or_else(|| shp_error(path, format!("the encoding {encoding} is not available")))?;
+    let dbf_name = |key: &str| cut_to_bytes(key, 10, encoding);
+    let mut table = TableWriterBuilder::new().set_encoding(dyn_encoding);
+    for (key, kind) in fields {
+        let name = FieldName::try_from(dbf_name(key).as_str())
+            .map_err(|e| shp_error(path, format!("field {key}: {e:?}")))?;
+        table = match kind {
+            FieldType::Text => table.add_character_field(name, 254),
+            FieldType::Integer => table.add_numeric_field(name, 18, 0),
+            FieldType::Real => table.add_numeric_field(name, 24, 8),
+            FieldType::Boolean => table.add_logical_field(name),
+        };
+    }
+    let mut writer = shapefile::Writer::from_path(path, table).map_err(|e| shp_error(path, e))?;
+    let mut written = 0usize;
+    for feature in &features {
+        let coordinates = &feature["geometry"]["coordinates"];
+        let (Some(x), Some(y)) = (coordinates[0].as_f64(), coordinates[1].as_f64()) else {
+            continue;
+        };
+        let properties = feature.get("properties").and_then(Value::as_object);
+        let mut record = Record::default();
+        for (key, kind) in fields {
+            let value = properties.and_then(|p| p.get(key)).unwrap_or(&Value::Null);
+            let field = match kind {
+                FieldType::Text => FieldValue::Character(match value {
+                    Value::Null => None,
+                    Value::String(s) => Some(cut_to_bytes(s, 254, encoding)),
+                    other => Some(other.to_string()),
+                }),
+                FieldType::Integer | FieldType::Real => FieldValue::Numeric(value.as_f64()),
+                FieldType::Boolean => FieldValue::Logical(value.as_bool()),
+            };
+            record.insert(dbf_name(key), field);
+        }
+        writer
+            .write_shape_and_record(&shapefile::Point::new(x, y), &record)
+            .map_err(|e| shp_error(path, format!("feature {}: {e}", written + 1)))?;
+        written += 1;
+    }
+    drop(writer); // flushes the .shp, .shx and .dbf
+    std::fs::write(path.with_extension("prj"), crs.wkt())?;
+    std::fs::write(
+        path.with_extension("cpg"),
+        match encoding {
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Gb18030 => "GBK",
+        },
+    )?;
+    Ok(written)
+}
+
 /// `text` cut to at most `max` bytes in `encoding`, at a character boundary.
 fn cut_to_bytes(text: &str, max: usize, encoding: Encoding) -> String {
     let width = |c: char| match encoding {

@@ -6,6 +6,12 @@ use wangge_store::{GridFilter, Store};
 use crate::args::{ExportArgs, ExportFormat, ExportWhat};
 
 pub async fn run(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
+    if matches!(
+        args.what,
+        ExportWhat::Customers | ExportWhat::Resources | ExportWhat::Outlets
+    ) {
+        return points(store, args).await;
+    }
     let levels: Vec<LevelNo> = match (args.what, args.level) {
         (ExportWhat::Cells, Some(level)) if !level.is_cell() => {
             anyhow::bail!("cells are level 4; for level {level} export grids")
@@ -14,6 +20,9 @@ pub async fn run(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
             anyhow::bail!("level 4 holds cells: use `wangge export cells`")
         }
         (ExportWhat::Cells, _) => vec![LevelNo::CELL],
+        (ExportWhat::Customers | ExportWhat::Resources | ExportWhat::Outlets, _) => {
+            unreachable!("exported as points above")
+        }
         (ExportWhat::Grids, Some(level)) => vec![level],
         (ExportWhat::Grids, None) => {
             vec![LevelNo::DEPARTMENT, LevelNo::BRANCH, LevelNo::OUTLET_AREA]
@@ -117,7 +126,7 @@ pub async fn run(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
             .map_or_else(
                 || match args.what {
                     ExportWhat::Cells => "cells".to_owned(),
-                    ExportWhat::Grids => "grids".to_owned(),
+                    _ => "grids".to_owned(),
                 },
                 |s| s.to_string_lossy().into_owned(),
             );
@@ -158,6 +167,162 @@ pub async fn run(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
     out.flush()?;
     if let Some(path) = &args.output {
         eprintln!("exported {} features to {}", records.len(), path.display());
+    }
+    Ok(())
+}
+
+/// A point to export: where it is (WGS-84 lon/lat, when known) and its
+/// properties.
+type PointRow = (
+    Option<(f64, f64)>,
+    serde_json::Map<String, serde_json::Value>,
+);
+
+/// `wangge export customers|resources|outlets`: the points in any format,
+/// in `--crs`; those without a location only in GeoJSON and CSV (where
+/// they keep their row), left out of the GIS formats with a count.
+async fn points(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
+    use serde_json::{json, Map, Value};
+    let (layer, rows): (&str, Vec<PointRow>) = match args.what {
+        ExportWhat::Outlets => (
+            "outlets",
+            store
+                .outlets()
+                .await?
+                .into_iter()
+                .map(|o| {
+                    let mut properties = Map::new();
+                    properties.insert("code".into(), json!(o.code));
+                    properties.insert("name".into(), json!(o.name));
+                    properties.insert("address".into(), json!(o.address));
+                    let supports: Vec<&str> = o
+                        .supports
+                        .iter()
+                        .map(wangge_model::GridCode::as_str)
+                        .collect();
+                    properties.insert("supports".into(), json!(supports.join(";")));
+                    (Some((o.lon, o.lat)), properties)
+                })
+                .collect(),
+        ),
+        what => {
+            let (layer, kind) = if what == ExportWhat::Customers {
+                ("customers", wangge_store::EntityKind::Customer)
+            } else {
+                ("resources", wangge_store::EntityKind::Resource)
+            };
+            let page = store.entities_page(kind, None, 0, i64::MAX).await?;
+            let rows = page
+                .items
+                .into_iter()
+                .map(|e| {
+                    let mut properties: Map<String, Value> =
+                        serde_json::from_str(&e.extra_json).unwrap_or_default();
+                    properties.insert("code".into(), json!(e.code));
+                    properties.insert("name".into(), json!(e.name));
+                    properties.insert("kind".into(), json!(e.kind));
+                    properties.insert("address".into(), json!(e.address));
+                    properties.insert("status".into(), json!(e.status));
+                    let at = match (e.lon, e.lat) {
+                        (Some(lon), Some(lat)) if lon.is_finite() && lat.is_finite() => {
+                            Some((lon, lat))
+                        }
+                        _ => None,
+                    };
+                    (at, properties)
+                })
+                .collect();
+            (layer, rows)
+        }
+    };
+    let keep_unlocated = matches!(args.format, ExportFormat::Geojson | ExportFormat::Csv);
+    let unlocated = rows.iter().filter(|(at, _)| at.is_none()).count();
+    let features: Vec<Value> = rows
+        .into_iter()
+        .filter(|(at, _)| keep_unlocated || at.is_some())
+        .map(|(at, properties)| {
+            let geometry = at.map_or(Value::Null, |(lon, lat)| {
+                let (x, y) = match args.crs {
+                    wangge_geocode::crs::Crs::Wgs84 => (lon, lat),
+                    crs => wangge_geocode::crs::from_wgs84(crs, lon, lat),
+                };
+                json!({"type": "Point", "coordinates": [x, y]})
+            });
+            json!({"type": "Feature", "properties": properties, "geometry": geometry})
+        })
+        .collect();
+    let count = features.len();
+    let mut root = Map::new();
+    root.insert("type".into(), json!("FeatureCollection"));
+    if let Some(member) = wangge_io::reproject::crs_member(args.crs) {
+        root.insert("crs".into(), member);
+    }
+    root.insert("features".into(), Value::Array(features));
+    let geojson = Value::Object(root).to_string();
+    let fields = wangge_io::layer::fields_of(&geojson)?;
+    let field_refs: Vec<(&str, wangge_io::layer::FieldType)> =
+        fields.iter().map(|(k, t)| (k.as_str(), *t)).collect();
+    let what = layer;
+    let layer = args
+        .output
+        .as_deref()
+        .and_then(|p| p.file_stem())
+        .map_or_else(|| layer.to_owned(), |s| s.to_string_lossy().into_owned());
+    let need_path = |what: &str| {
+        args.output
+            .as_deref()
+            .ok_or_else(|| anyhow::anyhow!("a {what} is files on disk: give -o FILE"))
+    };
+    match args.format {
+        ExportFormat::Geojson => {
+            let mut out = crate::output::open(args.output.as_deref())?;
+            writeln!(out, "{geojson}")?;
+            out.flush()?;
+        }
+        ExportFormat::Csv => {
+            let mut out = crate::output::open_csv(args.output.as_deref())?;
+            wangge_io::points::write_points_csv(&geojson, &fields, &mut out)?;
+            out.flush()?;
+        }
+        ExportFormat::Shapefile => {
+            let path = need_path("Shapefile")?;
+            wangge_io::shp::write_points_shapefile(
+                &geojson,
+                &fields,
+                path,
+                args.crs,
+                args.encoding,
+            )?;
+        }
+        ExportFormat::Geopackage => {
+            let path = need_path("GeoPackage")?;
+            wangge_io::gpkg::write_geopackage(&geojson, &layer, args.crs, &field_refs, path)?;
+        }
+        ExportFormat::Flatgeobuf | ExportFormat::Kml => {
+            let mut out = crate::output::open(args.output.as_deref())?;
+            if args.format == ExportFormat::Kml {
+                wangge_io::kml::write_kml(&geojson, &layer, args.crs, &field_refs, &mut out)?;
+            } else {
+                wangge_io::fgb::write_flatgeobuf(
+                    &geojson,
+                    &layer,
+                    args.crs,
+                    &field_refs,
+                    &mut out,
+                )?;
+            }
+            out.flush()?;
+        }
+    }
+    if let Some(path) = &args.output {
+        eprintln!(
+            "exported {count} {layer} to {} ({})",
+            path.display(),
+            args.crs
+        );
+    }
+    if !keep_unlocated && unlocated > 0 {
+        eprintln!("{unlocated} without a location left out (GeoJSON and CSV keep them)");
     }
     Ok(())
 }
