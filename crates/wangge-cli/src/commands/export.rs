@@ -316,7 +316,7 @@ async fn points(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
     }
     if let Some(path) = &args.output {
         eprintln!(
-            "exported {count} {layer} to {} ({})",
+            "exported {count} {what} to {} ({})",
             path.display(),
             args.crs
         );
