@@ -1,5 +1,4 @@
-use geo::{Coord, InteriorPoint, LineString, MultiPolygon, Polygon};
-use serde_json::Value;
+use geo::InteriorPoint;
 use std::collections::{HashMap, HashSet};
 use wangge_spatial::index::{CellIndex, IndexedGrid};
 
@@ -9,43 +8,7 @@ use wangge_store::{BBox, GridFilter, GridRecord, Store};
 
 use crate::AssignError;
 
-/// A stored GeoJSON Polygon or MultiPolygon as geo types. Coordinates that
-/// are not numbers (a NaN in the source) become NaN, so the geometry still
-/// loads; it is already flagged invalid in the store.
-pub fn parse_multipolygon(text: &str) -> Result<MultiPolygon<f64>, String> {
-    let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    let ring = |v: &Value| -> Result<LineString<f64>, String> {
-        let positions = v.as_array().ok_or("a ring is not an array")?;
-        Ok(positions
-            .iter()
-            .map(|p| Coord {
-                x: p.get(0).and_then(Value::as_f64).unwrap_or(f64::NAN),
-                y: p.get(1).and_then(Value::as_f64).unwrap_or(f64::NAN),
-            })
-            .collect())
-    };
-    let polygon = |v: &Value| -> Result<Polygon<f64>, String> {
-        let rings = v.as_array().ok_or("a polygon is not an array of rings")?;
-        let mut rings = rings.iter().map(ring);
-        let exterior = rings
-            .next()
-            .transpose()?
-            .unwrap_or_else(|| LineString(vec![]));
-        Ok(Polygon::new(exterior, rings.collect::<Result<_, _>>()?))
-    };
-    let coordinates = value.get("coordinates").ok_or("no coordinates")?;
-    match value.get("type").and_then(Value::as_str) {
-        Some("Polygon") => Ok(MultiPolygon(vec![polygon(coordinates)?])),
-        Some("MultiPolygon") => coordinates
-            .as_array()
-            .ok_or("coordinates are not an array")?
-            .iter()
-            .map(polygon)
-            .collect::<Result<Vec<_>, _>>()
-            .map(MultiPolygon),
-        other => Err(format!("geometry type {other:?} is not a polygon")),
-    }
-}
+pub use wangge_spatial::geojson::parse_multipolygon;
 
 /// Loads every grid of the store into a fresh index.
 pub async fn load_index(store: &Store) -> Result<CellIndex, AssignError> {

@@ -14,7 +14,7 @@ use wangge_spatial::coverage::{
 use wangge_spatial::validate::{check_multipolygon, summarize};
 use wangge_store::{BBox, GeometryUpdate};
 
-use crate::geometry::polygonal_value;
+use crate::polygonal_value;
 use crate::{Snapshot, StoredExtra};
 
 /// What applying the proposals of a report changes.

@@ -22,7 +22,6 @@
 mod data;
 mod error;
 mod fix;
-mod geometry;
 mod options;
 mod ownership;
 mod render;
@@ -32,7 +31,6 @@ mod snapshot;
 pub use data::{CellItem, DataCounts, DataGaps, UnplacedInGrid, UnplacedKind, PORTS_FULL_SHARE};
 pub use error::CoverageError;
 pub use fix::{difference, fixed_snapshot, plan_fixes, DiffRow, FixPlan, GridChange, LeftAlone};
-pub use geometry::polygonal_value;
 pub use options::{Kind, ReportOptions};
 pub use ownership::{
     GridItem, OutletItem, OverlappingClaim, Ownership, OwnershipCounts, UnclaimedCell,
@@ -42,3 +40,4 @@ pub use report::{
     analyze_snapshot, analyze_snapshot_geometry, build_report, geometry_report, Report, Summary,
 };
 pub use snapshot::{Snapshot, StoredExtra};
+pub use wangge_spatial::geojson::polygonal_value;

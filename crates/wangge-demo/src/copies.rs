@@ -360,18 +360,5 @@ fn parse_multipolygon(grid: &NewGrid) -> Result<MultiPolygon<f64>, DemoError> {
     let fail = |reason: String| {
         DemoError::Plan(format!("copying the geometry of {}: {reason}", grid.code))
     };
-    let geometry: geojson::Geometry = grid
-        .geometry_geojson
-        .parse()
-        .map_err(|e: geojson::Error| fail(e.to_string()))?;
-    match geo_types::Geometry::<f64>::try_from(geometry.value).map_err(|e| fail(e.to_string()))? {
-        geo_types::Geometry::Polygon(p) => Ok(MultiPolygon(vec![p])),
-        geo_types::Geometry::MultiPolygon(mp) => Ok(mp),
-        other => Err(fail(
-            format!("not a polygon: {other:?}")
-                .chars()
-                .take(80)
-                .collect(),
-        )),
-    }
+    wangge_spatial::geojson::parse_multipolygon(&grid.geometry_geojson).map_err(fail)
 }

@@ -24,6 +24,7 @@ pub mod bbox;
 pub mod coverage;
 pub mod dissolve;
 pub mod edit;
+pub mod geojson;
 pub mod index;
 pub mod partition;
 pub mod repair;

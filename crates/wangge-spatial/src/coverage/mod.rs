@@ -53,7 +53,7 @@ mod edges;
 mod family;
 mod fixes;
 mod frame;
-mod geojson;
+use crate::geojson;
 mod inscribed;
 mod local;
 mod prepare;
