@@ -31,7 +31,9 @@ geographic (EPSG:4490):
 7. Customers (points) in Shapefile, GeoPackage, FlatGeobuf and KML made
    by `ogr2ogr` from a CSV are imported to the same names and points, and
    `wangge export customers` writes each format back for `ogrinfo`.
-8. The demo's cells exported and turned by `ogr2ogr` into one Shapefile
+8. Chengdu's coverage findings go out as one GeoPackage, FlatGeobuf and
+   KML layer that `ogrinfo` reads whole.
+9. The demo's cells exported and turned by `ogr2ogr` into one Shapefile
    layer (EPSG:4546, GBK table, Chinese fields 网点/分局/经营部):
    `wangge import cells` builds the demo's four levels from it alone.
 
@@ -178,6 +180,29 @@ def points_round_trip(binary, work):
         ok &= good
         print(f"customers from {driver} EPSG:{srs}: {len(got)} read, names {'ok' if names else 'WRONG'}, "
               f"points within {worst * 100:.3f} cm; exported again, ogrinfo {'ok' if gdal_ok else 'WRONG'}"
+              + ("" if good else "  <-- FAILS"))
+    return ok
+
+
+def findings_layers(binary, work, data):
+    """Chengdu's coverage findings (points, lines and polygons together)
+    written as one GeoPackage, FlatGeobuf and KML layer: ogrinfo reads as
+    many features as the GeoJSON report has, with their kind."""
+    db = os.path.join(work, "findings.db")
+    run([binary, "--db", f"sqlite://{db}", "import", "grids", os.path.join(data, "chengdu-districts.geojson"),
+         "--level", "1"])
+    report = os.path.join(work, "findings.geojson")
+    run([binary, "--db", f"sqlite://{db}", "coverage", "--format", "geojson", "-o", report])
+    expected = sum(1 for f in json.load(open(report, encoding="utf-8"))["features"] if f["geometry"])
+    ok = True
+    for fmt, ext in [("geopackage", "gpkg"), ("flatgeobuf", "fgb"), ("kml", "kml")]:
+        path = os.path.join(work, f"findings.{ext}")
+        run([binary, "--db", f"sqlite://{db}", "coverage", "--format", fmt, "-o", path])
+        info = run(["ogrinfo", "-al", "-so", path])
+        listing = run(["ogrinfo", "-al", "-q", path])
+        good = f"Feature Count: {expected}" in info and "kind (String) = overlap" in listing
+        ok &= good
+        print(f"coverage findings as {fmt}: ogrinfo {'ok' if good else 'WRONG'} ({expected} features)"
               + ("" if good else "  <-- FAILS"))
     return ok
 
@@ -372,6 +397,8 @@ def main():
             failures.append(f"{city} GCJ-02")
     if not points_round_trip(args.binary, work):
         failures.append("customers from GIS files")
+    if not findings_layers(args.binary, work, args.data):
+        failures.append("coverage findings in GIS files")
     if not demo_one_layer(args.binary, work):
         failures.append("demo one-layer Shapefile")
     if failures:

@@ -491,6 +491,12 @@ pub enum CoverageFormat {
     Json,
     Geojson,
     Csv,
+    /// The findings as one GeoPackage layer (-o FILE.gpkg; mixed geometry).
+    Geopackage,
+    /// The findings as one FlatGeobuf layer (mixed geometry).
+    Flatgeobuf,
+    /// The findings as KML placemarks.
+    Kml,
 }
 
 #[derive(Debug, Args)]

@@ -89,16 +89,24 @@ pub fn write_flatgeobuf(
         },
         ..FgbWriterOptions::default()
     };
-    // A layer of points has no polygon anywhere (read off the text: the
-    // grids' collections are too large to parse twice).
-    let points = !geojson.contains("Polygon") && geojson.contains("\"Point\"");
+    // Read off the text (the grids' collections are too large to parse
+    // twice): points only, polygons only, or a mix (the coverage findings).
+    let has = |kind: &str| geojson.contains(&format!("\"{kind}\""));
+    let polygons = has("Polygon") || has("MultiPolygon");
+    let others = has("Point") || has("LineString") || has("MultiLineString");
+    let points = !polygons && has("Point") && !has("LineString") && !has("MultiLineString");
     let geometry_type = if points {
         GeometryType::Point
+    } else if polygons && others {
+        GeometryType::Unknown
     } else {
         GeometryType::MultiPolygon
     };
     let options = FgbWriterOptions {
-        promote_to_multi: !points,
+        promote_to_multi: geometry_type == GeometryType::MultiPolygon,
+        // A mixed layer stays one of any type (else the first feature's
+        // type would be taken for all).
+        detect_type: geometry_type != GeometryType::Unknown,
         ..options
     };
     let mut writer = FgbWriter::create_with_options(name, geometry_type, options)

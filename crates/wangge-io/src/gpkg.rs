@@ -200,10 +200,10 @@ pub fn write_geopackage(
     path: &Path,
 ) -> Result<usize, IoError> {
     let features = crate::layer::features_of(geojson)?;
-    let geometry_type = if crate::layer::all_points(&features) {
-        "POINT"
-    } else {
-        "MULTIPOLYGON"
+    let geometry_type = match crate::layer::geometry_kind(&features) {
+        crate::layer::GeometryKind::Points => "POINT",
+        crate::layer::GeometryKind::Polygons => "MULTIPOLYGON",
+        crate::layer::GeometryKind::Mixed => "GEOMETRY",
     };
     match std::fs::remove_file(path) {
         Ok(()) => {}
@@ -278,10 +278,10 @@ pub fn write_geopackage(
                 None => None,
                 Some(bbox) => {
                     extent = Some(extent.map_or(bbox, |e| wangge_model::bbox::union(e, bbox)));
-                    let text = if geometry_type == "POINT" {
-                        geometry.to_string()
-                    } else {
+                    let text = if geometry_type == "MULTIPOLYGON" {
                         as_multi_polygon(geometry).to_string()
+                    } else {
+                        geometry.to_string()
                     };
                     Some(
                         GeoJson(&text)

@@ -142,13 +142,32 @@ pub const GRID_FIELDS: [(&str, FieldType); 13] = [
     ("zhengqi", FieldType::Boolean),
 ];
 
-/// Whether every feature that has a geometry has a Point: the writers
-/// then declare a layer of points, else one of (multi)polygons.
-pub(crate) fn all_points(features: &[Value]) -> bool {
-    features
+/// What a layer's geometries are, for the type a writer declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GeometryKind {
+    Points,
+    /// Polygons and multipolygons (and a layer without geometry).
+    Polygons,
+    /// Anything else: points, lines and polygons together.
+    Mixed,
+}
+
+pub(crate) fn geometry_kind(features: &[Value]) -> GeometryKind {
+    let types: std::collections::BTreeSet<&str> = features
         .iter()
         .filter_map(|f| f.get("geometry").filter(|g| !g.is_null()))
-        .all(|g| g.get("type").and_then(Value::as_str) == Some("Point"))
+        .filter_map(|g| g.get("type").and_then(Value::as_str))
+        .collect();
+    if !types.is_empty() && types.iter().all(|t| *t == "Point") {
+        GeometryKind::Points
+    } else if types
+        .iter()
+        .all(|t| matches!(*t, "Polygon" | "MultiPolygon"))
+    {
+        GeometryKind::Polygons
+    } else {
+        GeometryKind::Mixed
+    }
 }
 
 /// The typed columns of a layer's properties, in sorted order: each key's

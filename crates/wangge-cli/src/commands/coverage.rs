@@ -45,6 +45,7 @@ pub async fn run(store: &Store, args: &CoverageArgs) -> anyhow::Result<()> {
         CoverageFormat::Json => Format::Json,
         CoverageFormat::Geojson => Format::Geojson,
         CoverageFormat::Csv => Format::Csv,
+        gis => return write_findings_layer(&report, gis, args),
     };
     let mut out = if format == Format::Csv {
         crate::output::open_csv(args.output.as_deref())?
@@ -240,6 +241,73 @@ fn print_fix(
             amount(row.count_before, row.amount_before),
             amount(row.count_after, row.amount_after)
         )?;
+    }
+    Ok(())
+}
+
+/// The findings (the GeoJSON report's features: gaps, overlaps, parts
+/// outside parents, edge mismatches, invalid grids, ownership and data
+/// items) as one layer of a GIS file, every feature with every column.
+fn write_findings_layer(
+    report: &Report,
+    format: CoverageFormat,
+    args: &CoverageArgs,
+) -> anyhow::Result<()> {
+    use serde_json::Value;
+    let mut collection = wangge_coverage::feature_collection(report)?;
+    if let Some(Value::Array(features)) = collection.get_mut("features") {
+        // The same keys on every feature (FlatGeobuf reads by position).
+        let mut keys = std::collections::BTreeSet::new();
+        for feature in features.iter() {
+            if let Some(properties) = feature["properties"].as_object() {
+                keys.extend(properties.keys().cloned());
+            }
+        }
+        for feature in features.iter_mut() {
+            if let Some(properties) = feature["properties"].as_object_mut() {
+                for key in &keys {
+                    properties.entry(key.clone()).or_insert(Value::Null);
+                }
+            }
+        }
+        features.retain(|f| !f["geometry"].is_null());
+    }
+    if let Some(object) = collection.as_object_mut() {
+        object.remove("summary");
+    }
+    let geojson = collection.to_string();
+    let fields = wangge_io::layer::fields_of(&geojson)?;
+    let fields: Vec<(&str, wangge_io::layer::FieldType)> =
+        fields.iter().map(|(k, t)| (k.as_str(), *t)).collect();
+    let layer = args
+        .output
+        .as_deref()
+        .and_then(|p| p.file_stem())
+        .map_or_else(
+            || "coverage".to_owned(),
+            |s| s.to_string_lossy().into_owned(),
+        );
+    let crs = wangge_geocode::crs::Crs::Wgs84;
+    match format {
+        CoverageFormat::Geopackage => {
+            let Some(path) = args.output.as_deref() else {
+                anyhow::bail!("a GeoPackage is a database file: give -o FILE.gpkg");
+            };
+            wangge_io::gpkg::write_geopackage(&geojson, &layer, crs, &fields, path)?;
+        }
+        CoverageFormat::Flatgeobuf => {
+            let mut out = crate::output::open(args.output.as_deref())?;
+            wangge_io::fgb::write_flatgeobuf(&geojson, &layer, crs, &fields, &mut out)?;
+            out.flush()?;
+        }
+        _ => {
+            let mut out = crate::output::open(args.output.as_deref())?;
+            wangge_io::kml::write_kml(&geojson, &layer, crs, &fields, &mut out)?;
+            out.flush()?;
+        }
+    }
+    if let Some(path) = &args.output {
+        eprintln!("{} written to {}", one_line(report), path.display());
     }
     Ok(())
 }
