@@ -612,4 +612,13 @@ async fn ogc_customers_are_for_company_wide_roles() {
         .as_str()
         .unwrap()
         .starts_with("便利店"));
+    // One customer, by its code: as a filter and as a feature.
+    let (_, _, one) = ogc_get(&app, &app.ops, "/ogc/collections/customers/items?code=K07").await;
+    assert_eq!(one["numberMatched"], 1, "{one}");
+    let (status, _, feature) =
+        ogc_get(&app, &app.ops, "/ogc/collections/customers/items/GAP").await;
+    assert_eq!(status, StatusCode::OK, "{feature}");
+    assert_eq!(feature["properties"]["name"], "缺口洗衣_店");
+    let (status, _, _) = ogc_get(&app, &app.ops, "/ogc/collections/customers/items/NOPE").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

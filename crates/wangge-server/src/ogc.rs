@@ -572,21 +572,18 @@ pub async fn item(
         }
     } else {
         {
-            // The other collections are found by their id in the whole list.
+            // Customers, resources and outlets are asked for by their code;
+            // the findings (ids `gap-3`) are found in their list.
+            let mut by_code = Params::new();
+            by_code.insert("code".into(), feature_id.clone());
             let everything = ItemsQuery {
                 bbox: None,
                 limit: usize::MAX,
                 offset: 0,
                 crs: query.crs,
             };
-            let (features, _) = page_of(
-                &state,
-                user.as_ref(),
-                collection,
-                &Params::new(),
-                &everything,
-            )
-            .await?;
+            let (features, _) =
+                page_of(&state, user.as_ref(), collection, &by_code, &everything).await?;
             features
                 .into_iter()
                 .find(|f| f["id"].as_str() == Some(feature_id.as_str()))
@@ -696,6 +693,7 @@ async fn page_of(
             .entities_page(
                 kind,
                 query.bbox,
+                q.get("code").map(|c| c.trim()).filter(|c| !c.is_empty()),
                 i64::try_from(query.offset).unwrap_or(i64::MAX),
                 i64::try_from(query.limit).unwrap_or(i64::MAX),
             )

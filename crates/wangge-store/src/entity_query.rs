@@ -95,9 +95,10 @@ enum Filter {
     },
     Status(PlacementStatus),
     /// Every entity of the kind, placed or not; with a box, those whose
-    /// point lies in it.
+    /// point lies in it; with a code, that one.
     All {
         bbox: Option<crate::BBox>,
+        code: Option<String>,
     },
 }
 
@@ -146,18 +147,23 @@ impl Store {
             .await
     }
 
-    /// Every entity of `kind` (in `bbox`, WGS-84, when given), by code then
-    /// id, `limit` from `offset` on, with its placement where it has one:
-    /// the OGC API's customer and resource collections.
+    /// Every entity of `kind` (in `bbox`, WGS-84, when given; only the one
+    /// with `code`, when given), by code then id, `limit` from `offset` on,
+    /// with its placement where it has one: the OGC API's customer and
+    /// resource collections and `wangge export`.
     pub async fn entities_page(
         &self,
         kind: EntityKind,
         bbox: Option<crate::BBox>,
+        code: Option<&str>,
         offset: i64,
         limit: i64,
     ) -> Result<Page<EntityRow>, StoreError> {
-        self.entity_page(kind, &Filter::All { bbox }, offset, limit)
-            .await
+        let filter = Filter::All {
+            bbox,
+            code: code.map(str::to_owned),
+        };
+        self.entity_page(kind, &filter, offset, limit).await
     }
 
     async fn entity_page(
@@ -190,18 +196,28 @@ impl Store {
                 format!("p.entity_kind = {kind_literal} AND p.status = $1"),
                 1,
             ),
-            Filter::All { bbox } => (
-                format!(
-                    "{table} e LEFT JOIN placements p ON p.entity_kind = {kind_literal} AND p.entity_id = e.id",
-                    table = kind.table()
-                ),
+            Filter::All { bbox, code } => {
+                let mut conditions = vec!["1 = 1".to_owned()];
+                let mut params = 0;
                 if bbox.is_some() {
-                    "e.lon >= $1 AND e.lat >= $2 AND e.lon <= $3 AND e.lat <= $4".to_owned()
-                } else {
-                    "1 = 1".to_owned()
-                },
-                if bbox.is_some() { 4 } else { 0 },
-            ),
+                    conditions.push(
+                        "e.lon >= $1 AND e.lat >= $2 AND e.lon <= $3 AND e.lat <= $4".to_owned(),
+                    );
+                    params = 4;
+                }
+                if code.is_some() {
+                    params += 1;
+                    conditions.push(format!("e.code = ${params}"));
+                }
+                (
+                    format!(
+                        "{table} e LEFT JOIN placements p ON p.entity_kind = {kind_literal} AND p.entity_id = e.id",
+                        table = kind.table()
+                    ),
+                    conditions.join(" AND "),
+                    params,
+                )
+            }
         };
         // Placed ones are counted on the placements alone (an index).
         let count_from = match filter {
@@ -262,15 +278,22 @@ fn placed_from(kind: EntityKind) -> String {
 fn bind_filter<'q>(query: AnyQuery<'q>, filter: &Filter) -> AnyQuery<'q> {
     match filter {
         Filter::Grid { id, .. } => query.bind(*id),
-        Filter::Status(PlacementStatus::NotPlacedYet) | Filter::All { bbox: None } => query,
+        Filter::Status(PlacementStatus::NotPlacedYet) => query,
         Filter::Status(status) => query.bind(status.as_str()),
-        Filter::All {
-            bbox: Some([min_lon, min_lat, max_lon, max_lat]),
-        } => query
-            .bind(*min_lon)
-            .bind(*min_lat)
-            .bind(*max_lon)
-            .bind(*max_lat),
+        Filter::All { bbox, code } => {
+            let mut query = query;
+            if let Some([min_lon, min_lat, max_lon, max_lat]) = bbox {
+                query = query
+                    .bind(*min_lon)
+                    .bind(*min_lat)
+                    .bind(*max_lon)
+                    .bind(*max_lat);
+            }
+            if let Some(code) = code {
+                query = query.bind(code.clone());
+            }
+            query
+        }
     }
 }
 

@@ -211,7 +211,7 @@ async fn points(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
             } else {
                 ("resources", wangge_store::EntityKind::Resource)
             };
-            let page = store.entities_page(kind, None, 0, i64::MAX).await?;
+            let page = store.entities_page(kind, None, None, 0, i64::MAX).await?;
             let rows = page
                 .items
                 .into_iter()
