@@ -41,3 +41,44 @@ pub fn open(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
     })
 }
+
+/// The layer's name in a file: the output file's stem, else `default`.
+pub fn layer_name(path: Option<&Path>, default: &str) -> String {
+    path.and_then(Path::file_stem)
+        .map_or_else(|| default.to_owned(), |s| s.to_string_lossy().into_owned())
+}
+
+/// Writes the FeatureCollection `geojson` (already in `crs`) as one layer
+/// of a GeoPackage (`path` required: it is a database file), a FlatGeobuf
+/// or a KML file (or stdout): the one place the exports of grids, points
+/// and coverage findings hand a layer to its writer.
+pub fn write_gis_layer(
+    format: wangge_io::layer::FileFormat,
+    geojson: &str,
+    default_layer: &str,
+    crs: wangge_geocode::crs::Crs,
+    fields: &[(&str, wangge_io::layer::FieldType)],
+    path: Option<&Path>,
+) -> anyhow::Result<()> {
+    use wangge_io::layer::FileFormat;
+    let layer = layer_name(path, default_layer);
+    if format == FileFormat::GeoPackage {
+        let Some(path) = path else {
+            anyhow::bail!("a GeoPackage is a database file: give -o FILE.gpkg");
+        };
+        wangge_io::gpkg::write_geopackage(geojson, &layer, crs, fields, path)?;
+        return Ok(());
+    }
+    let mut out = open(path)?;
+    match format {
+        FileFormat::Kml => {
+            wangge_io::kml::write_kml(geojson, &layer, crs, fields, &mut out)?;
+        }
+        FileFormat::FlatGeobuf => {
+            wangge_io::fgb::write_flatgeobuf(geojson, &layer, crs, fields, &mut out)?;
+        }
+        other => anyhow::bail!("{} is not written as a GIS layer here", other.name()),
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -54,31 +54,21 @@ pub async fn import_grids(
         .map_err(|e| EditError::bad_input("file", e.to_string()))?;
     let invalid = invalid_of(&parsed);
     let territory = territory_for(store, request.territory.as_ref()).await?;
-    let mut edit = store.begin_grid_edit().await?;
-    if let Some(expected) = request.expected_revision {
-        let now = edit.revision_at_start();
-        if expected != now {
-            return Err(EditError::conflict(format!(
-                "the grid changed since the preview (revision {expected}, now {now}): preview again"
-            )));
-        }
-    }
-    let codes: Vec<_> = parsed.grids.iter().map(|g| g.code.clone()).collect();
-    let old_boxes = edit.stored_boxes(&codes).await?;
-    let report = edit.import_grids(&territory, &parsed.grids).await?;
-    let area = union_bbox(
-        old_boxes
-            .into_iter()
-            .chain(parsed.grids.iter().map(|g| g.bbox)),
-    );
-    let changed = finish(store, edit, request.dry_run, codes, area, Scope::Everything).await?;
+    let written = write_batches(
+        store,
+        &territory,
+        &[&parsed],
+        request.expected_revision,
+        request.dry_run,
+    )
+    .await?;
     Ok(Imported {
         territory,
         features: parsed.grids.len(),
-        inserted: report.inserted,
-        updated: report.updated,
+        inserted: written.inserted,
+        updated: written.updated,
         invalid,
-        changed,
+        changed: written.changed,
     })
 }
 
@@ -169,32 +159,60 @@ pub async fn import_hierarchy(
         levels.push(parsed);
     }
     let territory = territory_for(store, request.territory.as_ref()).await?;
-    let mut edit = store.begin_grid_edit().await?;
-    let codes: Vec<_> = levels
-        .iter()
-        .flat_map(|p| p.grids.iter().map(|g| g.code.clone()))
-        .collect();
-    let old_boxes = edit.stored_boxes(&codes).await?;
-    let (mut inserted, mut updated) = (0, 0);
-    for parsed in &levels {
-        let report = edit.import_grids(&territory, &parsed.grids).await?;
-        inserted += report.inserted;
-        updated += report.updated;
-    }
-    let area = union_bbox(
-        old_boxes
-            .into_iter()
-            .chain(levels.iter().flat_map(|p| p.grids.iter().map(|g| g.bbox))),
-    );
-    let changed = finish(store, edit, request.dry_run, codes, area, Scope::Everything).await?;
+    let batches: Vec<&ParsedGrids> = levels.iter().collect();
+    let written = write_batches(store, &territory, &batches, None, request.dry_run).await?;
     let counts = [0, 1, 2, 3].map(|i| levels[i].grids.len());
     Ok(HierarchyImported {
         territory,
         hierarchy,
         counts,
+        inserted: written.inserted,
+        updated: written.updated,
+        invalid: levels.iter().flat_map(invalid_of).collect(),
+        changed: written.changed,
+    })
+}
+
+/// What [`write_batches`] did.
+struct Written {
+    inserted: usize,
+    updated: usize,
+    changed: Changed,
+}
+
+/// Writes the batches in order (parents before children) in ONE grid
+/// edit, refused when the grid moved past `expected_revision`; a dry run
+/// rolls it back. The changed area is the old and new boxes of every grid.
+async fn write_batches(
+    store: &Store,
+    territory: &Territory,
+    batches: &[&ParsedGrids],
+    expected_revision: Option<i64>,
+    dry_run: bool,
+) -> Result<Written, EditError> {
+    let mut edit = store.begin_grid_edit().await?;
+    if let Some(expected) = expected_revision {
+        let now = edit.revision_at_start();
+        if expected != now {
+            return Err(EditError::conflict(format!(
+                "the grid changed since the preview (revision {expected}, now {now}): preview again"
+            )));
+        }
+    }
+    let grids = || batches.iter().flat_map(|p| p.grids.iter());
+    let codes: Vec<_> = grids().map(|g| g.code.clone()).collect();
+    let old_boxes = edit.stored_boxes(&codes).await?;
+    let (mut inserted, mut updated) = (0, 0);
+    for batch in batches {
+        let report = edit.import_grids(territory, &batch.grids).await?;
+        inserted += report.inserted;
+        updated += report.updated;
+    }
+    let area = union_bbox(old_boxes.into_iter().chain(grids().map(|g| g.bbox)));
+    let changed = finish(store, edit, dry_run, codes, area, Scope::Everything).await?;
+    Ok(Written {
         inserted,
         updated,
-        invalid: levels.iter().flat_map(invalid_of).collect(),
         changed,
     })
 }

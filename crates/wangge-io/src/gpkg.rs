@@ -361,13 +361,7 @@ mod tests {
       {"type":"Feature","properties":{"code":"B","name":"张湾区","level":1,"area_m2":2.0,"valid":false},
        "geometry":{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]],[[[5,5],[6,5],[6,6],[5,5]]]]}}]}"#;
 
-    const FIELDS: [(&str, FieldType); 5] = [
-        ("area_m2", FieldType::Real),
-        ("code", FieldType::Text),
-        ("level", FieldType::Integer),
-        ("name", FieldType::Text),
-        ("valid", FieldType::Boolean),
-    ];
+    use crate::layer::TEST_FIELDS as FIELDS;
 
     fn round_trip(crs: Crs) -> Layer {
         let dir = tempfile::tempdir().unwrap();

@@ -216,7 +216,8 @@ fn property_text(properties: &Map<String, Value>, key: &str) -> Option<String> {
     properties.get(key).and_then(scalar_text)
 }
 
-fn scalar_text(value: &Value) -> Option<String> {
+/// A scalar as text: strings trimmed (empty is none), numbers as written.
+pub(crate) fn scalar_text(value: &Value) -> Option<String> {
     match value {
         Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
         Value::Number(n) => Some(n.to_string()),

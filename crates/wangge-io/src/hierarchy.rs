@@ -19,6 +19,7 @@ use wangge_model::GridRecord;
 use wangge_model::{GridCode, LevelNo};
 
 use crate::error::feature_label;
+use crate::grid_import::scalar_text;
 use crate::layer::FieldType;
 use crate::{FeatureError, IoError};
 
@@ -282,14 +283,6 @@ struct Seen {
     name: String,
     first: usize,
     cells: Vec<usize>,
-}
-
-fn scalar_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
 }
 
 fn multi_polygon(geometry: &Value) -> Option<MultiPolygon<f64>> {

@@ -208,6 +208,16 @@ pub fn fields_of(geojson: &str) -> Result<Vec<(String, FieldType)>, IoError> {
         .collect())
 }
 
+/// The typed columns the format modules' tests write and read back.
+#[cfg(test)]
+pub(crate) const TEST_FIELDS: [(&str, FieldType); 5] = [
+    ("area_m2", FieldType::Real),
+    ("code", FieldType::Text),
+    ("level", FieldType::Integer),
+    ("name", FieldType::Text),
+    ("valid", FieldType::Boolean),
+];
+
 /// The features of a FeatureCollection's text.
 pub(crate) fn features_of(geojson: &str) -> Result<Vec<Value>, IoError> {
     let mut root: Value =
@@ -222,7 +232,7 @@ pub(crate) fn features_of(geojson: &str) -> Result<Vec<Value>, IoError> {
 
 /// The bounding box `[min_x, min_y, max_x, max_y]` of a GeoJSON geometry's
 /// coordinates (`None` when it has none).
-pub(crate) fn geometry_bbox(geometry: &Value) -> Option<[f64; 4]> {
+pub fn geometry_bbox(geometry: &Value) -> Option<[f64; 4]> {
     fn walk(value: &Value, bbox: &mut Option<[f64; 4]>) {
         let Value::Array(items) = value else { return };
         if let [Value::Number(x), Value::Number(y), ..] = items.as_slice() {

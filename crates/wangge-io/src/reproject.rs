@@ -62,7 +62,7 @@ pub fn geojson_to_wgs84(text: &str, crs: Option<Crs>) -> Result<Cow<'_, str>, Io
         let mut converted = Vec::with_capacity(features.len());
         for (index, mut feature) in features.into_iter().enumerate() {
             if let Some(geometry) = feature.get_mut("geometry") {
-                convert(geometry, &|x, y| to_wgs84(from, x, y)).map_err(|(x, y)| {
+                convert_geometry(geometry, &|x, y| to_wgs84(from, x, y)).map_err(|(x, y)| {
                     IoError::NotFeatureCollection(format!(
                         "feature {} has the point ({x}, {y}), which {from} cannot convert to WGS-84: is --crs right?",
                         index + 1
@@ -88,7 +88,7 @@ pub fn geometry_from_wgs84(geometry: &str, to: Crs) -> Cow<'_, str> {
     };
     // A point outside the system's domain stays as it is: the export
     // writes what it can, and `ogrinfo` shows the odd point.
-    let _ = convert(&mut value, &|lon, lat| from_wgs84(to, lon, lat));
+    let _ = convert_geometry(&mut value, &|lon, lat| from_wgs84(to, lon, lat));
     Cow::Owned(value.to_string())
 }
 
@@ -101,10 +101,13 @@ pub fn crs_member(crs: Crs) -> Option<Value> {
 /// Converts every position of a geometry's `coordinates` (and of a
 /// collection's geometries) in place; the first position that converts to
 /// a non-finite one is the error.
-fn convert(geometry: &mut Value, f: &dyn Fn(f64, f64) -> (f64, f64)) -> Result<(), (f64, f64)> {
+pub fn convert_geometry(
+    geometry: &mut Value,
+    f: &dyn Fn(f64, f64) -> (f64, f64),
+) -> Result<(), (f64, f64)> {
     if let Some(parts) = geometry.get_mut("geometries").and_then(Value::as_array_mut) {
         for part in parts {
-            convert(part, f)?;
+            convert_geometry(part, f)?;
         }
     }
     match geometry.get_mut("coordinates") {

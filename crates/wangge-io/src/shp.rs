@@ -61,12 +61,7 @@ pub fn read_shapefile(path: &Path, encoding: Option<Encoding>) -> Result<Shapefi
         }
         (None, None) => records_encoding(&dbf_bytes),
     };
-    // encoding_rs's GBK decoder is the GB18030 one (WHATWG).
-    let dyn_encoding = dbase::encoding::DynEncoding::from_name(match encoding {
-        Encoding::Utf8 => "UTF-8",
-        Encoding::Gb18030 => "GBK",
-    })
-    .ok_or_else(|| shp_error(path, format!("the encoding {encoding} is not available")))?;
+    let dyn_encoding = dbf_encoding(path, encoding)?;
     let table = dbase::Reader::new_with_encoding(std::io::Cursor::new(dbf_bytes), dyn_encoding)
         .map_err(|e| shp_error(path, format!("its attribute table: {e}")))?;
     let shapes = ShapeReader::from_path(path).map_err(|e| shp_error(path, e))?;
@@ -261,11 +256,7 @@ pub fn write_grids_shapefile<'a>(
     use shapefile::dbase::{FieldName, Record, TableWriterBuilder};
     let name =
         |n: &str| FieldName::try_from(n).map_err(|e| shp_error(path, format!("field {n}: {e:?}")));
-    let dyn_encoding = dbase::encoding::DynEncoding::from_name(match encoding {
-        Encoding::Utf8 => "UTF-8",
-        Encoding::Gb18030 => "GBK",
-    })
-    .ok_or_else(|| shp_error(path, format!("the encoding {encoding} is not available")))?;
+    let dyn_encoding = dbf_encoding(path, encoding)?;
     let mut table = TableWriterBuilder::new().set_encoding(dyn_encoding);
     for (field, len) in SHP_TEXT_FIELDS {
         table = table.add_character_field(name(field)?, len);
@@ -310,14 +301,7 @@ pub fn write_grids_shapefile<'a>(
         written += 1;
     }
     drop(writer); // flushes the .shp, .shx and .dbf
-    std::fs::write(path.with_extension("prj"), crs.wkt())?;
-    std::fs::write(
-        path.with_extension("cpg"),
-        match encoding {
-            Encoding::Utf8 => "UTF-8",
-            Encoding::Gb18030 => "GBK",
-        },
-    )?;
+    write_sidecars(path, crs, encoding)?;
     Ok(written)
 }
 
@@ -336,11 +320,7 @@ pub fn write_points_shapefile(
     use crate::layer::FieldType;
     use shapefile::dbase::{FieldName, Record, TableWriterBuilder};
     let features = crate::layer::features_of(geojson)?;
-    let dyn_encoding = dbase::encoding::DynEncoding::from_name(match encoding {
-        Encoding::Utf8 => "UTF-8",
-        Encoding::Gb18030 => "GBK",
-    })
-    .ok_or_else(|| shp_error(path, format!("the encoding {encoding} is not available")))?;
+    let dyn_encoding = dbf_encoding(path, encoding)?;
     let dbf_name = |key: &str| cut_to_bytes(key, 10, encoding);
     let mut table = TableWriterBuilder::new().set_encoding(dyn_encoding);
     for (key, kind) in fields {
@@ -381,15 +361,29 @@ pub fn write_points_shapefile(
         written += 1;
     }
     drop(writer); // flushes the .shp, .shx and .dbf
-    std::fs::write(path.with_extension("prj"), crs.wkt())?;
-    std::fs::write(
-        path.with_extension("cpg"),
-        match encoding {
-            Encoding::Utf8 => "UTF-8",
-            Encoding::Gb18030 => "GBK",
-        },
-    )?;
+    write_sidecars(path, crs, encoding)?;
     Ok(written)
+}
+
+/// The name of `encoding` in a `.cpg` and to dbase (encoding_rs's GBK
+/// decoder is the GB18030 one, WHATWG).
+fn cpg_name(encoding: Encoding) -> &'static str {
+    match encoding {
+        Encoding::Utf8 => "UTF-8",
+        Encoding::Gb18030 => "GBK",
+    }
+}
+
+fn dbf_encoding(path: &Path, encoding: Encoding) -> Result<dbase::encoding::DynEncoding, IoError> {
+    dbase::encoding::DynEncoding::from_name(cpg_name(encoding))
+        .ok_or_else(|| shp_error(path, format!("the encoding {encoding} is not available")))
+}
+
+/// The `.prj` naming `crs` and the `.cpg` naming the table's encoding.
+fn write_sidecars(path: &Path, crs: Crs, encoding: Encoding) -> Result<(), IoError> {
+    std::fs::write(path.with_extension("prj"), crs.wkt())?;
+    std::fs::write(path.with_extension("cpg"), cpg_name(encoding))?;
+    Ok(())
 }
 
 /// `text` cut to at most `max` bytes in `encoding`, at a character boundary.

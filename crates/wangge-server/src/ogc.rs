@@ -263,30 +263,10 @@ fn to_crs(crs: Crs) -> impl Fn(f64, f64) -> (f64, f64) {
     }
 }
 
-/// A GeoJSON geometry's coordinates put through `convert`.
+/// A GeoJSON geometry's coordinates put through `convert` (a position
+/// outside the system's domain stays as it is, as in the exports).
 fn convert_geometry(geometry: &mut Value, convert: &impl Fn(f64, f64) -> (f64, f64)) {
-    fn walk(value: &mut Value, convert: &impl Fn(f64, f64) -> (f64, f64)) {
-        let Value::Array(items) = value else { return };
-        if let [Value::Number(x), Value::Number(y), ..] = items.as_slice() {
-            if let (Some(x), Some(y)) = (x.as_f64(), y.as_f64()) {
-                let (a, b) = convert(x, y);
-                if let (Some(a), Some(b)) = (
-                    serde_json::Number::from_f64(a),
-                    serde_json::Number::from_f64(b),
-                ) {
-                    items[0] = Value::Number(a);
-                    items[1] = Value::Number(b);
-                }
-            }
-            return;
-        }
-        for item in items {
-            walk(item, convert);
-        }
-    }
-    if let Some(coordinates) = geometry.get_mut("coordinates") {
-        walk(coordinates, convert);
-    }
+    let _ = wangge_io::reproject::convert_geometry(geometry, convert);
 }
 
 /// `GET /ogc/collections`: the customers' and resources' collections only
@@ -517,11 +497,10 @@ pub async fn items(
             .collect();
         pairs.sort();
         pairs.push(("offset".into(), offset.to_string()));
-        let query: Vec<String> = pairs
-            .iter()
-            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-            .collect();
-        format!("{base}/collections/{}/items?{}", id.id(), query.join("&"))
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&pairs)
+            .finish();
+        format!("{base}/collections/{}/items?{query}", id.id())
     };
     let mut links = vec![
         json!({"href": href(query.offset), "rel": "self", "type": GEOJSON, "title": "this page"}),
@@ -599,7 +578,7 @@ pub async fn item(
         "{}/collections/{}/items/{}",
         base_url(&headers),
         collection.id(),
-        encode(&feature_id)
+        form_urlencoded::byte_serialize(feature_id.as_bytes()).collect::<String>()
     );
     feature["links"] = json!([
         {"href": href, "rel": "self", "type": GEOJSON},
@@ -789,24 +768,9 @@ async fn page_of(
 }
 
 /// Whether a geometry's box meets `bbox` (WGS-84).
-fn geometry_meets(geometry: &Value, [x0, y0, x1, y1]: [f64; 4]) -> bool {
-    fn walk(value: &Value, b: &mut Option<[f64; 4]>) {
-        let Value::Array(items) = value else { return };
-        if let [Value::Number(x), Value::Number(y), ..] = items.as_slice() {
-            if let (Some(x), Some(y)) = (x.as_f64(), y.as_f64()) {
-                *b = Some(wangge_model::bbox::including(*b, x, y));
-            }
-            return;
-        }
-        for item in items {
-            walk(item, b);
-        }
-    }
-    let mut b = None;
-    if let Some(coordinates) = geometry.get("coordinates") {
-        walk(coordinates, &mut b);
-    }
-    b.is_some_and(|found| wangge_model::bbox::intersects(found, [x0, y0, x1, y1]))
+fn geometry_meets(geometry: &Value, bbox: [f64; 4]) -> bool {
+    wangge_io::layer::geometry_bbox(geometry)
+        .is_some_and(|found| wangge_model::bbox::intersects(found, bbox))
 }
 
 fn grid_feature(grid: &GridRecord, catalog: &wangge_model::CellTypeCatalog, crs: Crs) -> Value {
@@ -821,24 +785,6 @@ fn grid_feature(grid: &GridRecord, catalog: &wangge_model::CellTypeCatalog, crs:
         "properties": Value::Object(wangge_io::grid_properties(grid, catalog)),
         "geometry": geometry,
     })
-}
-
-/// Percent-encoding of a query's key or value.
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric()
-            || matches!(byte, b'-' | b'_' | b'.' | b'~' | b',' | b':' | b'/')
-        {
-            out.push(char::from(byte));
-        } else {
-            const HEX: &[u8; 16] = b"0123456789ABCDEF";
-            out.push('%');
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0xF)]));
-        }
-    }
-    out
 }
 
 fn now_rfc3339() -> String {

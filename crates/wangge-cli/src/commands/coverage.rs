@@ -279,33 +279,19 @@ fn write_findings_layer(
     let fields = wangge_io::layer::fields_of(&geojson)?;
     let fields: Vec<(&str, wangge_io::layer::FieldType)> =
         fields.iter().map(|(k, t)| (k.as_str(), *t)).collect();
-    let layer = args
-        .output
-        .as_deref()
-        .and_then(|p| p.file_stem())
-        .map_or_else(
-            || "coverage".to_owned(),
-            |s| s.to_string_lossy().into_owned(),
-        );
-    let crs = wangge_geocode::crs::Crs::Wgs84;
-    match format {
-        CoverageFormat::Geopackage => {
-            let Some(path) = args.output.as_deref() else {
-                anyhow::bail!("a GeoPackage is a database file: give -o FILE.gpkg");
-            };
-            wangge_io::gpkg::write_geopackage(&geojson, &layer, crs, &fields, path)?;
-        }
-        CoverageFormat::Flatgeobuf => {
-            let mut out = crate::output::open(args.output.as_deref())?;
-            wangge_io::fgb::write_flatgeobuf(&geojson, &layer, crs, &fields, &mut out)?;
-            out.flush()?;
-        }
-        _ => {
-            let mut out = crate::output::open(args.output.as_deref())?;
-            wangge_io::kml::write_kml(&geojson, &layer, crs, &fields, &mut out)?;
-            out.flush()?;
-        }
-    }
+    let format = match format {
+        CoverageFormat::Geopackage => wangge_io::layer::FileFormat::GeoPackage,
+        CoverageFormat::Kml => wangge_io::layer::FileFormat::Kml,
+        _ => wangge_io::layer::FileFormat::FlatGeobuf,
+    };
+    crate::output::write_gis_layer(
+        format,
+        &geojson,
+        "coverage",
+        wangge_geocode::crs::Crs::Wgs84,
+        &fields,
+        args.output.as_deref(),
+    )?;
     if let Some(path) = &args.output {
         eprintln!("{} written to {}", one_line(report), path.display());
     }

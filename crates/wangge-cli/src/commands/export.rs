@@ -100,14 +100,7 @@ pub async fn run(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
                 &mut out,
             )?;
             out.flush()?;
-            if let Some(path) = &args.output {
-                eprintln!(
-                    "exported {} features to {} ({})",
-                    records.len(),
-                    path.display(),
-                    args.crs
-                );
-            }
+            exported(args, records.len(), "features");
             return Ok(());
         }
         let mut geojson = Vec::new();
@@ -119,40 +112,16 @@ pub async fn run(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
             &mut geojson,
         )?;
         let geojson = String::from_utf8(geojson)?;
-        let layer = args
-            .output
-            .as_deref()
-            .and_then(|p| p.file_stem())
-            .map_or_else(
-                || match args.what {
-                    ExportWhat::Cells => "cells".to_owned(),
-                    _ => "grids".to_owned(),
-                },
-                |s| s.to_string_lossy().into_owned(),
-            );
-        let fields = &fields;
-        if args.format == ExportFormat::Geopackage {
-            let Some(path) = args.output.as_deref() else {
-                anyhow::bail!("a GeoPackage is a database file: give -o FILE.gpkg");
-            };
-            wangge_io::gpkg::write_geopackage(&geojson, &layer, args.crs, fields, path)?;
-        } else {
-            let mut out = crate::output::open(args.output.as_deref())?;
-            if args.format == ExportFormat::Kml {
-                wangge_io::kml::write_kml(&geojson, &layer, args.crs, fields, &mut out)?;
-            } else {
-                wangge_io::fgb::write_flatgeobuf(&geojson, &layer, args.crs, fields, &mut out)?;
-            }
-            out.flush()?;
-        }
-        if let Some(path) = &args.output {
-            eprintln!(
-                "exported {} features to {} ({})",
-                records.len(),
-                path.display(),
-                args.crs
-            );
-        }
+        let default_layer = if cells { "cells" } else { "grids" };
+        crate::output::write_gis_layer(
+            gis_format(args.format),
+            &geojson,
+            default_layer,
+            args.crs,
+            &fields,
+            args.output.as_deref(),
+        )?;
+        exported(args, records.len(), "features");
         return Ok(());
     }
     let mut out = crate::output::open_csv(args.output.as_deref())?;
@@ -165,10 +134,29 @@ pub async fn run(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
         | ExportFormat::Kml => unreachable!("written above"),
     }
     out.flush()?;
-    if let Some(path) = &args.output {
-        eprintln!("exported {} features to {}", records.len(), path.display());
-    }
+    exported(args, records.len(), "features");
     Ok(())
+}
+
+/// The writer's format of an export format that writes a GIS layer.
+fn gis_format(format: ExportFormat) -> wangge_io::layer::FileFormat {
+    use wangge_io::layer::FileFormat;
+    match format {
+        ExportFormat::Geopackage => FileFormat::GeoPackage,
+        ExportFormat::Kml => FileFormat::Kml,
+        _ => FileFormat::FlatGeobuf,
+    }
+}
+
+/// "exported N what to FILE (system)", when a file was written.
+fn exported(args: &ExportArgs, count: usize, what: &str) {
+    if let Some(path) = &args.output {
+        eprintln!(
+            "exported {count} {what} to {} ({})",
+            path.display(),
+            args.crs
+        );
+    }
 }
 
 /// A point to export: where it is (WGS-84 lon/lat, when known) and its
@@ -262,17 +250,6 @@ async fn points(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
     let fields = wangge_io::layer::fields_of(&geojson)?;
     let field_refs: Vec<(&str, wangge_io::layer::FieldType)> =
         fields.iter().map(|(k, t)| (k.as_str(), *t)).collect();
-    let what = layer;
-    let layer = args
-        .output
-        .as_deref()
-        .and_then(|p| p.file_stem())
-        .map_or_else(|| layer.to_owned(), |s| s.to_string_lossy().into_owned());
-    let need_path = |what: &str| {
-        args.output
-            .as_deref()
-            .ok_or_else(|| anyhow::anyhow!("a {what} is files on disk: give -o FILE"))
-    };
     match args.format {
         ExportFormat::Geojson => {
             let mut out = crate::output::open(args.output.as_deref())?;
@@ -285,7 +262,9 @@ async fn points(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
             out.flush()?;
         }
         ExportFormat::Shapefile => {
-            let path = need_path("Shapefile")?;
+            let Some(path) = args.output.as_deref() else {
+                anyhow::bail!("a Shapefile is several files: give -o FILE.shp");
+            };
             wangge_io::shp::write_points_shapefile(
                 &geojson,
                 &fields,
@@ -294,33 +273,16 @@ async fn points(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
                 args.encoding,
             )?;
         }
-        ExportFormat::Geopackage => {
-            let path = need_path("GeoPackage")?;
-            wangge_io::gpkg::write_geopackage(&geojson, &layer, args.crs, &field_refs, path)?;
-        }
-        ExportFormat::Flatgeobuf | ExportFormat::Kml => {
-            let mut out = crate::output::open(args.output.as_deref())?;
-            if args.format == ExportFormat::Kml {
-                wangge_io::kml::write_kml(&geojson, &layer, args.crs, &field_refs, &mut out)?;
-            } else {
-                wangge_io::fgb::write_flatgeobuf(
-                    &geojson,
-                    &layer,
-                    args.crs,
-                    &field_refs,
-                    &mut out,
-                )?;
-            }
-            out.flush()?;
-        }
+        gis => crate::output::write_gis_layer(
+            gis_format(gis),
+            &geojson,
+            layer,
+            args.crs,
+            &field_refs,
+            args.output.as_deref(),
+        )?,
     }
-    if let Some(path) = &args.output {
-        eprintln!(
-            "exported {count} {what} to {} ({})",
-            path.display(),
-            args.crs
-        );
-    }
+    exported(args, count, layer);
     if !keep_unlocated && unlocated > 0 {
         eprintln!("{unlocated} without a location left out (GeoJSON and CSV keep them)");
     }

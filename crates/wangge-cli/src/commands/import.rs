@@ -40,12 +40,7 @@ pub async fn grids(store: &Store, args: &ImportGridsArgs) -> anyhow::Result<()> 
     };
     let done = wangge_edit::import_grids(store, &request)
         .await
-        .with_context(|| {
-            format!(
-                "{} was not imported; the database is unchanged",
-                args.file.display()
-            )
-        })?;
+        .with_context(|| not_imported(&args.file))?;
     for (source, reason) in &done.invalid {
         println!("invalid geometry, stored flagged: {source}: {reason}");
     }
@@ -90,12 +85,8 @@ fn read_file(
     layer: Option<&str>,
     crs: Option<Crs>,
 ) -> anyhow::Result<(Vec<u8>, Option<Crs>)> {
-    let layer = wangge_io::layer::read_layer(path, encoding, layer).with_context(|| {
-        format!(
-            "{} was not imported; the database is unchanged",
-            path.display()
-        )
-    })?;
+    let layer =
+        wangge_io::layer::read_layer(path, encoding, layer).with_context(|| not_imported(path))?;
     let crs = crs.or(layer.crs);
     if layer.format != FileFormat::GeoJson {
         let table = layer
@@ -148,12 +139,7 @@ pub async fn cells(store: &Store, args: &ImportCellsArgs) -> anyhow::Result<()> 
     };
     let done = wangge_edit::import_hierarchy(store, &request)
         .await
-        .with_context(|| {
-            format!(
-                "{} was not imported; the database is unchanged",
-                args.file.display()
-            )
-        })?;
+        .with_context(|| not_imported(&args.file))?;
     let [l1, l2, l3, l4] = done.counts;
     if args.dry_run {
         println!(
@@ -162,7 +148,11 @@ pub async fn cells(store: &Store, args: &ImportCellsArgs) -> anyhow::Result<()> 
             done.inserted,
             done.updated,
         );
-        print_tree(&done.hierarchy);
+        // A reader that has seen enough (`| head`) is no error.
+        match print_tree(&done.hierarchy, &mut std::io::stdout().lock()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+            other => other?,
+        }
     } else {
         println!(
             "imported {l1} departments, {l2} branches, {l3} outlet areas and {l4} cells into {} ({} new, {} updated) in {} ms",
@@ -184,26 +174,45 @@ pub async fn cells(store: &Store, args: &ImportCellsArgs) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// The grids of `grids` under `parent`.
+fn under<'a>(grids: &'a [BuiltGrid], parent: &BuiltGrid) -> impl Iterator<Item = &'a BuiltGrid> {
+    let code = parent.code.clone();
+    grids
+        .iter()
+        .filter(move |g| g.parent.as_ref() == Some(&code))
+}
+
 /// The hierarchy as an indented tree with each grid's cells.
-fn print_tree(hierarchy: &Hierarchy) {
+fn print_tree(hierarchy: &Hierarchy, out: &mut impl std::io::Write) -> std::io::Result<()> {
     let [departments, branches, areas] = &hierarchy.grids;
-    let under = |grids: &[BuiltGrid], parent: &BuiltGrid| -> Vec<BuiltGrid> {
-        grids
-            .iter()
-            .filter(|g| g.parent.as_ref() == Some(&parent.code))
-            .cloned()
-            .collect()
-    };
     for department in departments {
-        println!(
+        writeln!(
+            out,
             "{} {} ({} cells)",
             department.code, department.name, department.cells
-        );
+        )?;
         for branch in under(branches, department) {
-            println!("  {} {} ({} cells)", branch.code, branch.name, branch.cells);
-            for area in under(areas, &branch) {
-                println!("    {} {} ({} cells)", area.code, area.name, area.cells);
+            writeln!(
+                out,
+                "  {} {} ({} cells)",
+                branch.code, branch.name, branch.cells
+            )?;
+            for area in under(areas, branch) {
+                writeln!(
+                    out,
+                    "    {} {} ({} cells)",
+                    area.code, area.name, area.cells
+                )?;
             }
         }
     }
+    out.flush()
+}
+
+/// What every refused import says after its reason.
+fn not_imported(path: &Path) -> String {
+    format!(
+        "{} was not imported; the database is unchanged",
+        path.display()
+    )
 }

@@ -402,17 +402,7 @@ pub async fn coverage(
     if state.store().is_empty().await? {
         return Err(ApiError::not_found("the database holds no grid yet"));
     }
-    let cache = state.coverage_cache();
-    let (snapshot, geometry) = cache.current(&state, &options).await.map_err(api_error)?;
-    // The answer's own work (SQL, JSON of up to megabytes) waits its turn.
-    let _turn = cache
-        .answers
-        .acquire()
-        .await
-        .map_err(|e| api_error(CoverageError::Analysis(e.to_string())))?;
-    let mut report = build_report(state.store(), &snapshot, &geometry, &options)
-        .await
-        .map_err(api_error)?;
+    let (mut report, _turn) = current_report(&state, &options).await?;
     let body = tokio::task::spawn_blocking(move || {
         if !slivers {
             report.gaps.retain(|g| !g.sliver);
@@ -439,23 +429,34 @@ pub async fn coverage(
     Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
 }
 
+/// The report for `options` from the analysis cached for the current grid
+/// revision, the ownership and data read now. An answer's own work (SQL,
+/// JSON of up to megabytes) waits its turn: the permit comes with the
+/// report, to hold while it is written.
+async fn current_report<'a>(
+    state: &'a AppState,
+    options: &ReportOptions,
+) -> Result<(Report, tokio::sync::SemaphorePermit<'a>), ApiError> {
+    let cache = state.coverage_cache();
+    let (snapshot, geometry) = cache.current(state, options).await.map_err(api_error)?;
+    let turn = cache
+        .answers
+        .acquire()
+        .await
+        .map_err(|e| api_error(CoverageError::Analysis(e.to_string())))?;
+    let report = build_report(state.store(), &snapshot, &geometry, options)
+        .await
+        .map_err(api_error)?;
+    Ok((report, turn))
+}
+
 /// The whole report (every level, every kind) as a GeoJSON
 /// FeatureCollection: the OGC API's `coverage_findings` collection.
 pub(crate) async fn findings_collection(state: &AppState) -> Result<serde_json::Value, ApiError> {
     if state.store().is_empty().await? {
         return Ok(serde_json::json!({"type": "FeatureCollection", "features": []}));
     }
-    let options = ReportOptions::default();
-    let cache = state.coverage_cache();
-    let (snapshot, geometry) = cache.current(state, &options).await.map_err(api_error)?;
-    let _turn = cache
-        .answers
-        .acquire()
-        .await
-        .map_err(|e| api_error(CoverageError::Analysis(e.to_string())))?;
-    let report = build_report(state.store(), &snapshot, &geometry, &options)
-        .await
-        .map_err(api_error)?;
+    let (report, _turn) = current_report(state, &ReportOptions::default()).await?;
     feature_collection(&report).map_err(api_error)
 }
 
