@@ -32,7 +32,8 @@ geographic (EPSG:4490):
    by `ogr2ogr` from a CSV are imported to the same names and points, and
    `wangge export customers` writes each format back for `ogrinfo`.
 8. Chengdu's coverage findings go out as one GeoPackage, FlatGeobuf and
-   KML layer that `ogrinfo` reads whole.
+   KML layer that `ogrinfo` reads whole, and as one Shapefile per kind of
+   shape (polygons, lines, points) that together hold them all.
 9. The demo's cells exported and turned by `ogr2ogr` into one Shapefile
    layer (EPSG:4546, GBK table, Chinese fields 网点/分局/经营部):
    `wangge import cells` builds the demo's four levels from it alone.
@@ -204,6 +205,20 @@ def findings_layers(binary, work, data):
         ok &= good
         print(f"coverage findings as {fmt}: ogrinfo {'ok' if good else 'WRONG'} ({expected} features)"
               + ("" if good else "  <-- FAILS"))
+    run([binary, "--db", f"sqlite://{db}", "coverage", "--format", "shapefile", "-o",
+         os.path.join(work, "findings.shp")])
+    counts, overlap_seen = {}, False
+    for kind in ["polygons", "lines", "points"]:
+        path = os.path.join(work, f"findings_{kind}.shp")
+        if not os.path.exists(path):
+            continue
+        info = run(["ogrinfo", "-al", "-so", path])
+        counts[kind] = int(info.split("Feature Count: ")[1].split()[0])
+        overlap_seen |= "kind (String) = overlap" in run(["ogrinfo", "-al", "-q", path])
+    good = sum(counts.values()) == expected and overlap_seen and "polygons" in counts
+    ok &= good
+    print(f"coverage findings as shapefiles {counts}: ogrinfo {'ok' if good else 'WRONG'} ({expected} features)"
+          + ("" if good else "  <-- FAILS"))
     return ok
 
 

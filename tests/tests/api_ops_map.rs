@@ -622,3 +622,33 @@ async fn ogc_customers_are_for_company_wide_roles() {
     let (status, _, _) = ogc_get(&app, &app.ops, "/ogc/collections/customers/items/NOPE").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// The findings collection is kept between pages, under the store's
+/// revisions: a claim (no grid moved) shows in the next page read.
+#[tokio::test]
+async fn ogc_findings_follow_a_claim_made_between_two_pages() {
+    let app = app(BackendKind::SqliteMemory).await;
+    let c1 = |page: &Value| {
+        page["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["properties"]["grid"] == "C1")
+            .map(|f| f["properties"]["pending"].clone())
+    };
+    let uri = "/ogc/collections/coverage_findings/items?kind=unclaimed_cell";
+    let (status, _, before) = ogc_get(&app, "", uri).await;
+    assert_eq!(status, StatusCode::OK, "{before}");
+    assert_eq!(before["numberMatched"], 2, "{before}");
+    assert_eq!(c1(&before), Some(Value::Bool(false)), "{before}");
+    let (_, _, again) = ogc_get(&app, "", uri).await;
+    assert_eq!(again["features"], before["features"]);
+    let claimed = claims_support::step(&app.router, Some(&app.manager), "C1", "claim", None).await;
+    assert!(claimed.status.is_success(), "{}", claimed.text);
+    let (_, _, after) = ogc_get(&app, "", uri).await;
+    assert_ne!(
+        c1(&after),
+        Some(Value::Bool(false)),
+        "C1 is still shown unclaimed with no claim pending: {after}"
+    );
+}

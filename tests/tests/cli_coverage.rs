@@ -348,3 +348,122 @@ fn geojson_and_csv_reports_are_read_by_ogrinfo() {
         assert!(summary.contains("Feature Count: "), "{file}:\n{summary}");
     }
 }
+
+/// A Shapefile holds one kind of shape: the findings go out as one file per
+/// kind, every one read by ogrinfo, together as many as the GeoJSON report
+/// has features with a geometry.
+#[test]
+fn findings_go_out_as_one_shapefile_per_kind_of_shape() {
+    if Command::new("ogrinfo").arg("--version").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have ogrinfo (gdal-bin)"
+        );
+        eprintln!("ogrinfo not installed: skipping the GDAL check");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = territory(dir.path());
+    let geojson: Value =
+        serde_json::from_str(&ok(&wangge(&db, &["coverage", "--format", "geojson"]))).unwrap();
+    let with_geometry = geojson["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| !f["geometry"].is_null())
+        .count();
+    let refused = wangge(&db, &["coverage", "--format", "shapefile"]);
+    assert!(!refused.status.success());
+    assert!(text(&refused.stderr).contains("-o FILE.shp"));
+    let path = dir.path().join("findings.shp");
+    let written = wangge(
+        &db,
+        &[
+            "coverage",
+            "--format",
+            "shapefile",
+            "-o",
+            path.to_str().unwrap(),
+        ],
+    );
+    let said = text(&written.stderr);
+    assert!(written.status.success(), "{said}");
+    let mut total = 0;
+    for (suffix, shape) in [("polygons", "Polygon"), ("lines", "Line String")] {
+        let file = dir.path().join(format!("findings_{suffix}.shp"));
+        assert!(said.contains(&file.display().to_string()), "{said}");
+        let info = Command::new("ogrinfo")
+            .args(["-ro", "-al", "-so"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let out = text(&info.stdout);
+        assert!(info.status.success(), "{suffix}: {}", text(&info.stderr));
+        assert!(
+            out.contains(&format!("Geometry: {shape}")),
+            "{suffix}:\n{out}"
+        );
+        assert!(out.contains("kind: String"), "{suffix}:\n{out}");
+        let count: usize = out
+            .lines()
+            .find_map(|l| l.strip_prefix("Feature Count: "))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        total += count;
+    }
+    let points = dir.path().join("findings_points.shp");
+    if points.exists() {
+        let info = Command::new("ogrinfo")
+            .args(["-ro", "-al", "-so"])
+            .arg(&points)
+            .output()
+            .unwrap();
+        let out = text(&info.stdout);
+        assert!(out.contains("Geometry: Point"), "{out}");
+        total += out
+            .lines()
+            .find_map(|l| l.strip_prefix("Feature Count: "))
+            .unwrap()
+            .trim()
+            .parse::<usize>()
+            .unwrap();
+    }
+    assert_eq!(total, with_geometry);
+    let gap = Command::new("ogrinfo")
+        .args(["-ro", "-al", "-where", "kind = 'gap'"])
+        .arg(dir.path().join("findings_polygons.shp"))
+        .output()
+        .unwrap();
+    let out = text(&gap.stdout);
+    assert!(out.contains("Feature Count: 1"), "{out}");
+    assert!(out.contains("parent (String) = A1"), "{out}");
+}
+
+/// Plain `wangge coverage` at a terminal prints the summary tables; down
+/// a pipe (or with -o / --format) the whole JSON report, as before. The
+/// terminal is a real pseudo-terminal, made by util-linux's `script`.
+#[test]
+fn a_terminal_gets_the_summary_and_a_pipe_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = territory(dir.path());
+    let piped = ok(&wangge(&db, &["coverage"]));
+    let report: Value = serde_json::from_str(&piped).expect("JSON down a pipe");
+    assert!(report["summary"]["levels"].is_array());
+    let command = format!("{BIN} --db {} coverage", cli::sqlite_url(&db));
+    let at_terminal = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("util-linux script");
+    let shown = text(&at_terminal.stdout);
+    assert!(at_terminal.status.success(), "{shown}");
+    assert!(shown.contains("coverage at grid revision"), "{shown}");
+    assert!(shown.contains("unclaimed cells"), "{shown}");
+    assert!(shown.contains("--format json"), "{shown}");
+    assert!(
+        !shown.contains("\"summary\""),
+        "the JSON went to the terminal:\n{shown}"
+    );
+}

@@ -753,3 +753,158 @@ fn customers_go_out_as_points_and_come_back() {
     );
     assert_eq!(features[1]["properties"]["name"], "张湾区五金店");
 }
+
+// The command line behaves like a Unix tool.
+
+/// `wangge stats | head`, `wangge export … | head`: the reader closes the
+/// pipe early; wangge stops quietly with exit 0 (it used to panic).
+#[test]
+fn a_closed_pipe_ends_the_command_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    ok(&wangge(
+        &db,
+        &[
+            "import",
+            "grids",
+            shiyan_file().to_str().unwrap(),
+            "--level",
+            "1",
+        ],
+    ));
+    for args in [&["export", "grids"][..], &["stats"][..]] {
+        let mut child = Command::new(BIN)
+            .arg("--db")
+            .arg(cli::sqlite_url(&db))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        if args[0] == "export" {
+            // A few bytes of the 300 kB, as `head -c` would read.
+            let mut first = [0u8; 100];
+            stdout.read_exact(&mut first).unwrap();
+        }
+        drop(stdout);
+        let output = child.wait_with_output().unwrap();
+        let stderr = text(&output.stderr);
+        assert!(
+            output.status.success(),
+            "{args:?}: {:?}\n{stderr}",
+            output.status
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("error"), "{args:?}: {stderr}");
+    }
+}
+
+/// Logs and tables written to a pipe or a file carry no terminal colour
+/// codes; tables line up by display width, Chinese text included.
+#[test]
+fn output_to_a_pipe_has_no_colour_and_tables_line_up() {
+    use unicode_width::UnicodeWidthStr;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    ok(&wangge(
+        &db,
+        &[
+            "import",
+            "grids",
+            shiyan_file().to_str().unwrap(),
+            "--level",
+            "1",
+        ],
+    ));
+    let report = dir.path().join("coverage.json");
+    let covered = Command::new(BIN)
+        .arg("--db")
+        .arg(cli::sqlite_url(&db))
+        .args(["coverage", "-o", report.to_str().unwrap()])
+        .env("RUST_LOG", "info")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let log = text(&covered.stderr);
+    assert!(covered.status.success(), "{log}");
+    assert!(log.contains("INFO"), "the info log is on stderr: {log}");
+    assert!(!log.contains('\u{1b}'), "escape codes in a pipe: {log:?}");
+    let out = ok(&wangge(&db, &["stats"]));
+    assert!(!out.contains('\u{1b}'));
+    // The cell type table: right-aligned counts, so every row as wide as
+    // its header, whatever the Chinese names' lengths.
+    let rows: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("type"))
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(rows.len(), 21, "{out}");
+    let header_width = rows[0].width();
+    for row in &rows {
+        assert_eq!(row.width(), header_width, "misaligned: {row:?}\n{out}");
+    }
+    assert!(rows.iter().any(|r| r.contains("住宅楼-底层经营")), "{out}");
+}
+
+/// A command that only reads, run where there is no database, says so and
+/// how to make one, and creates nothing; an unreachable PostgreSQL is
+/// named with its address at once; an error is printed once.
+#[test]
+fn a_missing_territory_or_server_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("none.db");
+    for args in [&["stats"][..], &["export", "cells"][..], &["coverage"][..]] {
+        let said = cli::fails(&wangge(&db, args));
+        assert!(
+            said.contains("there is no territory here"),
+            "{args:?}: {said}"
+        );
+        assert!(said.contains("wangge demo"), "{said}");
+        assert!(!db.exists(), "{args:?} created {}", db.display());
+    }
+    let refused = Command::new(BIN)
+        .args(["--db", "postgres://wangge@127.0.0.1:1/none", "stats"])
+        .output()
+        .unwrap();
+    let said = cli::fails(&refused);
+    assert!(
+        said.contains("cannot connect to PostgreSQL at 127.0.0.1:1: connection refused"),
+        "{said}"
+    );
+    assert_eq!(said.matches("connection refused").count(), 1, "{said}");
+    assert!(!said.contains("pool timed out"), "{said}");
+    // A folder that is not there: refused before any work, once.
+    let demo_db = dir.path().join("t.db");
+    ok(&wangge(
+        &demo_db,
+        &[
+            "import",
+            "grids",
+            shiyan_file().to_str().unwrap(),
+            "--level",
+            "1",
+        ],
+    ));
+    let missing = dir.path().join("no/such/folder/out.shp");
+    let said = cli::fails(&wangge(
+        &demo_db,
+        &[
+            "export",
+            "grids",
+            "--format",
+            "shapefile",
+            "-o",
+            missing.to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(
+        said.lines().filter(|l| l.starts_with("error")).count(),
+        1,
+        "{said}"
+    );
+    assert!(said.contains("does not exist"), "{said}");
+    assert_eq!(said.matches(missing.to_str().unwrap()).count(), 1, "{said}");
+}

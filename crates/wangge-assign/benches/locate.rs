@@ -91,20 +91,13 @@ fn demo_grids() -> (Vec<IndexedGrid>, [f64; 4], Vec<[f64; 2]>) {
             geometry: multipolygon(&g.geometry_geojson),
         })
         .collect();
-    let mut bbox = [
-        f64::INFINITY,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        f64::NEG_INFINITY,
-    ];
-    for g in demo.grids.iter().filter(|g| g.level.get() == 1) {
-        bbox = [
-            bbox[0].min(g.bbox[0]),
-            bbox[1].min(g.bbox[1]),
-            bbox[2].max(g.bbox[2]),
-            bbox[3].max(g.bbox[3]),
-        ];
-    }
+    let bbox = wangge_model::bbox::union_all(
+        demo.grids
+            .iter()
+            .filter(|g| g.level.get() == 1)
+            .map(|g| g.bbox),
+    )
+    .expect("the demo has departments");
     (grids, bbox, customers)
 }
 

@@ -156,14 +156,7 @@ pub async fn reassign_area(
                     (Some(x), Some(y)) if x.abs() <= 180.0 && y.abs() <= 90.0 => Some([x, y, x, y]),
                     _ => None,
                 })
-                .fold(area, |b, p| {
-                    [
-                        b[0].min(p[0]),
-                        b[1].min(p[1]),
-                        b[2].max(p[2]),
-                        b[3].max(p[3]),
-                    ]
-                });
+                .fold(area, wangge_model::bbox::union);
             if reach[0] < area[0] || reach[1] < area[1] || reach[2] > area[2] || reach[3] > area[3]
             {
                 let grown = grown_by_m(reach, 2.0 * options.snap_distance_m.max(0.0));

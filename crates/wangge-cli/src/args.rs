@@ -41,6 +41,30 @@ pub enum LogFormat {
     Json,
 }
 
+impl Command {
+    /// Whether the command only reads the territory: run on a database
+    /// file that does not exist, it says so rather than create it empty.
+    pub fn only_reads(&self) -> bool {
+        match self {
+            Command::Export(_)
+            | Command::Stats(_)
+            | Command::AssignPoints(_)
+            | Command::User(UserCommand::List) => true,
+            Command::Coverage(args) => !args.fix,
+            _ => false,
+        }
+    }
+
+    /// The file `-o` names, checked before any work is done.
+    pub fn output_file(&self) -> Option<&std::path::Path> {
+        match self {
+            Command::Export(args) => args.output.as_deref(),
+            Command::Coverage(args) => args.output.as_deref(),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the API and the map.
@@ -497,6 +521,9 @@ pub enum CoverageFormat {
     Flatgeobuf,
     /// The findings as KML placemarks.
     Kml,
+    /// The findings as Shapefiles, one per kind of shape (-o FILE.shp writes
+    /// FILE_polygons.shp, FILE_lines.shp, FILE_points.shp; DBF in UTF-8).
+    Shapefile,
 }
 
 #[derive(Debug, Args)]

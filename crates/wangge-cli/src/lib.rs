@@ -1,9 +1,20 @@
 //! The `wangge` command line. `main.rs` only calls [`main`]; everything
 //! lives here so the black-box test package can build the same binary.
 
+/// `println!` that hands back the write's error instead of panicking, so
+/// `wangge stats | head` ends quietly when `head` closes the pipe:
+/// `outln!(...)?`.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
 mod args;
 mod commands;
 mod output;
+mod table;
 
 use std::process::ExitCode;
 
@@ -28,6 +39,8 @@ pub fn main() -> ExitCode {
     };
     match runtime.block_on(commands::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`| head`): what it wanted it has.
+        Err(e) if is_closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
@@ -35,12 +48,32 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Whether `e` is, or was caused by, writing to a pipe whose reader closed.
+fn is_closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 fn init_tracing(cli: &Cli) {
     use tracing_subscriber::EnvFilter;
-    let default = if cli.verbose { "debug" } else { "info" };
+    // sqlx's slow-statement warnings are for whoever runs the server; a
+    // command's user is told what the command did, not how long SQL took.
+    let default = match (cli.verbose, matches!(cli.command, args::Command::Serve(_))) {
+        (true, _) => "debug",
+        (false, true) => "info",
+        (false, false) => "info,sqlx=error",
+    };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    // Colour only for a person at a terminal: escape codes in a log file
+    // or a pipe are noise.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr);
     // Logs go to stderr so command output on stdout stays clean for pipes.
     let _ = match cli.log_format {

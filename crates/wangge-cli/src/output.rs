@@ -33,7 +33,24 @@ pub fn open_csv(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
     Ok(Box::new(CsvOut::new(open(path)?, csv_encoding(path))))
 }
 
+/// Refuses an output file whose folder does not exist, naming it, before
+/// any work is done (a Shapefile or GeoPackage writer would say less).
+pub fn check_target(path: &Path) -> anyhow::Result<()> {
+    let folder = path.parent().filter(|f| !f.as_os_str().is_empty());
+    if let Some(folder) = folder.filter(|f| !f.is_dir()) {
+        anyhow::bail!(
+            "cannot write {}: the folder {} does not exist",
+            path.display(),
+            folder.display()
+        );
+    }
+    Ok(())
+}
+
 pub fn open(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
+    if let Some(path) = path {
+        check_target(path)?;
+    }
     Ok(match path {
         Some(p) => Box::new(BufWriter::new(
             File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
@@ -66,6 +83,7 @@ pub fn write_gis_layer(
         let Some(path) = path else {
             anyhow::bail!("a GeoPackage is a database file: give -o FILE.gpkg");
         };
+        check_target(path)?;
         wangge_io::gpkg::write_geopackage(geojson, &layer, crs, fields, path)?;
         return Ok(());
     }

@@ -119,11 +119,7 @@ fn code(text: String) -> Result<GridCode, DemoError> {
 
 /// GeoJSON geometry text: a Polygon when there is one part, else a MultiPolygon.
 pub fn geojson_text(mp: &MultiPolygon<f64>) -> String {
-    let value = match mp.0.as_slice() {
-        [one] => geojson::Value::from(one),
-        _ => geojson::Value::from(mp),
-    };
-    geojson::Geometry::new(value).to_string()
+    wangge_spatial::geojson::polygonal_value(mp).to_string()
 }
 
 struct GridSpec<'a> {

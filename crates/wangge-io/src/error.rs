@@ -39,13 +39,13 @@ pub enum IoError {
     NotJson(String),
     #[error("the file is not a GeoJSON FeatureCollection: {0}")]
     NotFeatureCollection(String),
-    #[error("the Shapefile cannot be read: {0}")]
+    #[error("Shapefile {0}")]
     Shapefile(String),
-    #[error("FlatGeobuf: {0}")]
+    #[error("FlatGeobuf {0}")]
     FlatGeobuf(String),
-    #[error("GeoPackage: {0}")]
+    #[error("GeoPackage {0}")]
     GeoPackage(String),
-    #[error("KML: {0}")]
+    #[error("KML {0}")]
     Kml(String),
     #[error("{} feature(s) cannot be imported, nothing was written:\n{}", .0.len(), list(.0))]
     Features(Vec<FeatureError>),

@@ -326,12 +326,7 @@ fn finite_bbox(raw: &RawPolygons) -> Option<[f64; 4]> {
         if !(x.is_finite() && y.is_finite()) {
             continue;
         }
-        bbox = Some(match bbox {
-            None => [x, y, x, y],
-            Some([min_x, min_y, max_x, max_y]) => {
-                [min_x.min(x), min_y.min(y), max_x.max(x), max_y.max(y)]
-            }
-        });
+        bbox = Some(wangge_model::bbox::including(bbox, x, y));
     }
     bbox
 }

@@ -189,15 +189,16 @@ fn polygon_json<P: HasXY>(rings: &[PolygonRing<P>]) -> Value {
 }
 
 fn bbox(ring: &[[f64; 2]]) -> [f64; 4] {
-    ring.iter().fold(
-        [
+    ring.iter()
+        .fold(None, |b, [x, y]| {
+            Some(wangge_model::bbox::including(b, *x, *y))
+        })
+        .unwrap_or([
             f64::INFINITY,
             f64::INFINITY,
             f64::NEG_INFINITY,
             f64::NEG_INFINITY,
-        ],
-        |[x0, y0, x1, y1], [x, y]| [x0.min(*x), y0.min(*y), x1.max(*x), y1.max(*y)],
-    )
+        ])
 }
 
 fn field_json(value: FieldValue) -> Value {
@@ -305,6 +306,36 @@ pub fn write_grids_shapefile<'a>(
     Ok(written)
 }
 
+/// The one kind of shape a Shapefile holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShapeKind {
+    Point,
+    Line,
+    Polygon,
+}
+
+impl ShapeKind {
+    /// The kind of a GeoJSON geometry object (`None` for a null or a
+    /// collection, which no Shapefile holds).
+    pub fn of(geometry: &Value) -> Option<ShapeKind> {
+        match geometry.get("type")?.as_str()? {
+            "Point" | "MultiPoint" => Some(ShapeKind::Point),
+            "LineString" | "MultiLineString" => Some(ShapeKind::Line),
+            "Polygon" | "MultiPolygon" => Some(ShapeKind::Polygon),
+            _ => None,
+        }
+    }
+
+    /// The suffix of the file holding this kind when a layer is split.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            ShapeKind::Point => "points",
+            ShapeKind::Line => "lines",
+            ShapeKind::Polygon => "polygons",
+        }
+    }
+}
+
 /// Writes a FeatureCollection of points (coordinates already in `crs`) as
 /// a point Shapefile at `path` with these typed `fields` (text in
 /// `encoding`, cut at a character to the DBF's 254 bytes; DBF names of at
@@ -317,52 +348,178 @@ pub fn write_points_shapefile(
     crs: Crs,
     encoding: Encoding,
 ) -> Result<usize, IoError> {
-    use crate::layer::FieldType;
-    use shapefile::dbase::{FieldName, Record, TableWriterBuilder};
     let features = crate::layer::features_of(geojson)?;
-    let dyn_encoding = dbf_encoding(path, encoding)?;
-    let dbf_name = |key: &str| cut_to_bytes(key, 10, encoding);
-    let mut table = TableWriterBuilder::new().set_encoding(dyn_encoding);
-    for (key, kind) in fields {
-        let name = FieldName::try_from(dbf_name(key).as_str())
-            .map_err(|e| shp_error(path, format!("field {key}: {e:?}")))?;
-        table = match kind {
-            FieldType::Text => table.add_character_field(name, 254),
-            FieldType::Integer => table.add_numeric_field(name, 18, 0),
-            FieldType::Real => table.add_numeric_field(name, 24, 8),
-            FieldType::Boolean => table.add_logical_field(name),
-        };
-    }
-    let mut writer = shapefile::Writer::from_path(path, table).map_err(|e| shp_error(path, e))?;
-    let mut written = 0usize;
-    for feature in &features {
-        let coordinates = &feature["geometry"]["coordinates"];
-        let (Some(x), Some(y)) = (coordinates[0].as_f64(), coordinates[1].as_f64()) else {
+    let table = TableSpec { fields, encoding };
+    write_kind(&features, ShapeKind::Point, &table, path, crs)
+}
+
+/// Writes a FeatureCollection of mixed geometries (coordinates already in
+/// `crs`; the coverage findings) as one Shapefile per kind of shape, since
+/// a Shapefile holds one: `STEM_polygons.shp`, `STEM_lines.shp`,
+/// `STEM_points.shp` beside `path`, each with every field, only those with
+/// features. Features without a geometry are left out. Returns each file
+/// written with its feature count.
+pub fn write_mixed_shapefiles(
+    geojson: &str,
+    fields: &[(String, crate::layer::FieldType)],
+    path: &Path,
+    crs: Crs,
+    encoding: Encoding,
+) -> Result<Vec<(std::path::PathBuf, usize)>, IoError> {
+    let features = crate::layer::features_of(geojson)?;
+    let table = TableSpec { fields, encoding };
+    let stem = path
+        .file_stem()
+        .map_or_else(|| "layer".into(), |s| s.to_string_lossy().into_owned());
+    let mut written = Vec::new();
+    for kind in [ShapeKind::Polygon, ShapeKind::Line, ShapeKind::Point] {
+        let of_kind: Vec<Value> = features
+            .iter()
+            .filter(|f| ShapeKind::of(&f["geometry"]) == Some(kind))
+            .cloned()
+            .collect();
+        if of_kind.is_empty() {
             continue;
-        };
+        }
+        let file = path.with_file_name(format!("{stem}_{}.shp", kind.suffix()));
+        let n = write_kind(&of_kind, kind, &table, &file, crs)?;
+        written.push((file, n));
+    }
+    Ok(written)
+}
+
+/// The attribute table of a Shapefile written from GeoJSON features.
+struct TableSpec<'a> {
+    fields: &'a [(String, crate::layer::FieldType)],
+    encoding: Encoding,
+}
+
+impl TableSpec<'_> {
+    /// DBF names are at most 10 bytes: longer keys are cut.
+    fn dbf_name(&self, key: &str) -> String {
+        cut_to_bytes(key, 10, self.encoding)
+    }
+
+    fn builder(&self, path: &Path) -> Result<shapefile::dbase::TableWriterBuilder, IoError> {
+        use crate::layer::FieldType;
+        use shapefile::dbase::{FieldName, TableWriterBuilder};
+        let mut table = TableWriterBuilder::new().set_encoding(dbf_encoding(path, self.encoding)?);
+        for (key, kind) in self.fields {
+            let name = FieldName::try_from(self.dbf_name(key).as_str())
+                .map_err(|e| shp_error(path, format!("field {key}: {e:?}")))?;
+            table = match kind {
+                FieldType::Text => table.add_character_field(name, 254),
+                FieldType::Integer => table.add_numeric_field(name, 18, 0),
+                FieldType::Real => table.add_numeric_field(name, 24, 8),
+                FieldType::Boolean => table.add_logical_field(name),
+            };
+        }
+        Ok(table)
+    }
+
+    fn record(&self, feature: &Value) -> shapefile::dbase::Record {
+        use crate::layer::FieldType;
         let properties = feature.get("properties").and_then(Value::as_object);
-        let mut record = Record::default();
-        for (key, kind) in fields {
+        let mut record = shapefile::dbase::Record::default();
+        for (key, kind) in self.fields {
             let value = properties.and_then(|p| p.get(key)).unwrap_or(&Value::Null);
             let field = match kind {
                 FieldType::Text => FieldValue::Character(match value {
                     Value::Null => None,
-                    Value::String(s) => Some(cut_to_bytes(s, 254, encoding)),
+                    Value::String(s) => Some(cut_to_bytes(s, 254, self.encoding)),
                     other => Some(other.to_string()),
                 }),
                 FieldType::Integer | FieldType::Real => FieldValue::Numeric(value.as_f64()),
                 FieldType::Boolean => FieldValue::Logical(value.as_bool()),
             };
-            record.insert(dbf_name(key), field);
+            record.insert(self.dbf_name(key), field);
         }
+        record
+    }
+}
+
+/// Writes the `features` of one `kind` (others and null geometries left
+/// out) to the Shapefile at `path`, with its sidecars.
+fn write_kind(
+    features: &[Value],
+    kind: ShapeKind,
+    table: &TableSpec<'_>,
+    path: &Path,
+    crs: Crs,
+) -> Result<usize, IoError> {
+    let keep = |xy: (f64, f64)| xy;
+    let shapes = features.iter().filter_map(|f| {
+        let geometry = &f["geometry"];
+        (ShapeKind::of(geometry) == Some(kind)).then_some((geometry, f))
+    });
+    let written = match kind {
+        ShapeKind::Point => write_shapes(
+            shapes.filter_map(|(g, f)| point_of(g).map(|p| (p, f))),
+            table,
+            path,
+        )?,
+        ShapeKind::Line => write_shapes(
+            shapes.filter_map(|(g, f)| polyline_of(g).map(|p| (p, f))),
+            table,
+            path,
+        )?,
+        ShapeKind::Polygon => write_shapes(
+            shapes.filter_map(|(g, f)| polygon_of(g, keep).map(|p| (p, f))),
+            table,
+            path,
+        )?,
+    };
+    write_sidecars(path, crs, table.encoding)?;
+    Ok(written)
+}
+
+fn write_shapes<'a, S: shapefile::record::EsriShape>(
+    shapes: impl Iterator<Item = (S, &'a Value)>,
+    table: &TableSpec<'_>,
+    path: &Path,
+) -> Result<usize, IoError> {
+    let mut writer =
+        shapefile::Writer::from_path(path, table.builder(path)?).map_err(|e| shp_error(path, e))?;
+    let mut written = 0usize;
+    for (shape, feature) in shapes {
         writer
-            .write_shape_and_record(&shapefile::Point::new(x, y), &record)
+            .write_shape_and_record(&shape, &table.record(feature))
             .map_err(|e| shp_error(path, format!("feature {}: {e}", written + 1)))?;
         written += 1;
     }
     drop(writer); // flushes the .shp, .shx and .dbf
-    write_sidecars(path, crs, encoding)?;
     Ok(written)
+}
+
+fn xy(position: &Value) -> Option<shapefile::Point> {
+    Some(shapefile::Point::new(
+        position.get(0)?.as_f64()?,
+        position.get(1)?.as_f64()?,
+    ))
+}
+
+/// A GeoJSON Point (or the first point of a MultiPoint).
+fn point_of(geometry: &Value) -> Option<shapefile::Point> {
+    let coordinates = &geometry["coordinates"];
+    match geometry["type"].as_str()? {
+        "Point" => xy(coordinates),
+        _ => xy(coordinates.get(0)?),
+    }
+}
+
+/// A GeoJSON LineString or MultiLineString as one polyline of its parts.
+fn polyline_of(geometry: &Value) -> Option<shapefile::Polyline> {
+    let coordinates = geometry["coordinates"].as_array()?;
+    let lines: Vec<&Value> = match geometry["type"].as_str()? {
+        "LineString" => vec![&geometry["coordinates"]],
+        _ => coordinates.iter().collect(),
+    };
+    let parts: Vec<Vec<shapefile::Point>> = lines
+        .iter()
+        .filter_map(|l| Some(l.as_array()?.iter().filter_map(xy).collect::<Vec<_>>()))
+        .filter(|points| points.len() >= 2)
+        .collect();
+    (!parts.is_empty()).then(|| shapefile::Polyline::with_parts(parts))
 }
 
 /// The name of `encoding` in a `.cpg` and to dbase (encoding_rs's GBK
@@ -402,11 +559,19 @@ fn cut_to_bytes(text: &str, max: usize, encoding: Encoding) -> String {
         .collect()
 }
 
-/// A stored GeoJSON (Multi)Polygon as a Shapefile polygon in `crs`: each
-/// polygon's exterior an outer ring, its holes inner rings (the crate winds
-/// them the Esri way).
+/// A stored GeoJSON (Multi)Polygon as a Shapefile polygon in `crs`.
 fn shapefile_polygon(geojson: &str, crs: Crs) -> Option<shapefile::Polygon> {
     let value: Value = serde_json::from_str(geojson).ok()?;
+    polygon_of(&value, |(x, y)| wangge_geocode::crs::from_wgs84(crs, x, y))
+}
+
+/// A GeoJSON (Multi)Polygon as a Shapefile polygon, each position through
+/// `to_xy`: each polygon's exterior an outer ring, its holes inner rings
+/// (the crate winds them the Esri way).
+fn polygon_of(
+    value: &Value,
+    to_xy: impl Fn((f64, f64)) -> (f64, f64),
+) -> Option<shapefile::Polygon> {
     let coordinates = value.get("coordinates")?.as_array()?;
     let polygons: Vec<&Value> = match value.get("type")?.as_str()? {
         "Polygon" => vec![value.get("coordinates")?],
@@ -420,8 +585,7 @@ fn shapefile_polygon(geojson: &str, crs: Crs) -> Option<shapefile::Polygon> {
                 .as_array()?
                 .iter()
                 .filter_map(|p| {
-                    let (x, y) = (p.get(0)?.as_f64()?, p.get(1)?.as_f64()?);
-                    let (x, y) = wangge_geocode::crs::from_wgs84(crs, x, y);
+                    let (x, y) = to_xy((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?));
                     Some(shapefile::Point::new(x, y))
                 })
                 .collect();

@@ -244,7 +244,7 @@ fn bbox_of(geometry: &Value, b: &mut [f64; 4]) {
                 items[0].as_f64().unwrap_or(0.0),
                 items[1].as_f64().unwrap_or(0.0),
             );
-            *b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
+            *b = wangge_model::bbox::union(*b, [x, y, x, y]);
         }
         Value::Array(items) => items.iter().for_each(|i| bbox_of(i, b)),
         Value::Object(o) => {

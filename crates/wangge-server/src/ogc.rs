@@ -718,29 +718,13 @@ async fn page_of(
             .filter(|f| q.get("code").is_none_or(|c| f["id"].as_str() == Some(c.as_str())))
             .collect()
     } else {
-        let collection = crate::coverage::findings_collection(state).await?;
+        let all = crate::coverage::findings_features(state).await?;
         let kind = q
             .get("kind")
             .map(|k| k.trim().to_owned())
             .filter(|k| !k.is_empty());
         let level = params::optional::<u8>(q, "level")?;
-        let mut counters: std::collections::HashMap<String, usize> =
-            std::collections::HashMap::new();
-        collection["features"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|mut f| {
-                let kind = f["properties"]["kind"]
-                    .as_str()
-                    .unwrap_or("finding")
-                    .to_owned();
-                let n = counters.entry(kind.clone()).or_default();
-                *n += 1;
-                f["id"] = json!(format!("{kind}-{n}"));
-                f
-            })
+        all.iter()
             .filter(|f| {
                 kind.as_deref()
                     .is_none_or(|k| f["properties"]["kind"].as_str() == Some(k))
@@ -748,6 +732,7 @@ async fn page_of(
             .filter(|f| {
                 level.is_none_or(|l| f["properties"]["level"].as_u64() == Some(u64::from(l)))
             })
+            .cloned()
             .collect()
     };
     if let Some(bbox) = query.bbox {

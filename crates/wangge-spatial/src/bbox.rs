@@ -16,10 +16,7 @@ pub fn bbox_of(mp: &MultiPolygon<f64>) -> Option<[f64; 4]> {
     mp.coords_iter()
         .filter(|c| c.x.is_finite() && c.y.is_finite())
         .fold(None, |bbox, c| {
-            Some(match bbox {
-                None => [c.x, c.y, c.x, c.y],
-                Some([x0, y0, x1, y1]) => [x0.min(c.x), y0.min(c.y), x1.max(c.x), y1.max(c.y)],
-            })
+            Some(wangge_model::bbox::including(bbox, c.x, c.y))
         })
 }
 

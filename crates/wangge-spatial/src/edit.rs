@@ -236,12 +236,7 @@ fn overlay(subject: &Contours, clip: &Contours, rule: OverlayRule) -> MultiPolyg
 /// A box holding the cell and the line with a margin, so the line's ends,
 /// extended outwards, meet the box's border outside the cell.
 fn frame_around(a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
-    let [x0, y0, x1, y1] = [
-        a[0].min(b[0]),
-        a[1].min(b[1]),
-        a[2].max(b[2]),
-        a[3].max(b[3]),
-    ];
+    let [x0, y0, x1, y1] = wangge_model::bbox::union(a, b);
     let margin = ((x1 - x0).max(y1 - y0)) * 0.5 + 1e-6;
     [x0 - margin, y0 - margin, x1 + margin, y1 + margin]
 }

@@ -79,6 +79,52 @@ impl fmt::Debug for Store {
     }
 }
 
+/// How long the first connection may take before the server counts as
+/// unreachable (a dropped packet, not a refusal, which is immediate).
+const FIRST_CONNECT: Duration = Duration::from_secs(5);
+
+/// One connection tried before the pool is built: the pool retries a
+/// refused connection until its timeout and then says only "pool timed
+/// out"; this says where and why, at once.
+async fn reach_postgres(url: &str) -> Result<(), StoreError> {
+    let address = postgres_address(url);
+    let unreachable = |reason: String| StoreError::Unreachable {
+        address: address.clone(),
+        reason,
+    };
+    match tokio::time::timeout(FIRST_CONNECT, sqlx::AnyConnection::connect(url)).await {
+        Err(_) => Err(unreachable(format!(
+            "no answer within {} s",
+            FIRST_CONNECT.as_secs()
+        ))),
+        Ok(Err(sqlx::Error::Io(e))) => Err(unreachable(io_reason(&e))),
+        Ok(Err(e)) => Err(e.into()),
+        Ok(Ok(connection)) => {
+            let _ = connection.close().await;
+            Ok(())
+        }
+    }
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => "connection refused".to_owned(),
+        _ => e.to_string(),
+    }
+}
+
+/// `HOST:PORT` of a `postgres://` URL (no user or password), for messages.
+fn postgres_address(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?']).next().unwrap_or(rest);
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    match host_port {
+        "" => "localhost:5432".to_owned(),
+        h if h.ends_with(']') || !h.contains(':') => format!("{h}:5432"),
+        h => h.to_owned(),
+    }
+}
+
 impl Store {
     /// Opens (and for `SQLite` files creates) the database, applies the
     /// migrations and seeds the default cell types into an empty type table.
@@ -101,6 +147,7 @@ impl Store {
         let (pool, sqlite_file_url) = match backend {
             Backend::Sqlite => connect_sqlite(url).await?,
             Backend::Postgres => {
+                reach_postgres(url).await?;
                 let pool = AnyPoolOptions::new()
                     .max_connections(8)
                     .acquire_timeout(Duration::from_secs(10))
@@ -207,6 +254,29 @@ impl Store {
 
 fn is_sqlite_memory(url: &str) -> bool {
     url.contains(":memory:") || url.contains("mode=memory")
+}
+
+/// The file a `sqlite:` URL names (`None` for an in-memory database or
+/// another backend): what a command that only reads checks exists before
+/// [`Store::connect`] would create it empty.
+///
+/// ```
+/// use std::path::Path;
+/// use wangge_store::sqlite_file;
+/// assert_eq!(sqlite_file("sqlite://wangge.db").as_deref(), Some(Path::new("wangge.db")));
+/// assert_eq!(sqlite_file("sqlite:///tmp/a.db?mode=rwc").as_deref(), Some(Path::new("/tmp/a.db")));
+/// assert_eq!(sqlite_file("sqlite::memory:"), None);
+/// assert_eq!(sqlite_file("postgres://localhost/x"), None);
+/// ```
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    if is_sqlite_memory(url) {
+        return None;
+    }
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty()).then(|| std::path::PathBuf::from(path))
 }
 
 /// Settings of every connection to a `SQLite` file. sqlx already sets
@@ -383,5 +453,23 @@ mod tests {
         assert_eq!(row.try_get::<i64, _>(0).unwrap(), 1);
         store.close().await;
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[cfg(test)]
+mod address_tests {
+    use super::postgres_address;
+
+    #[test]
+    fn the_address_of_a_url_names_no_user_or_password() {
+        assert_eq!(
+            postgres_address("postgres://u:secret@db.example:6543/x?sslmode=disable"),
+            "db.example:6543"
+        );
+        assert_eq!(
+            postgres_address("postgres://127.0.0.1/test"),
+            "127.0.0.1:5432"
+        );
+        assert_eq!(postgres_address("postgresql:///test"), "localhost:5432");
     }
 }

@@ -87,6 +87,10 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored {what} is corrupt: {reason}")]
     Corrupt { what: String, reason: String },
+    /// The database server could not be reached at all (refused, no such
+    /// host, no answer): said at once, not after the pool's timeout.
+    #[error("cannot connect to PostgreSQL at {address}: {reason}")]
+    Unreachable { address: String, reason: String },
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -55,7 +55,7 @@ mod users;
 pub use addresses::{StandardAddressRecord, VillageRecord};
 pub use auth::SessionRecord;
 pub use claims::*;
-pub use connect::{Backend, Store};
+pub use connect::{sqlite_file, Backend, Store};
 pub use coverage::{CellLoad, GeometryUpdate, PlacementGaps};
 pub use customer_search::CustomerHit;
 pub use demo_seed::{DemoSeedPlan, DemoSeedRecord};

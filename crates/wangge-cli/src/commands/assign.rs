@@ -29,15 +29,15 @@ pub async fn run(store: &Store, args: &AssignArgs) -> anyhow::Result<()> {
     let rates = store.assignment_rates(args.level).await?;
     if args.json {
         let json = serde_json::json!({ "index_ms": index_ms, "report": report, "rates": rates });
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        outln!("{}", serde_json::to_string_pretty(&json)?)?;
         return Ok(());
     }
-    println!(
+    outln!(
         "index of {} cells built in {index_ms} ms",
         index.cell_count()
-    );
-    print_report(&report);
-    print_rates(&rates);
+    )?;
+    print_report(&report)?;
+    print_rates(&rates)?;
     Ok(())
 }
 
@@ -50,7 +50,7 @@ pub async fn after_change(store: &Store) -> anyhow::Result<()> {
     }
     let index = load_index(store).await?;
     let report = assign_all(store, &index, &AssignOptions::default()).await?;
-    print_report(&report);
+    print_report(&report)?;
     Ok(())
 }
 
@@ -70,11 +70,11 @@ pub async fn place_not_placed_yet(store: &Store) -> anyhow::Result<()> {
     tracing::info!(not_placed_yet = %counts.join(", "), "placing what was loaded but not placed yet");
     let index = load_index(store).await?;
     let report = assign_all(store, &index, &AssignOptions::default()).await?;
-    print_report(&report);
+    print_report(&report)?;
     Ok(())
 }
 
-fn print_report(report: &AssignReport) {
+fn print_report(report: &AssignReport) -> std::io::Result<()> {
     for kind in report.kinds.iter().filter(|k| k.total > 0) {
         let statuses: Vec<String> = kind
             .by_status
@@ -86,39 +86,47 @@ fn print_report(report: &AssignReport) {
             Some(stem) => format!("{stem}ies"),
             None => format!("{}s", kind.kind),
         };
-        println!(
+        outln!(
             "placed {} {plural}: {} (read {} ms, located {} ms, stored {} ms)",
             kind.total,
             statuses.join(", "),
             kind.load_ms,
             kind.compute_ms,
             kind.persist_ms
-        );
+        )?;
     }
+    Ok(())
 }
 
-fn print_rates(rates: &[GridRate]) {
-    println!(
-        "\n{:<22} {:<18} {:>9} {:>8} {:>9} {:>9} {:>8} {:>8}",
-        "grid", "name", "customers", "in cell", "rate", "resources", "in cell", "rate"
-    );
+fn print_rates(rates: &[GridRate]) -> std::io::Result<()> {
+    use crate::table::{Align, Table};
+    let mut table = Table::new(&[
+        ("grid", Align::Left),
+        ("name", Align::Left),
+        ("customers", Align::Right),
+        ("in cell", Align::Right),
+        ("rate", Align::Right),
+        ("resources", Align::Right),
+        ("in cell", Align::Right),
+        ("rate", Align::Right),
+    ]);
     for r in rates {
         let code = r
             .code
             .as_ref()
             .map_or_else(|| "(territory)".to_owned(), ToString::to_string);
-        println!(
-            "{:<22} {:<18} {:>9} {:>8} {:>8.2}% {:>9} {:>8} {:>7.2}%",
+        table.row([
             code,
             truncate(&r.name, 9),
-            r.customers.total,
-            r.customers.in_cell,
-            r.customers.rate * 100.0,
-            r.resources.total,
-            r.resources.in_cell,
-            r.resources.rate * 100.0
-        );
+            r.customers.total.to_string(),
+            r.customers.in_cell.to_string(),
+            format!("{:.2}%", r.customers.rate * 100.0),
+            r.resources.total.to_string(),
+            r.resources.in_cell.to_string(),
+            format!("{:.2}%", r.resources.rate * 100.0),
+        ]);
     }
+    outln!("\n{}", table.render().trim_end())?;
     if let Some(territory) = rates.iter().find(|r| r.code.is_none()) {
         let line: Vec<String> = territory
             .customers
@@ -126,15 +134,16 @@ fn print_rates(rates: &[GridRate]) {
             .iter()
             .map(|(s, n)| format!("{s} {n}"))
             .collect();
-        println!("\ncustomers by status: {}", line.join(" · "));
+        outln!("\ncustomers by status: {}", line.join(" · "))?;
         let line: Vec<String> = territory
             .resources
             .by_status
             .iter()
             .map(|(s, n)| format!("{s} {n}"))
             .collect();
-        println!("resources by status: {}", line.join(" · "));
+        outln!("resources by status: {}", line.join(" · "))?;
     }
+    Ok(())
 }
 
 /// At most `chars` characters (CJK names are wide; keep columns tidy).

@@ -41,6 +41,15 @@ pub async fn run(store: &Store, args: &CoverageArgs) -> anyhow::Result<()> {
         ms = started.elapsed().as_millis(),
         "ownership and data gaps read"
     );
+    // A person at a terminal gets the summary; the whole report (megabytes
+    // of JSON) goes to a file, a pipe, or wherever --format asks.
+    if args.format.is_none()
+        && args.output.is_none()
+        && std::io::IsTerminal::is_terminal(&std::io::stdout())
+    {
+        outln!("{}", summary_table(&report))?;
+        return Ok(());
+    }
     let format = match args.format.unwrap_or(CoverageFormat::Json) {
         CoverageFormat::Json => Format::Json,
         CoverageFormat::Geojson => Format::Geojson,
@@ -82,6 +91,84 @@ async fn analyse(
         "coverage analysed"
     );
     Ok((snapshot, geometry))
+}
+
+/// The report's summary as tables for a terminal: per level, then the
+/// ownership and data counts, then how to get the whole report.
+fn summary_table(report: &Report) -> String {
+    use crate::table::{Align, Table};
+    let mut levels = Table::new(&[
+        ("level", Align::Right),
+        ("grids", Align::Right),
+        ("gaps", Align::Right),
+        ("gap m²", Align::Right),
+        ("blind spots", Align::Right),
+        ("slivers", Align::Right),
+        ("overlaps", Align::Right),
+        ("overlap m²", Align::Right),
+        ("outside parent", Align::Right),
+        ("edge mismatches", Align::Right),
+        ("invalid", Align::Right),
+    ]);
+    for l in &report.summary.levels {
+        levels.row([
+            l.level.to_string(),
+            l.grids.to_string(),
+            l.gaps.count.to_string(),
+            format!("{:.1}", l.gaps.area_m2),
+            l.blind_spots.count.to_string(),
+            l.slivers.count.to_string(),
+            l.overlaps.count.to_string(),
+            format!("{:.1}", l.overlaps.area_m2),
+            l.outside_parent.count.to_string(),
+            l.edge_mismatches.count.to_string(),
+            l.invalid.to_string(),
+        ]);
+    }
+    let mut text = format!(
+        "coverage at grid revision {} (gaps under {} m wide are slivers)\n\n{}",
+        report.summary.revision,
+        report.summary.gap_width_m,
+        levels.render()
+    );
+    let mut counts = Table::new(&[("", Align::Left), ("count", Align::Right)]);
+    if let Some(o) = &report.summary.ownership {
+        counts.row(["unclaimed cells".to_owned(), o.unclaimed_cells.to_string()]);
+        counts.row([
+            "level-3 grids without a manager".to_owned(),
+            o.level3_without_manager.to_string(),
+        ]);
+        counts.row([
+            "grids without an outlet".to_owned(),
+            o.grids_without_outlet.to_string(),
+        ]);
+    }
+    if let Some(d) = &report.summary.data {
+        counts.row([
+            "customers in no cell".to_owned(),
+            d.customers_not_in_cell.to_string(),
+        ]);
+        counts.row([
+            "resources in no cell".to_owned(),
+            d.resources_not_in_cell.to_string(),
+        ]);
+        counts.row([
+            "network blind spots".to_owned(),
+            d.network_blind_spots.to_string(),
+        ]);
+        counts.row([
+            "cells with ports over 90 %".to_owned(),
+            d.ports_over_90pct.to_string(),
+        ]);
+    }
+    if report.summary.ownership.is_some() || report.summary.data.is_some() {
+        text.push('\n');
+        text.push_str(&counts.render());
+    }
+    text.push_str(
+        "\nthe whole report: -o FILE, or --format json|geojson|csv|geopackage|flatgeobuf|kml|shapefile",
+    );
+    text
 }
 
 /// "12 gaps (3.4 m²), 2 overlaps, ..." for the terminal.
@@ -276,9 +363,26 @@ fn write_findings_layer(
         object.remove("summary");
     }
     let geojson = collection.to_string();
-    let fields = wangge_io::layer::fields_of(&geojson)?;
+    let owned_fields = wangge_io::layer::fields_of(&geojson)?;
+    if format == CoverageFormat::Shapefile {
+        let Some(path) = args.output.as_deref() else {
+            anyhow::bail!("Shapefiles are several files: give -o FILE.shp");
+        };
+        let written = wangge_io::shp::write_mixed_shapefiles(
+            &geojson,
+            &owned_fields,
+            path,
+            wangge_geocode::crs::Crs::Wgs84,
+            wangge_io::Encoding::Utf8,
+        )?;
+        for (file, n) in &written {
+            eprintln!("{n} findings written to {}", file.display());
+        }
+        eprintln!("{}", one_line(report));
+        return Ok(());
+    }
     let fields: Vec<(&str, wangge_io::layer::FieldType)> =
-        fields.iter().map(|(k, t)| (k.as_str(), *t)).collect();
+        owned_fields.iter().map(|(k, t)| (k.as_str(), *t)).collect();
     let format = match format {
         CoverageFormat::Geopackage => wangge_io::layer::FileFormat::GeoPackage,
         CoverageFormat::Kml => wangge_io::layer::FileFormat::Kml,

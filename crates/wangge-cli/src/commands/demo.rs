@@ -21,10 +21,10 @@ pub async fn run(store: &Store, db_url: &str, args: &DemoArgs) -> anyhow::Result
     match wangge_demo::demo_state(store).await? {
         DemoState::Empty => {}
         DemoState::Unfinished(unfinished) if unfinished.plan == plan => {
-            println!(
+            outln!(
                 "finishing the demo seeding that was interrupted ({})",
                 unfinished.progress()
-            );
+            )?;
         }
         DemoState::Unfinished(unfinished) => bail!(
             "the database holds a demo seeding that was interrupted with other options ({}); \
@@ -75,19 +75,20 @@ async fn seed_place_complete(store: &Store, db_url: &str, plan: &SeedPlan) -> an
     let report = wangge_demo::seed_plan(store, plan).await?;
     super::assign::after_change(store).await?;
     wangge_demo::mark_complete(store).await?;
-    print_report(&report, db_url);
+    print_report(&report, db_url)?;
     Ok(())
 }
 
 /// Prints what was seeded, with the demo users' passwords: shown this once.
-fn print_report(report: &DemoReport, db_url: &str) {
+fn print_report(report: &DemoReport, db_url: &str) -> std::io::Result<()> {
     let [l1, l2, l3, l4] = report.grids_per_level;
-    println!("demo territory seeded: {l1} departments, {l2} branches, {l3} outlet areas, {l4} cells, {} outlets", report.outlets);
-    println!(
+    outln!("demo territory seeded: {l1} departments, {l2} branches, {l3} outlet areas, {l4} cells, {} outlets", report.outlets)?;
+    outln!(
         "generated in {} ms, stored in {} ms",
-        report.generate_ms, report.store_ms
-    );
-    println!("demo users (random passwords, shown only now):");
+        report.generate_ms,
+        report.store_ms
+    )?;
+    outln!("demo users (random passwords, shown only now):")?;
     for user in &report.users {
         let scope: Vec<&str> = user
             .scopes
@@ -95,7 +96,7 @@ fn print_report(report: &DemoReport, db_url: &str) {
             .map(wangge_model::GridCode::as_str)
             .collect();
         let kind = user.kind.map(|k| format!(" ({k})")).unwrap_or_default();
-        println!(
+        outln!(
             "  {:<16} {:<13}{kind:<12} password {}  scope {}",
             user.name,
             user.role.as_str(),
@@ -105,10 +106,11 @@ fn print_report(report: &DemoReport, db_url: &str) {
             } else {
                 scope.join(",")
             }
-        );
+        )?;
     }
-    println!(
+    outln!(
         "a lost password is reset with `wangge --db {} user passwd NAME` (prints a new one)",
         super::redact(db_url)
-    );
+    )?;
+    Ok(())
 }

@@ -119,7 +119,7 @@ pub async fn import_addresses(
         );
     }
     let n = store.upsert_standard_addresses(&records).await?;
-    println!("imported {n} standard addresses from {}", file.display());
+    outln!("imported {n} standard addresses from {}", file.display())?;
     Ok(())
 }
 
@@ -233,10 +233,10 @@ pub async fn import_villages(store: &Store, file: &Path) -> anyhow::Result<()> {
     let gaz = Gazetteer::with_villages_csv(csv.as_bytes())
         .with_context(|| format!("{} is not a village gazetteer", file.display()))?;
     let n = store.replace_villages(&rows).await?;
-    println!(
+    outln!(
         "imported {n} villages ({} in the gazetteer, {} skipped: town unknown)",
         gaz.count(Level::Village),
         gaz.villages_skipped()
-    );
+    )?;
     Ok(())
 }

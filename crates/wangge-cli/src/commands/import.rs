@@ -42,20 +42,20 @@ pub async fn grids(store: &Store, args: &ImportGridsArgs) -> anyhow::Result<()> 
         .await
         .with_context(|| not_imported(&args.file))?;
     for (source, reason) in &done.invalid {
-        println!("invalid geometry, stored flagged: {source}: {reason}");
+        outln!("invalid geometry, stored flagged: {source}: {reason}")?;
     }
     if args.dry_run {
-        println!(
+        outln!(
             "dry run: {} level-{} features read ({} new, {} updated), {} with invalid geometry; nothing written",
             done.features,
             args.level,
             done.inserted,
             done.updated,
             done.invalid.len()
-        );
+        )?;
         return Ok(());
     }
-    println!(
+    outln!(
         "imported {} level-{} grids into {} ({} new, {} updated, {} invalid stored flagged) in {} ms",
         done.features,
         args.level,
@@ -64,11 +64,11 @@ pub async fn grids(store: &Store, args: &ImportGridsArgs) -> anyhow::Result<()> 
         done.updated,
         done.invalid.len(),
         started.elapsed().as_millis()
-    );
+    )?;
     match &done.changed.placed_again {
         PlacedAgain::NotNeeded => {}
         PlacedAgain::Entities { count } => {
-            println!("placed {count} entities of the changed area again");
+            outln!("placed {count} entities of the changed area again")?;
         }
         PlacedAgain::Failed { reason } => {
             eprintln!("warning: {reason}; run `wangge assign`");
@@ -142,31 +142,31 @@ pub async fn cells(store: &Store, args: &ImportCellsArgs) -> anyhow::Result<()> 
         .with_context(|| not_imported(&args.file))?;
     let [l1, l2, l3, l4] = done.counts;
     if args.dry_run {
-        println!(
+        outln!(
             "dry run: {} would make {l1} departments, {l2} branches, {l3} outlet areas and {l4} cells ({} new, {} updated); nothing written",
             args.file.display(),
             done.inserted,
             done.updated,
-        );
+        )?;
         // A reader that has seen enough (`| head`) is no error.
         match print_tree(&done.hierarchy, &mut std::io::stdout().lock()) {
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
             other => other?,
         }
     } else {
-        println!(
+        outln!(
             "imported {l1} departments, {l2} branches, {l3} outlet areas and {l4} cells into {} ({} new, {} updated) in {} ms",
             done.territory.code,
             done.inserted,
             done.updated,
             started.elapsed().as_millis()
-        );
+        )?;
     }
     for (source, reason) in &done.invalid {
-        println!("invalid geometry, stored flagged: {source}: {reason}");
+        outln!("invalid geometry, stored flagged: {source}: {reason}")?;
     }
     for note in done.hierarchy.notes() {
-        println!("{note}");
+        outln!("{note}")?;
     }
     if let PlacedAgain::Failed { reason } = &done.changed.placed_again {
         eprintln!("warning: {reason}; run `wangge assign`");

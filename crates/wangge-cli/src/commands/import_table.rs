@@ -93,11 +93,11 @@ pub async fn run(store: &Store, args: &ImportTableArgs, what: What) -> anyhow::R
         }
     };
     let encoding = table.encoding.map(|e| format!(", {e}")).unwrap_or_default();
-    println!(
+    outln!(
         "loaded {loaded} from {}{encoding} in {} ms",
         args.file.display(),
         started.elapsed().as_millis()
-    );
+    )?;
     if !errors.is_empty() {
         let path = args
             .rejects
@@ -105,16 +105,16 @@ pub async fn run(store: &Store, args: &ImportTableArgs, what: What) -> anyhow::R
             .unwrap_or_else(|| rejects_path(&args.file));
         write_rejects(&path, &table, &errors)?;
         for e in errors.iter().take(20) {
-            println!("rejected {e}");
+            outln!("rejected {e}")?;
         }
         if errors.len() > 20 {
-            println!("... and {} more", errors.len() - 20);
+            outln!("... and {} more", errors.len() - 20)?;
         }
-        println!(
+        outln!(
             "{} rows rejected; they are in {} with the reason, ready to fix and load again",
             errors.len(),
             path.display()
-        );
+        )?;
     }
     if args.no_assign || matches!(what, What::Outlets) {
         return Ok(());

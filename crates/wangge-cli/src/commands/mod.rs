@@ -18,6 +18,20 @@ use crate::args::{Cli, Command, GazetteerCommand, ImportCommand, UserCommand};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     crate::output::set_csv_encoding(cli.csv_encoding);
+    if let Some(path) = cli.command.output_file() {
+        crate::output::check_target(path)?;
+    }
+    if cli.command.only_reads() {
+        if let Some(file) = wangge_store::sqlite_file(&cli.db).filter(|f| !f.exists()) {
+            anyhow::bail!(
+                "there is no territory here: {} does not exist.\n  \
+                 `wangge demo` seeds the demo territory into it, \
+                 `wangge import grids FILE` or `wangge import cells FILE` brings in yours, \
+                 and --db (or WANGGE_DB) names another database.",
+                file.display()
+            );
+        }
+    }
     let store = Store::connect(&cli.db)
         .await
         .with_context(|| format!("cannot open the database {}", redact(&cli.db)))?;

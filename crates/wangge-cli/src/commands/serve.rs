@@ -67,10 +67,10 @@ pub async fn run(store: &Store, db_url: &str, args: ServeArgs) -> anyhow::Result
         .with_context(|| format!("cannot listen on {}", args.bind))?;
     let address = listener.local_addr()?;
     tracing::info!(%address, database = %super::redact(db_url), "serving");
-    println!(
+    outln!(
         "wangge serving http://{address}/  (database {})",
         super::redact(db_url)
-    );
+    )?;
     // With the socket peer: the login throttle counts per client address too.
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)

@@ -1,60 +1,70 @@
 use wangge_model::LevelNo;
 use wangge_store::Store;
 
+use crate::table::{Align, Table};
+
 use crate::args::StatsArgs;
 
 pub async fn run(store: &Store, args: &StatsArgs) -> anyhow::Result<()> {
     let stats = store.stats().await?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&stats)?);
+        outln!("{}", serde_json::to_string_pretty(&stats)?)?;
         return Ok(());
     }
-    println!(
+    outln!(
         "territory: {}",
         stats.territory.as_deref().unwrap_or("(none)")
-    );
-    println!("\n{:<3} {:<14} {:>8}", "lvl", "level", "grids");
+    )?;
+    let mut levels = Table::new(&[
+        ("lvl", Align::Left),
+        ("level", Align::Left),
+        ("grids", Align::Right),
+    ]);
     for level in LevelNo::ALL {
         let i = usize::from(level.get() - 1);
-        println!(
-            "{:<3} {:<14} {:>8}",
-            level,
-            level.name_en(),
-            stats.by_level[i]
-        );
+        levels.row([
+            level.to_string(),
+            level.name_en().to_owned(),
+            stats.by_level[i].to_string(),
+        ]);
     }
-    println!(
-        "\n{:<4} {:<16} {:<48} {:<12} {:>7}",
-        "type", "类型", "name", "category", "cells"
-    );
+    outln!("\n{}", levels.render().trim_end())?;
+    let mut types = Table::new(&[
+        ("type", Align::Left),
+        ("类型", Align::Left),
+        ("name", Align::Left),
+        ("category", Align::Left),
+        ("cells", Align::Right),
+    ]);
     for t in &stats.by_type {
-        println!(
-            "{:<4} {:<16} {:<48} {:<12} {:>7}",
-            t.code,
-            pad_cjk(&t.name_zh, 16),
-            t.name_en,
-            t.category,
-            t.cells
-        );
+        types.row([
+            t.code.to_string(),
+            t.name_zh.clone(),
+            t.name_en.clone(),
+            t.category.to_string(),
+            t.cells.to_string(),
+        ]);
     }
-    println!("\n{:<12} {:<6} {:>7}", "category", "大类", "cells");
+    outln!("\n{}", types.render().trim_end())?;
+    let mut categories = Table::new(&[
+        ("category", Align::Left),
+        ("大类", Align::Left),
+        ("cells", Align::Right),
+    ]);
     for c in &stats.by_category {
-        println!(
-            "{:<12} {:<6} {:>7}",
-            c.category,
-            pad_cjk(c.category.name_zh(), 6),
-            c.cells
-        );
+        categories.row([
+            c.category.to_string(),
+            c.category.name_zh().to_owned(),
+            c.cells.to_string(),
+        ]);
     }
-    println!(
+    outln!("\n{}", categories.render().trim_end())?;
+    outln!(
         "\ninvalid geometries {} · outlets {} · level-3 grids without an outlet {} · users {}",
-        stats.invalid_geometries, stats.outlets, stats.level3_without_outlet, stats.users
-    );
+        stats.invalid_geometries,
+        stats.outlets,
+        stats.level3_without_outlet,
+        stats.users
+    )?;
     Ok(())
-}
-
-/// Pads text whose CJK characters take two columns on a terminal.
-fn pad_cjk(text: &str, width: usize) -> String {
-    let columns: usize = text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
-    format!("{text}{}", " ".repeat(width.saturating_sub(columns)))
 }

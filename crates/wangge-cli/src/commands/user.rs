@@ -51,34 +51,41 @@ pub async fn add(store: &Store, args: UserAddArgs) -> anyhow::Result<()> {
         .insert_user(&user)
         .await
         .with_context(|| format!("user {} was not added", args.name))?;
-    println!("added user {} (id {id}, role {})", args.name, args.role);
+    outln!("added user {} (id {id}, role {})", args.name, args.role)?;
     if generated {
-        println!("password (shown only now): {password}");
+        outln!("password (shown only now): {password}")?;
     }
     Ok(())
 }
 
 pub async fn list(store: &Store) -> anyhow::Result<()> {
-    println!(
-        "{:<5} {:<20} {:<13} {:<10} {:<8} scope",
-        "id", "name", "role", "kind", "status"
-    );
+    use crate::table::{Align, Table};
+    let mut table = Table::new(&[
+        ("id", Align::Right),
+        ("name", Align::Left),
+        ("role", Align::Left),
+        ("kind", Align::Left),
+        ("status", Align::Left),
+        ("scope", Align::Left),
+    ]);
     for u in store.users().await? {
         let scope: Vec<&str> = u
             .scopes
             .iter()
             .map(wangge_model::GridCode::as_str)
             .collect();
-        println!(
-            "{:<5} {:<20} {:<13} {:<10} {:<8} {}",
-            u.id,
-            u.name,
-            u.role,
-            u.kind.map_or("-", wangge_model::ManagerKind::as_str),
-            if u.disabled { "disabled" } else { "active" },
-            scope.join(",")
-        );
+        table.row([
+            u.id.to_string(),
+            u.name.clone(),
+            u.role.to_string(),
+            u.kind
+                .map_or("-", wangge_model::ManagerKind::as_str)
+                .to_owned(),
+            if u.disabled { "disabled" } else { "active" }.to_owned(),
+            scope.join(","),
+        ]);
     }
+    outln!("{}", table.render().trim_end())?;
     Ok(())
 }
 
@@ -95,12 +102,12 @@ pub async fn set_disabled(
         .with_context(|| format!("user {} was not changed", args.name))?;
     if disabled {
         let revoked = store.revoke_user_sessions(&args.name, now_ms()).await?;
-        println!(
+        outln!(
             "disabled user {}: cannot log in; {revoked} live token(s) revoked",
             args.name
-        );
+        )?;
     } else {
-        println!("enabled user {}: may log in again", args.name);
+        outln!("enabled user {}: may log in again", args.name)?;
     }
     Ok(())
 }
@@ -128,12 +135,12 @@ pub async fn passwd(store: &Store, args: UserPasswdArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("the password of user {} was not changed", args.name))?;
     let revoked = store.revoke_user_sessions(&args.name, now_ms()).await?;
-    println!(
+    outln!(
         "new password set for user {}; {revoked} live token(s) revoked",
         args.name
-    );
+    )?;
     if generated {
-        println!("password (shown only now): {password}");
+        outln!("password (shown only now): {password}")?;
     }
     Ok(())
 }

@@ -155,6 +155,10 @@ pub struct CoverageCache {
     /// Analyses in flight by (geometry key, level).
     analyses: Flights<(u64, Option<LevelNo>), Geometry>,
     answers: Semaphore,
+    /// The whole report's features for the OGC API, with their ids, and
+    /// the store revisions (every table) they were built at: paging
+    /// through them reads one page, not the report again.
+    findings: tokio::sync::Mutex<Option<(wangge_store::Revisions, Arc<Vec<serde_json::Value>>)>>,
 }
 
 impl Default for CoverageCache {
@@ -169,6 +173,7 @@ impl Default for CoverageCache {
             }),
             analyses: Flights::default(),
             answers: Semaphore::new(ANSWERS_AT_ONCE),
+            findings: tokio::sync::Mutex::new(None),
         }
     }
 }
@@ -450,14 +455,53 @@ async fn current_report<'a>(
     Ok((report, turn))
 }
 
-/// The whole report (every level, every kind) as a GeoJSON
-/// FeatureCollection: the OGC API's `coverage_findings` collection.
-pub(crate) async fn findings_collection(state: &AppState) -> Result<serde_json::Value, ApiError> {
-    if state.store().is_empty().await? {
-        return Ok(serde_json::json!({"type": "FeatureCollection", "features": []}));
+/// The whole report's features (every level, every kind), each with an
+/// id of its kind and number (`gap-3`): the OGC API's `coverage_findings`
+/// collection. Kept while the store's revisions (of every table: the
+/// ownership and data parts read claims, users, customers …) stay where
+/// they were, so a client paging through them reads the report once.
+pub(crate) async fn findings_features(
+    state: &AppState,
+) -> Result<Arc<Vec<serde_json::Value>>, ApiError> {
+    let cache = state.coverage_cache();
+    // One builder at a time: a client paging in parallel waits for the first.
+    let mut kept = cache.findings.lock().await;
+    // The analysis runs on the server's snapshot of the grids, which may
+    // trail the store's grid revision by a poll: the key says so, and the
+    // features are rebuilt once the snapshot catches up. Read before the
+    // build, so a write during it makes the next request rebuild.
+    let mut revisions = state.store().revisions().await?;
+    revisions.grids = revisions.grids.min(state.snapshot().await.revisions.grids);
+    if let Some((at, features)) = kept.as_ref() {
+        if *at == revisions {
+            return Ok(features.clone());
+        }
     }
-    let (report, _turn) = current_report(state, &ReportOptions::default()).await?;
-    feature_collection(&report).map_err(api_error)
+    let features = if state.store().is_empty().await? {
+        Vec::new()
+    } else {
+        let (report, _turn) = current_report(state, &ReportOptions::default()).await?;
+        let mut collection = feature_collection(&report).map_err(api_error)?;
+        let mut counters: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::new();
+        let mut features = match collection.get_mut("features").map(serde_json::Value::take) {
+            Some(serde_json::Value::Array(features)) => features,
+            _ => Vec::new(),
+        };
+        for f in &mut features {
+            let kind = f["properties"]["kind"]
+                .as_str()
+                .unwrap_or("finding")
+                .to_owned();
+            let n = counters.entry(kind.clone()).or_default();
+            *n += 1;
+            f["id"] = serde_json::json!(format!("{kind}-{n}"));
+        }
+        features
+    };
+    let features = Arc::new(features);
+    *kept = Some((revisions, features.clone()));
+    Ok(features)
 }
 
 pub(crate) fn api_error(e: CoverageError) -> ApiError {

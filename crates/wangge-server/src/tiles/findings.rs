@@ -187,12 +187,7 @@ impl FindingSource {
         self.findings
             .iter()
             .fold([f64::MAX, f64::MAX, f64::MIN, f64::MIN], |b, f| {
-                [
-                    b[0].min(f.world_box[0]),
-                    b[1].min(f.world_box[1]),
-                    b[2].max(f.world_box[2]),
-                    b[3].max(f.world_box[3]),
-                ]
+                wangge_model::bbox::union(b, f.world_box)
             })
     }
 

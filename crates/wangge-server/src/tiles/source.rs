@@ -134,12 +134,7 @@ impl GridSource {
         self.shapes
             .iter()
             .fold([f64::MAX, f64::MAX, f64::MIN, f64::MIN], |b, s| {
-                [
-                    b[0].min(s.world_box[0]),
-                    b[1].min(s.world_box[1]),
-                    b[2].max(s.world_box[2]),
-                    b[3].max(s.world_box[3]),
-                ]
+                wangge_model::bbox::union(b, s.world_box)
             })
     }
 

@@ -13,10 +13,10 @@ use wangge_model::{GridCode, LevelNo};
 use super::borders::{boxes_meet, contact, Contact};
 use super::frame::{overlay, rings_area2, shapes_area2, Frame, Rings};
 use super::inscribed::largest_inscribed_circle;
-use super::local::lonlat_area_m2 as area_m2_of;
 use super::local::LocalMetres;
 use super::prepare::{union_box, Prepared};
 use super::report::{FixKind, FixProposal, Gap, GridHealth, OutsideParent, Overlap};
+use crate::area::lonlat_area_m2 as area_m2_of;
 use crate::bbox::bbox_of;
 
 /// Pieces smaller than this are noise of the arithmetic, not findings.

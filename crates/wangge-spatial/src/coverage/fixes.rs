@@ -13,10 +13,10 @@ use wangge_model::{GridCode, LevelNo};
 
 use super::family::AREA_TOLERANCE_M2;
 use super::frame::{overlay, Frame, Rings};
-use super::local::lonlat_area_m2;
 use super::prepare::{prepare, union_box};
 use super::report::{FixKind, FixProposal};
 use super::CoverageGrid;
+use crate::area::lonlat_area_m2;
 use crate::bbox::bbox_of;
 use crate::partition::{resolve_self_intersections, PARTITION_STEP_DEG};
 use crate::validate::check_multipolygon;

@@ -66,10 +66,10 @@ use geo::MultiPolygon;
 use i_overlay::core::overlay_rule::OverlayRule;
 use wangge_model::{GridCode, LevelNo};
 
+pub use crate::area::lonlat_area_m2;
 pub use edges::EDGE_TOLERANCE_M;
 pub use family::AREA_TOLERANCE_M2;
 pub use fixes::apply_fixes;
-pub use local::lonlat_area_m2;
 pub use report::{
     AreaTotal, CoverageReport, EdgeMismatch, FixKind, FixProposal, Gap, GridHealth, InvalidGrid,
     LengthTotal, LevelSummary, OutsideParent, Overlap, Summary,

@@ -148,14 +148,7 @@ impl Tiles {
 
     /// The box of all outlines, which the raster covers; `None` without any.
     pub(super) fn extent(shapes: &Shapes, grids: usize) -> Option<[f64; 4]> {
-        (0..grids).filter_map(|i| shapes.bbox(i)).reduce(|a, b| {
-            [
-                a[0].min(b[0]),
-                a[1].min(b[1]),
-                a[2].max(b[2]),
-                a[3].max(b[3]),
-            ]
-        })
+        wangge_model::bbox::union_all((0..grids).filter_map(|i| shapes.bbox(i)))
     }
 
     /// Builds the raster for the grids of `shapes`, answering each group of
@@ -301,14 +294,7 @@ impl Tiles {
             starts: Vec::new(),
             candidates: Vec::new(),
         };
-        let Some(area) = changed.iter().copied().reduce(|a, b| {
-            [
-                a[0].min(b[0]),
-                a[1].min(b[1]),
-                a[2].max(b[2]),
-                a[3].max(b[3]),
-            ]
-        }) else {
+        let Some(area) = wangge_model::bbox::union_all(changed.iter().copied()) else {
             // Nothing moved: the old answers, renumbered.
             tiles.answers.clone_from(&old.answers);
             tiles.starts.clone_from(&old.starts);

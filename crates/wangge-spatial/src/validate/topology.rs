@@ -156,7 +156,7 @@ fn usable_rings(
                     f64::NEG_INFINITY,
                     f64::NEG_INFINITY,
                 ],
-                |b, c| [b[0].min(c.x), b[1].min(c.y), b[2].max(c.x), b[3].max(c.y)],
+                |b, c| wangge_model::bbox::union(b, [c.x, c.y, c.x, c.y]),
             );
             let id = rings.len();
             rings.push(Ring {
