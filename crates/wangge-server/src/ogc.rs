@@ -701,8 +701,12 @@ async fn page_of(
         return Ok((features, usize::try_from(page.total).unwrap_or(0)));
     }
     // Outlets and findings: small lists, filtered and cut here.
-    let mut features: Vec<Value> = if id == CollectionId::Outlets {
-        state
+    // Outlets are built here; findings are shared (kept between pages):
+    // filtered by reference, and only the page is copied.
+    let findings;
+    let outlets: Vec<Value>;
+    let mut features: Vec<&Value> = if id == CollectionId::Outlets {
+        outlets = state
             .store()
             .outlets()
             .await?
@@ -716,15 +720,17 @@ async fn page_of(
                 })
             })
             .filter(|f| q.get("code").is_none_or(|c| f["id"].as_str() == Some(c.as_str())))
-            .collect()
+            .collect();
+        outlets.iter().collect()
     } else {
-        let all = crate::coverage::findings_features(state).await?;
+        findings = crate::coverage::findings_features(state).await?;
         let kind = q
             .get("kind")
             .map(|k| k.trim().to_owned())
             .filter(|k| !k.is_empty());
         let level = params::optional::<u8>(q, "level")?;
-        all.iter()
+        findings
+            .iter()
             .filter(|f| {
                 kind.as_deref()
                     .is_none_or(|k| f["properties"]["kind"].as_str() == Some(k))
@@ -732,7 +738,6 @@ async fn page_of(
             .filter(|f| {
                 level.is_none_or(|l| f["properties"]["level"].as_u64() == Some(u64::from(l)))
             })
-            .cloned()
             .collect()
     };
     if let Some(bbox) = query.bbox {
@@ -744,6 +749,7 @@ async fn page_of(
         .into_iter()
         .skip(query.offset)
         .take(query.limit)
+        .cloned()
         .map(|mut f| {
             convert_geometry(&mut f["geometry"], &convert);
             f
