@@ -109,6 +109,31 @@ async fn administrators_set_a_cells_type_by_code_or_name() {
         let a = patch(admin.clone(), "T-W-S-1", json!({"name": "  "})).await;
         assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text);
         assert!(a.text.contains("name"), "{}", a.text);
+        // A 10,000-character name, a line break, a tab: refused, named, and
+        // the name quoted short.
+        for bad in [
+            "网".repeat(10_000),
+            "小区\n二期".to_owned(),
+            "a\tb".to_owned(),
+        ] {
+            let a = patch(admin.clone(), "T-W-S-1", json!({"name": bad})).await;
+            assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text);
+            assert!(a.text.contains("name"), "{}", a.text);
+            assert!(
+                a.text.len() < 600,
+                "the whole name echoed: {}",
+                a.text.len()
+            );
+        }
+        let a = patch(admin.clone(), "T-W-S-1", json!({"name": "网".repeat(100)})).await;
+        assert_eq!(
+            a.status,
+            StatusCode::OK,
+            "100 characters are allowed: {}",
+            a.text
+        );
+        let a = patch(admin.clone(), "T-W-S-1", json!({"name": "新名字"})).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
         let a = patch(admin.clone(), "NOPE", json!({"name": "x"})).await;
         assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.text);
         let a = patch(admin.clone(), "T-W-S-1", json!({"colour": "red"})).await;

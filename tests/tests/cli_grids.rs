@@ -390,6 +390,8 @@ fn users_are_added_and_listed_without_secrets() {
         ],
     );
     assert_eq!(dup.status.code(), Some(1));
+    let bad_name = cli::fails(&wangge(&db, &["user", "add", "li\nsi", "--role", "viewer"]));
+    assert!(bad_name.contains("control characters"), "{bad_name}");
     let no_kind = wangge(
         &db,
         &[

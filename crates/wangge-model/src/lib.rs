@@ -19,6 +19,7 @@ mod code;
 mod error;
 mod grid;
 mod level;
+pub mod name;
 mod placement;
 mod records;
 mod role;

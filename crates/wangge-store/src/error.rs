@@ -130,6 +130,23 @@ fn hint(source_hint: Option<&String>) -> String {
 }
 
 impl StoreError {
+    /// A name refused by [`wangge_model::name::name_problem`], quoting at
+    /// most 40 characters of it.
+    pub fn bad_name(
+        kind: &'static str,
+        code: &str,
+        name: &str,
+        problem: wangge_model::name::NameProblem,
+    ) -> StoreError {
+        StoreError::InvalidField {
+            kind,
+            code: code.to_owned(),
+            field: "name",
+            value: format!("{:?}", wangge_model::name::shortened(name, 40)),
+            reason: problem.reason(),
+        }
+    }
+
     /// A refusal by the grid's hierarchy or field rules (a missing or wrong
     /// parent, a cell type, a bad field): the caller's input, never a fault.
     /// One list, read by every layer that maps store errors (edit, HTTP).

@@ -206,14 +206,8 @@ impl GridEdit {
         cell_type: Option<&CellTypeCode>,
     ) -> Result<(), StoreError> {
         if let Some(name) = name {
-            if name.trim().is_empty() {
-                return Err(StoreError::InvalidField {
-                    kind: "grid",
-                    code: code.to_string(),
-                    field: "name",
-                    value: format!("{name:?}"),
-                    reason: "must not be empty",
-                });
+            if let Some(problem) = wangge_model::name::name_problem(name) {
+                return Err(StoreError::bad_name("grid", code.as_str(), name, problem));
             }
         }
         let cell = cell_row(&mut self.tx, code).await?;
@@ -262,6 +256,14 @@ impl GridEdit {
         check_update(keep)?;
         for piece in pieces {
             check_update(&piece.geometry)?;
+            if let Some(problem) = wangge_model::name::name_problem(&piece.name) {
+                return Err(StoreError::bad_name(
+                    "cell",
+                    piece.geometry.code.as_str(),
+                    &piece.name,
+                    problem,
+                ));
+            }
         }
         let cell = cell_row(&mut self.tx, code).await?;
         require_cell(code, &cell)?;

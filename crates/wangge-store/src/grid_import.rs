@@ -151,6 +151,14 @@ fn check_grid(
     let grid = || g.code.to_string();
     let source_hint = || g.source.clone();
     let level = g.level.get();
+    if let Some(problem) = wangge_model::name::name_problem(&g.name) {
+        return Err(StoreError::bad_name(
+            "grid",
+            g.code.as_str(),
+            &g.name,
+            problem,
+        ));
+    }
     if let Some(stored) = existing.get(g.code.as_str()) {
         if stored.level != g.level {
             return Err(StoreError::Conflict {

@@ -36,6 +36,14 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         for (outlet, grid_ids) in outlets.iter().zip(&supported) {
+            if let Some(problem) = wangge_model::name::name_problem(&outlet.name) {
+                return Err(StoreError::bad_name(
+                    "outlet",
+                    outlet.code.as_str(),
+                    &outlet.name,
+                    problem,
+                ));
+            }
             let row = sqlx::query(
                 "INSERT INTO outlets (territory_id, code, name, lon, lat, address) \
                  VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",

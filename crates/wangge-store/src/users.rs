@@ -17,6 +17,11 @@ impl Store {
     /// `Conflict`, an unknown scope grid `NotFound`.
     pub async fn insert_user(&self, user: &NewUser) -> Result<i64, StoreError> {
         let mut tx = self.begin_write().await?;
+        if let Some(problem) = wangge_model::name::name_problem(&user.name) {
+            return Err(StoreError::bad_name(
+                "user", &user.name, &user.name, problem,
+            ));
+        }
         let taken = sqlx::query("SELECT id FROM users WHERE name = $1")
             .bind(user.name.as_str())
             .fetch_optional(&mut *tx)
