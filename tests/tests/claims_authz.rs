@@ -432,8 +432,27 @@ async fn data_reads_check_role_and_scope() {
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        get(west_c, "/api/v1/managers/nobody/portfolio".into()).await,
+        get(west_c.clone(), "/api/v1/managers/nobody/portfolio".into()).await,
         StatusCode::NOT_FOUND
     );
+    // `me`: the signed-in manager's own portfolio.
+    let mine = call(
+        &app.router,
+        Method::GET,
+        "/api/v1/managers/me/portfolio",
+        Some(&west_c),
+        None,
+    )
+    .await;
+    assert_eq!(mine.status, StatusCode::OK, "{}", mine.text);
+    let by_name = call(
+        &app.router,
+        Method::GET,
+        "/api/v1/managers/west.c/portfolio",
+        Some(&west_c),
+        None,
+    )
+    .await;
+    assert_eq!(mine.body, by_name.body);
     app.finish().await;
 }

@@ -604,9 +604,13 @@ pub async fn portfolio(
     user: CurrentUser,
     Path(who): Path<String>,
 ) -> Result<Json<Value>, AuthError> {
-    let manager = who
-        .parse::<i64>()
-        .map_or_else(|_| ManagerRef::Name(who.clone()), ManagerRef::Id);
+    // `me`: the signed-in user's own (what the page asks after login).
+    let manager = if who == "me" {
+        ManagerRef::Id(user.id)
+    } else {
+        who.parse::<i64>()
+            .map_or_else(|_| ManagerRef::Name(who.clone()), ManagerRef::Id)
+    };
     let found = match &manager {
         ManagerRef::Id(id) => state.store().user_by_id(*id).await,
         ManagerRef::Name(name) => state.store().user_by_name(name).await,

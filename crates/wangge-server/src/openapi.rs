@@ -740,7 +740,7 @@ pub const ROUTES: &[RouteDoc] = &[
             "/api/v1/managers/{id}/portfolio",
             Access::Act(Action::ReadPortfolio),
             "claims",
-            "A manager's cells, customers by value tier, workload against the norms.",
+            "A manager's cells, customers by value tier, workload against the norms (`me`: the signed-in user's own).",
         ),
         "Portfolio",
     ),
