@@ -58,7 +58,12 @@ async fn app() -> (axum::Router, Store) {
 async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String, Value) {
     let response = app
         .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .oneshot(
+            Request::get(uri)
+                .header("accept-language", "en")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
     let status = response.status();

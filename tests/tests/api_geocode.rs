@@ -199,6 +199,7 @@ async fn upload(
 ) -> (StatusCode, serde_json::Value) {
     use tower::ServiceExt;
     let request = axum::http::Request::post(uri)
+        .header("accept-language", "en")
         .header("authorization", format!("Bearer {token}"))
         .header("content-type", "text/csv")
         .body(axum::body::Body::from(body))

@@ -133,6 +133,7 @@ fn upload_csv(rows: usize) -> Vec<u8> {
 async fn upload(app: &Router, token: &str, body: Vec<u8>) -> String {
     use tower::ServiceExt;
     let request = axum::http::Request::post("/api/v1/geocode/jobs")
+        .header("accept-language", "en")
         .header("authorization", format!("Bearer {token}"))
         .header("content-type", "text/csv")
         .body(axum::body::Body::from(body))

@@ -122,6 +122,7 @@ async fn app(kind: BackendKind) -> App {
 
 async fn get_as(app: &App, token: &str, uri: &str) -> (StatusCode, Value) {
     let request = Request::get(uri)
+        .header("accept-language", "en")
         .header("authorization", format!("Bearer {token}"))
         .body(Body::empty())
         .unwrap();
@@ -330,7 +331,9 @@ async fn customer_search_on(kind: BackendKind) {
 /// A GET through the router (anonymous when `token` is empty): status,
 /// `Content-Crs` header and JSON body.
 async fn ogc_get(app: &App, token: &str, uri: &str) -> (StatusCode, Option<String>, Value) {
-    let mut request = Request::get(uri).header("host", "wangge.test");
+    let mut request = Request::get(uri)
+        .header("accept-language", "en")
+        .header("host", "wangge.test");
     if !token.is_empty() {
         request = request.header("authorization", format!("Bearer {token}"));
     }

@@ -105,6 +105,7 @@ struct App {
 
 async fn get(app: &App, uri: &str) -> (StatusCode, Value) {
     let request = Request::get(uri)
+        .header("accept-language", "en")
         .header("authorization", format!("Bearer {}", app.token))
         .body(Body::empty())
         .unwrap();

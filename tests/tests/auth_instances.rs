@@ -99,7 +99,10 @@ async fn send(
     peer: Option<SocketAddr>,
     headers: &[(&str, &str)],
 ) -> Answer {
-    let mut request = Request::builder().method(method).uri(uri);
+    let mut request = Request::builder()
+        .header("accept-language", "en")
+        .method(method)
+        .uri(uri);
     if let Some(token) = token {
         request = request.header("authorization", format!("Bearer {token}"));
     }

@@ -456,3 +456,122 @@ async fn data_reads_check_role_and_scope() {
     assert_eq!(mine.body, by_name.body);
     app.finish().await;
 }
+
+/// A request with no `Accept-Language` (the page's users' default:
+/// Chinese) or with the one given.
+async fn call_in(
+    app: &App,
+    language: Option<&str>,
+    method: Method,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> (StatusCode, serde_json::Value) {
+    use tower::ServiceExt;
+    let mut request = axum::http::Request::builder().method(method).uri(uri);
+    if let Some(language) = language {
+        request = request.header("accept-language", language);
+    }
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let request = match body {
+        Some(body) => request
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(body.to_string())),
+        None => request.body(axum::body::Body::empty()),
+    }
+    .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// Errors carry a stable code and their values; the message is Chinese
+/// unless the client asks for English, and no message is left untranslated.
+#[tokio::test]
+async fn errors_read_in_the_clients_language_chinese_by_default() {
+    let app = app(BackendKind::SqliteMemory).await;
+    prepare(&app, "release").await;
+    let west_c2 = login(&app.router, "west.c2").await;
+    let uri = format!("/api/v1/cells/{WEST}/release");
+    let (status, zh) = call_in(&app, None, Method::POST, &uri, Some(&west_c2), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(zh["code"], "not_owner");
+    assert_eq!(zh["owner"], "west.c");
+    assert_eq!(
+        zh["message"],
+        format!("{WEST} 由 west.c 认领，只有认领人或主管可以释放")
+    );
+    let (_, en) = call_in(
+        &app,
+        Some("en-GB,en;q=0.9"),
+        Method::POST,
+        &uri,
+        Some(&west_c2),
+        None,
+    )
+    .await;
+    assert_eq!(
+        en["message"],
+        format!("cell {WEST} is claimed by west.c; only the owner or a supervisor may release it")
+    );
+    assert_eq!(en["code"], zh["code"]);
+    // A batch: every refused cell in Chinese.
+    let (status, batch) = call_in(
+        &app,
+        Some("zh-CN"),
+        Method::POST,
+        "/api/v1/claims/batch",
+        Some(&west_c2),
+        Some(json!({"cells": [WEST], "action": "release"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{batch}");
+    assert_eq!(batch["message"], "1 个网格中有 1 个被拒绝，未做任何更改");
+    assert_eq!(batch["refusals"][0]["message"], zh["message"]);
+    // Signing in: a wrong password, a revoked token.
+    let (status, wrong) = call_in(
+        &app,
+        None,
+        Method::POST,
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"name": "west.c2", "password": "not-the-password"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong["code"], "bad_credentials");
+    assert_eq!(wrong["message"], "用户名或密码错误");
+    let (status, _) = call_in(
+        &app,
+        None,
+        Method::POST,
+        "/api/v1/auth/logout",
+        Some(&west_c2),
+        None,
+    )
+    .await;
+    assert!(status.is_success());
+    let (status, gone) = call_in(&app, None, Method::GET, "/api/v1/me", Some(&west_c2), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(gone["code"], "session_expired");
+    assert_eq!(gone["message"], "登录已失效（已过期或已注销），请重新登录");
+    // No answer on the way keeps an English message in Chinese.
+    for answer in [&zh, &batch, &wrong, &gone] {
+        let message = answer["message"].as_str().unwrap();
+        // Names and codes are what they are; no other Latin letter is left.
+        let words = message.replace("west.c", "").replace(WEST, "");
+        assert!(
+            !words.chars().any(|c| c.is_ascii_alphabetic()),
+            "English left in {message:?}"
+        );
+    }
+    app.finish().await;
+}

@@ -95,7 +95,12 @@ async fn serve(grids: &[NewGrid]) -> (axum::Router, AppState, Store) {
 async fn get(app: &axum::Router, uri: &str) -> (StatusCode, Value) {
     let response = app
         .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .oneshot(
+            Request::get(uri)
+                .header("accept-language", "en")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
     let status = response.status();
@@ -194,7 +199,12 @@ fn tile_uri() -> String {
 async fn etag(app: &axum::Router, uri: &str) -> String {
     let response = app
         .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .oneshot(
+            Request::get(uri)
+                .header("accept-language", "en")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK, "{uri}");

@@ -55,6 +55,7 @@ async fn app(config: JobConfig) -> (axum::Router, String, Store) {
 async fn upload(app: &axum::Router, uri: &str, token: &str, body: Vec<u8>) -> (StatusCode, Value) {
     use tower::ServiceExt;
     let request = axum::http::Request::post(uri)
+        .header("accept-language", "en")
         .header("authorization", format!("Bearer {token}"))
         .header("content-type", "text/csv")
         .body(axum::body::Body::from(body))
@@ -308,6 +309,7 @@ async fn a_too_long_row_and_a_too_large_upload_get_413_naming_the_limit() {
     let answer = {
         use tower::ServiceExt;
         let request = axum::http::Request::post("/api/v1/grids/import?level=1")
+            .header("accept-language", "en")
             .header("authorization", format!("Bearer {admin}"))
             .header("content-length", (300u64 << 20).to_string())
             .body(axum::body::Body::from("{}"))
@@ -672,6 +674,7 @@ async fn a_nan_vertex_is_refused_at_import_and_never_answered_as_null() {
     let answer = {
         use tower::ServiceExt;
         let request = axum::http::Request::post("/api/v1/grids/import?level=1")
+            .header("accept-language", "en")
             .header("authorization", format!("Bearer {admin}"))
             .header("content-type", "application/geo+json")
             .body(axum::body::Body::from(geojson))

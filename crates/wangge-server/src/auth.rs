@@ -35,7 +35,7 @@ use axum::extract::{
     FromRequestParts, MatchedPath, OptionalFromRequestParts, RawPathParams, Request, State,
 };
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, RequestExt};
@@ -191,7 +191,8 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<Authenticated>() {
             Some(Authenticated(Some(user))) => Ok(user.clone()),
-            _ => Err(AuthError::Unauthorized(
+            _ => Err(ApiError::unauthorized(
+                "login_required",
                 "log in first: this needs an Authorization: Bearer token",
             )),
         }
@@ -213,64 +214,9 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for CurrentUser {
     }
 }
 
-/// Refusals of authentication and authorisation, as JSON `{error, message}`.
-#[derive(Debug)]
-pub enum AuthError {
-    /// 401 with `WWW-Authenticate: Bearer`.
-    Unauthorized(&'static str),
-    /// 403.
-    Forbidden(String),
-    /// 429 with `Retry-After` (seconds).
-    TooManyAttempts {
-        retry_after_ms: i64,
-    },
-    Api(ApiError),
-}
-
-impl From<ApiError> for AuthError {
-    fn from(e: ApiError) -> Self {
-        AuthError::Api(e)
-    }
-}
-
-impl From<StoreError> for AuthError {
-    fn from(e: StoreError) -> Self {
-        AuthError::Api(e.into())
-    }
-}
-
-impl IntoResponse for AuthError {
-    fn into_response(self) -> Response {
-        match self {
-            AuthError::Unauthorized(message) => {
-                let body = json!({"error": "unauthorized", "message": message});
-                let mut response = (StatusCode::UNAUTHORIZED, Json(body)).into_response();
-                response
-                    .headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-                response
-            }
-            AuthError::Forbidden(message) => {
-                let body = json!({"error": "forbidden", "message": message});
-                (StatusCode::FORBIDDEN, Json(body)).into_response()
-            }
-            AuthError::TooManyAttempts { retry_after_ms } => {
-                let seconds = (retry_after_ms + 999) / 1000;
-                let body = json!({
-                    "error": "too_many_requests",
-                    "message": format!("too many failed logins; try again in {seconds} s"),
-                    "retry_after_s": seconds,
-                });
-                let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
-                if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
-                    response.headers_mut().insert(header::RETRY_AFTER, value);
-                }
-                response
-            }
-            AuthError::Api(e) => e.into_response(),
-        }
-    }
-}
+/// Refusals of authentication and authorisation: the server's one error
+/// type, under the name the auth code has always used.
+pub type AuthError = ApiError;
 
 /// The bearer token of a request, if it sent one.
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -367,7 +313,7 @@ async fn check_access(state: &AppState, request: &mut Request) -> Result<(), Aut
     let Some(access) = openapi::access(request.method(), &path) else {
         // Fail closed: a route nobody gave an access rule is refused.
         tracing::error!(method = %request.method(), %path, "route without an access rule in openapi::ROUTES");
-        return Err(AuthError::Forbidden(format!(
+        return Err(ApiError::forbidden(format!(
             "{} {path} has no access rule",
             request.method()
         )));
@@ -380,7 +326,8 @@ async fn check_access(state: &AppState, request: &mut Request) -> Result<(), Aut
             // A stale token on a map read is ignored: the map still loads.
             None if access == Access::Map || access == Access::Open => None,
             None => {
-                return Err(AuthError::Unauthorized(
+                return Err(ApiError::unauthorized(
+                    "session_expired",
                     "the token is invalid, expired or revoked: log in again",
                 ))
             }
@@ -391,11 +338,12 @@ async fn check_access(state: &AppState, request: &mut Request) -> Result<(), Aut
         Access::Map => {
             if let Decision::Deny(why) = policy.can(user.as_ref(), Action::ViewMap, Target::Global)
             {
-                return Err(AuthError::Unauthorized(why));
+                return Err(ApiError::unauthorized("map_private", why));
             }
         }
         Access::Signed | Access::Act(_) if user.is_none() => {
-            return Err(AuthError::Unauthorized(
+            return Err(ApiError::unauthorized(
+                "login_required",
                 "log in first: this needs an Authorization: Bearer token",
             ));
         }
@@ -410,7 +358,7 @@ async fn check_access(state: &AppState, request: &mut Request) -> Result<(), Aut
         }
         Access::Act(action) => {
             if let Decision::Deny(why) = policy.can(user.as_ref(), action, Target::Global) {
-                return Err(AuthError::Forbidden(why.to_owned()));
+                return Err(ApiError::forbidden(why.to_owned()));
             }
         }
     }
@@ -455,10 +403,13 @@ async fn check_cell_read(
         {
             Ok(())
         }
-        Decision::AllowOwn => Err(AuthError::Forbidden(format!(
+        Decision::AllowOwn => Err(ApiError::forbidden(format!(
             "cell {code} is outside your level-3 grids and not yours"
-        ))),
-        Decision::Deny(why) => Err(AuthError::Forbidden(format!("cell {code}: {why}"))),
+        ))
+        .with("cell", code.as_str())),
+        Decision::Deny(why) => {
+            Err(ApiError::forbidden(format!("cell {code}: {why}")).with("cell", code.as_str()))
+        }
     }
 }
 
@@ -498,7 +449,7 @@ pub async fn login(State(state): State<AppState>, request: Request) -> Result<Re
         LoginReservation::Granted(ticket) => ticket,
         LoginReservation::Refused { retry_after_ms } => {
             tracing::info!(user = %name, address = ?address, "login refused: throttled");
-            return Err(AuthError::TooManyAttempts { retry_after_ms });
+            return Err(ApiError::too_many_logins(retry_after_ms));
         }
     };
     let checked = check_credentials(&state, &name, password).await;
@@ -513,7 +464,10 @@ pub async fn login(State(state): State<AppState>, request: Request) -> Result<Re
         .await?;
     let Some(user) = checked? else {
         tracing::info!(user = %name, address = ?address, "login failed");
-        return Err(AuthError::Unauthorized("wrong user name or password"));
+        return Err(ApiError::unauthorized(
+            "bad_credentials",
+            "wrong user name or password",
+        ));
     };
     let token = new_token();
     let expires_at_ms = now.saturating_add(auth.config.token_ttl_ms);
@@ -653,6 +607,7 @@ pub fn action_name(action: Action) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
 
     #[test]
     fn bearer_tokens_are_read_from_the_header() {

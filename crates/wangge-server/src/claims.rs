@@ -94,21 +94,14 @@ struct StepBody {
 }
 
 fn unprocessable(message: impl Into<String>) -> AuthError {
-    AuthError::Api(ApiError {
-        status: StatusCode::UNPROCESSABLE_ENTITY,
-        error: "unprocessable",
-        message: message.into(),
-    })
+    ApiError::unprocessable(message)
 }
 
 /// Store errors with the caller's data as 422, the rest as usual.
 fn store_error(e: StoreError) -> AuthError {
-    match e {
-        StoreError::InvalidField { .. } | StoreError::UnknownReference { .. } => {
-            unprocessable(e.to_string())
-        }
-        other => AuthError::Api(other.into()),
-    }
+    // Invalid fields and unknown references are the caller's (422), names
+    // with their fine code: the one mapping of `ApiError`.
+    e.into()
 }
 
 fn parse_json<T: for<'de> Deserialize<'de> + Default>(body: &Bytes) -> Result<T, AuthError> {
@@ -287,8 +280,10 @@ async fn one_step(
 fn refused(status: StatusCode, mut body: Value) -> Response {
     if let Some(object) = body.as_object_mut() {
         object.insert("error".into(), json!(error_word(status)));
+        let code = object.get("reason").cloned().unwrap_or(json!("forbidden"));
+        object.insert("code".into(), code);
     }
-    (status, Json(body)).into_response()
+    crate::api_error::localizable(status, body)
 }
 
 macro_rules! step_handlers {
@@ -452,16 +447,17 @@ pub async fn batch(
         body.cells.len()
     );
     let list: Vec<Value> = refusals.into_iter().map(|(_, _, v)| v).collect();
-    Ok((
+    Ok(crate::api_error::localizable(
         status,
-        Json(json!({
+        json!({
             "error": error_word(status),
+            "code": "cells_refused",
+            "params": {"refused": list.len(), "cells": body.cells.len()},
             "message": message,
             "action": action,
             "refusals": list,
-        })),
-    )
-        .into_response())
+        }),
+    ))
 }
 
 /// `GET /api/v1/claims?status=pending,active&manager=NAME|ID&grid=CODE&offset=&limit=`
@@ -499,7 +495,9 @@ pub async fn list(
     let grid = params::optional::<GridCode>(&q, "grid")?;
     let offset = params::optional::<i64>(&q, "offset")?.unwrap_or(0);
     if offset < 0 {
-        return Err(ApiError::bad_request("parameter offset must not be negative").into());
+        return Err(ApiError::bad_request(
+            "parameter offset must not be negative",
+        ));
     }
     let limit = params::limit(&q, MAX_LIST)?.unwrap_or(100);
     let filter = ClaimFilter {
@@ -555,10 +553,7 @@ pub async fn set_rules(
         .set_claim_rules(&rules, user.id, now)
         .await
         .map_err(store_error)?;
-    state
-        .refresh()
-        .await
-        .map_err(|e| AuthError::Api(crate::refresh_error(e)))?;
+    state.refresh().await.map_err(crate::refresh_error)?;
     tracing::info!(user = %user.name, "claim rules changed");
     Ok(Json(stored))
 }
@@ -592,7 +587,7 @@ async fn check_portfolio_access(
             Decision::Deny(reason) => why = reason,
         }
     }
-    Err(AuthError::Forbidden(format!(
+    Err(ApiError::forbidden(format!(
         "portfolio of {}: {why}",
         manager.name
     )))

@@ -59,12 +59,7 @@ impl Part for NamedPlaces {
 }
 
 fn internal(what: &str, e: &str) -> ApiError {
-    tracing::error!(error = %e, "loading {what}");
-    ApiError {
-        status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-        error: "internal",
-        message: "internal error; the server log has the details".into(),
-    }
+    ApiError::internal(&format!("loading {what}: {e}"))
 }
 
 impl AppState {

@@ -170,6 +170,7 @@ fn conflict(message: impl Into<String>) -> ApiError {
         status: StatusCode::CONFLICT,
         error: "conflict",
         message: message.into(),
+        ..Default::default()
     }
 }
 
@@ -194,6 +195,7 @@ fn too_large(message: String) -> ApiError {
         status: StatusCode::PAYLOAD_TOO_LARGE,
         error: "payload_too_large",
         message,
+        ..Default::default()
     }
 }
 
@@ -839,6 +841,7 @@ async fn load(state: &AppState, user: &CurrentUser, id: &str) -> Result<JobRecor
             status: StatusCode::FORBIDDEN,
             error: "forbidden",
             message: why.to_owned(),
+            ..Default::default()
         }),
     }
 }

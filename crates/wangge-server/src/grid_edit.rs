@@ -49,11 +49,13 @@ fn edit_error(e: EditError) -> ApiError {
             status: StatusCode::CONFLICT,
             error: "conflict",
             message,
+            ..Default::default()
         },
         EditError::Hierarchy { message } => ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             error: "unprocessable",
             message,
+            ..Default::default()
         },
         EditError::Store(e) => e.into(),
     }

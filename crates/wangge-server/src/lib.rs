@@ -14,6 +14,7 @@ mod grid_edit;
 mod grids;
 mod h3;
 mod limits;
+mod messages;
 pub mod ogc;
 pub mod openapi;
 mod params;
@@ -164,12 +165,7 @@ impl AppState {
 
 /// A refresh that failed, as a 500 (the details go to the log).
 pub(crate) fn refresh_error(e: impl std::fmt::Display) -> ApiError {
-    tracing::error!(error = %e, "refreshing the snapshot failed");
-    ApiError {
-        status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-        error: "internal",
-        message: "internal error; the server log has the details".into(),
-    }
+    ApiError::internal(&format!("refreshing the snapshot failed: {e}"))
 }
 
 /// The whole service: API under `/api/v1`, `/healthz`, and the map at `/`.
@@ -259,6 +255,9 @@ pub fn router(state: AppState) -> Router {
             auth::authorize,
         ))
         .fallback(assets::serve_asset)
+        // Error answers in the client's language (Accept-Language, zh
+        // by default), whichever layer refused.
+        .layer(axum::middleware::from_fn(api_error::localize))
         .layer(csp)
         .layer(no_sniff)
         .layer(no_frames)

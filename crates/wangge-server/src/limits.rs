@@ -29,6 +29,7 @@ async fn refuse_over(request: Request, next: Next, max_bytes: usize) -> Response
                 "the body is larger than the limit of {} for this route: split the file",
                 wangge_io::csv_stream::byte_size(max_bytes)
             ),
+            ..Default::default()
         }
         .into_response()
     };

@@ -653,6 +653,7 @@ async fn page_of(
                     status: StatusCode::UNAUTHORIZED,
                     error: "unauthorized",
                     message: format!("{} carry customer data: log in first (Authorization: Bearer)", id.id()),
+                    ..Default::default()
                 })
             }
             _ => {
@@ -664,6 +665,7 @@ async fn page_of(
                         id.id(),
                         id.id()
                     ),
+                    ..Default::default()
                 })
             }
         }

@@ -22,11 +22,7 @@ use crate::{ApiError, AppState};
 const MIN_PASSWORD_CHARS: usize = 8;
 
 fn unprocessable(message: impl Into<String>) -> AuthError {
-    AuthError::Api(ApiError {
-        status: StatusCode::UNPROCESSABLE_ENTITY,
-        error: "unprocessable",
-        message: message.into(),
-    })
+    ApiError::unprocessable(message)
 }
 
 fn store_error(e: StoreError) -> AuthError {
@@ -34,7 +30,7 @@ fn store_error(e: StoreError) -> AuthError {
         StoreError::InvalidField { .. } | StoreError::NotFound { what: "grid", .. } => {
             unprocessable(e.to_string())
         }
-        other => AuthError::Api(other.into()),
+        other => other.into(),
     }
 }
 
@@ -59,7 +55,7 @@ async fn hash(password: String) -> Result<String, AuthError> {
     .await
     .ok()
     .and_then(Result::ok)
-    .ok_or_else(|| AuthError::Api(ApiError::bad_request("the password could not be hashed")))
+    .ok_or_else(|| ApiError::bad_request("the password could not be hashed"))
 }
 
 /// `GET /api/v1/users`
@@ -119,11 +115,12 @@ pub async fn disable(
     Path(name): Path<String>,
 ) -> Result<Json<Value>, AuthError> {
     if name == admin.name {
-        return Err(AuthError::Api(ApiError {
+        return Err(ApiError {
             status: StatusCode::CONFLICT,
             error: "conflict",
             message: "an administrator cannot disable themself".into(),
-        }));
+            ..Default::default()
+        });
     }
     set_disabled(&state, &admin, &name, true).await
 }

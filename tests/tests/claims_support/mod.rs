@@ -171,7 +171,10 @@ pub async fn call_from(
     body: Option<Value>,
     from: Option<SocketAddr>,
 ) -> Answer {
-    let mut request = Request::builder().method(method).uri(uri);
+    let mut request = Request::builder()
+        .header("accept-language", "en")
+        .method(method)
+        .uri(uri);
     if let Some(token) = token {
         request = request.header("authorization", format!("Bearer {token}"));
     }

@@ -516,6 +516,7 @@ pub(crate) fn api_error(e: CoverageError) -> ApiError {
                 status: StatusCode::INTERNAL_SERVER_ERROR,
                 error: "internal",
                 message: "internal error; the server log has the details".to_owned(),
+                ..Default::default()
             }
         }
     }

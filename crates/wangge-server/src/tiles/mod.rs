@@ -125,12 +125,10 @@ pub fn parse_address(z: &str, x: &str, y: &str) -> Result<Frame, ApiError> {
     Ok(Frame::new(z, x, y))
 }
 
-fn unavailable(message: String) -> ApiError {
-    ApiError {
-        status: StatusCode::SERVICE_UNAVAILABLE,
-        error: "unavailable",
-        message,
-    }
+/// A tile that could not be made: a 503 whose detail (a store error)
+/// goes to the log, not to the client.
+fn unavailable(detail: &str) -> ApiError {
+    ApiError::unavailable("map tiles", &detail)
 }
 
 /// The grid source of the current snapshot and the revisions it was read
@@ -284,7 +282,7 @@ async fn serve(
             let findings = state
                 .part::<FindingSource>()
                 .await
-                .map_err(|e| unavailable(format!("tiles: {e}")))?;
+                .map_err(|e| unavailable(&format!("tiles: {e}")))?;
             let key = TileKey::new([findings.revision, 0, 0], layer, &frame);
             (None, None, Some(findings), key)
         }
@@ -292,7 +290,7 @@ async fn serve(
             let (dots_key, dots) = state
                 .part_with_key::<DotSource>()
                 .await
-                .map_err(|e| unavailable(format!("tiles: reading customers failed: {e}")))?;
+                .map_err(|e| unavailable(&format!("tiles: reading customers failed: {e}")))?;
             (
                 None,
                 Some(dots),
@@ -322,11 +320,11 @@ async fn serve(
             Arc::new(Encoded::new(render(sources, layer, &frame)))
         })
         .await
-        .map_err(|e| unavailable(format!("tiles: the tile task failed: {e}")))?;
+        .map_err(|e| unavailable(&format!("tiles: the tile task failed: {e}")))?;
         cache.put(key, encoded.clone());
         encoded
     };
-    let etag = HeaderValue::from_str(&encoded.etag).map_err(|e| unavailable(e.to_string()))?;
+    let etag = HeaderValue::from_str(&encoded.etag).map_err(|e| unavailable(&e.to_string()))?;
     let common = [
         (header::ETAG, etag),
         (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),

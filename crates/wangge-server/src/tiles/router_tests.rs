@@ -75,7 +75,7 @@ async fn fetch(
     uri: &str,
     etag: Option<&str>,
 ) -> (StatusCode, Option<String>, Vec<u8>) {
-    let mut request = Request::get(uri);
+    let mut request = Request::get(uri).header("accept-language", "en");
     if let Some(etag) = etag {
         request = request.header(header::IF_NONE_MATCH, etag);
     }
