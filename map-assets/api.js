@@ -10,7 +10,8 @@ export function createApi(ctx) {
   const { state } = ctx;
 
   async function fetchJson(path, signal, init = {}) {
-    const headers = { Accept: 'application/json' };
+    // The server writes its messages in the page's language.
+    const headers = { Accept: 'application/json', 'Accept-Language': state.lang === 'en' ? 'en' : 'zh-CN' };
     if (init.body !== undefined) headers['Content-Type'] = 'application/json';
     if (state.token) headers.Authorization = `Bearer ${state.token}`;
     const res = await fetch(path, {
@@ -20,6 +21,8 @@ export function createApi(ctx) {
     let body = null;
     try { body = await res.json(); } catch { /* not JSON */ }
     if (!res.ok) {
+      // A revoked or expired token: back to the login form, the map where it was.
+      if (res.status === 401 && state.token && body?.code === 'session_expired') ctx.onSessionLost?.();
       const err = new Error(body?.message || `${res.status} ${res.statusText}`);
       err.status = res.status;
       err.body = body;

@@ -95,6 +95,7 @@ Object.assign(ctx, { fetchJson: ctx.api.fetchJson, postJson: ctx.api.postJson })
 ctx.layers = createLayers(ctx);
 ctx.panel = createPanel(ctx);
 ctx.session = createSession(ctx);
+ctx.onSessionLost = () => ctx.session.sessionLost();
 ctx.claims = createClaims(ctx);
 ctx.geocode = createGeocode(ctx);
 ctx.search = createSearch(ctx);

@@ -47,10 +47,11 @@ export function createClaims(ctx) {
 
   function refusalText(err) {
     const b = err.body || {};
+    // The server's messages come in the page's language (Accept-Language).
     if (Array.isArray(b.refusals) && b.refusals.length) {
-      return t('refused') + b.refusals.map((r) => `${r.cell}: ${r.message || r.reason}`).join('; ');
+      return t('refused') + b.refusals.map((r) => r.message).join('；');
     }
-    return t('refused') + (b.message || err.message) + (b.reason ? ` (${b.reason})` : '');
+    return t('refused') + (b.message || err.message);
   }
 
   async function claimStep(code, action) {
@@ -78,8 +79,12 @@ export function createClaims(ctx) {
     if (extras.customers !== undefined) rows.push([t('customers'), fmtInt(extras.customers)]);
     if (extras.resources !== undefined) rows.push([t('resources'), fmtInt(extras.resources)]);
     const buttons = [];
-    if (kind === 'none') {
+    let cannot = null;
+    if (kind === 'none' && extras.claimable === true) {
       buttons.push(h('button', { type: 'button', class: 'primary', id: 'claim-btn', onclick: () => claimStep(code, 'claim') }, t('claim')));
+    } else if (kind === 'none' && extras.claimable) {
+      // The rules' answer, asked of the server (it stays the judge).
+      cannot = h('p', { class: 'hint', id: 'claim-refused' }, extras.claimable);
     } else if (kind === 'mine' || (kind === 'pending' && c.manager?.id === state.user?.id)) {
       buttons.push(h('button', { type: 'button', id: 'release-btn', onclick: () => claimStep(code, 'release') }, t('release')));
     }
@@ -87,12 +92,26 @@ export function createClaims(ctx) {
     return h('div', { class: 'claim-block' },
       h('dl', {}, rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
       extras.cellDataDenied ? h('p', { class: 'hint', id: 'cell-data-denied' }, t('cell_data_denied')) : null,
+      cannot,
       buttons.length ? h('div', { class: 'actions' }, buttons) : null,
       extras.history ? h('div', { class: 'history' },
         h('h4', {}, t('history')),
         history.length ? h('ol', {}, history.map((e) => h('li', {},
           `${new Date(e.at_ms).toLocaleString(t('number_locale'))} · ${t(`act_${e.action}`)} · ${e.actor}`
           + (e.status ? ` → ${t(`st_${e.status}`)}` : '')))) : h('p', { class: 'hint' }, t('no_history'))) : null);
+  }
+
+  /** Whether this user may claim the unclaimed cell `code`: `true`, the
+   * server's reason why not (the claim rules' dry run: it stays the judge),
+   * or null for a user who does not claim or a cell with a claim. */
+  async function claimableText(code) {
+    if (!state.user || ctx.session.may('claim') === 'no' || state.claims.get(code)) return null;
+    try {
+      const r = await ctx.fetchJson(`${API}/cells/${encodeURIComponent(code)}/claimable`);
+      return r.claimable ? true : t('cannot_claim') + r.message;
+    } catch {
+      return null;
+    }
   }
 
   // Customers, resources and history of a selected cell (each may be refused
@@ -103,14 +122,15 @@ export function createClaims(ctx) {
       : Array.isArray(r?.features) ? r.features.length : undefined);
     // Asked only when the server would answer (no 403 for a manager's neighbour cell).
     const cellData = ctx.session.mayReadCell(code, state.selected?.detail?.chain);
-    const [customers, resources, history] = await Promise.all([
+    const [customers, resources, history, claimable] = await Promise.all([
       cellData ? ctx.fetchJson(`${API}/cells/${enc}/customers?limit=1`).catch(() => null) : null,
       cellData ? ctx.fetchJson(`${API}/cells/${enc}/resources?limit=1`).catch(() => null) : null,
       ctx.fetchJson(`${API}/cells/${enc}/history`).catch(() => null),
+      claimableText(code),
     ]);
     if (seq !== state.selectSeq || !state.selected) return;
     state.selected.extras = { customers: count(customers), resources: count(resources), history: history?.history,
-      cellDataDenied: !cellData };
+      cellDataDenied: !cellData, claimable };
     ctx.panel.renderDetails();
   }
 

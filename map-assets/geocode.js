@@ -215,6 +215,18 @@ export function createGeocode(ctx) {
       const body = await res.json().catch(() => ({}));
       if (!res.ok) throw new Error(body.message || `${res.status}`);
       progress.hidden = false;
+      const cancel = document.getElementById('geocode-cancel');
+      cancel.hidden = false;
+      cancel.disabled = false;
+      cancel.onclick = async () => {
+        cancel.disabled = true;
+        try {
+          await ctx.postJson(`${API}/geocode/jobs/${encodeURIComponent(body.id)}/cancel`, {});
+        } catch (err) {
+          status.textContent = t('load_failed') + err.message;
+          cancel.disabled = false;
+        }
+      };
       const poll = async () => {
         try {
           const j = await ctx.fetchJson(`${API}/geocode/jobs/${encodeURIComponent(body.id)}`);
@@ -222,6 +234,7 @@ export function createGeocode(ctx) {
           progress.value = Number(j.percent_done) || 0;
           renderGeocode();
           if (j.state === 'queued' || j.state === 'running') { geocodeJob.timer = setTimeout(poll, 500); return; }
+          cancel.hidden = true;
           if (j.state === 'done') await showJobFiles(body.id);
         } catch (err) {
           status.textContent = t('load_failed') + err.message;

@@ -64,10 +64,23 @@ export function createSession(ctx) {
 
   async function login(name, password) {
     const r = await ctx.postJson(`${API}/auth/login`, { name, password });
+    state.sessionLost = false;
     ctx.api.setToken(r.token);
     state.user = await ctx.fetchJson(`${API}/me`);
     ctx.layers.setFillMode(mayClaim() ? 'claims' : state.fillMode);
     await ctx.claims.loadClaims();
+    ctx.panel.renderDetails();
+  }
+
+  /** The server no longer knows the token (revoked, expired, user
+   * disabled): drop it and show the login form, keeping the view. */
+  function sessionLost() {
+    if (!state.token) return;
+    ctx.api.setToken(null);
+    state.user = null;
+    state.sessionLost = true; // said above the login form
+    ctx.claims.loadClaims().catch(() => {});
+    renderAccount();
     ctx.panel.renderDetails();
   }
 
@@ -97,7 +110,7 @@ export function createSession(ctx) {
       CLAIM_COLORS.map((c) => h('li', { class: 'row' }, h('span', { class: 'legend-key' },
         h('span', { class: 'swatch', style: `background:${c.color}` }), h('span', { class: 'name' }, t(`claim_${c.key}`)))))) : null;
     if (!state.user) {
-      const err = h('p', { class: 'error', id: 'login-error' });
+      const err = h('p', { class: 'error', id: 'login-error' }, state.sessionLost ? t('session_lost') : '');
       const form = h('form', { id: 'login-form', class: 'login' },
         h('input', { name: 'name', autocomplete: 'username', placeholder: t('user_name'), 'aria-label': t('user_name'), required: true }),
         h('input', { name: 'password', type: 'password', autocomplete: 'current-password', placeholder: t('password'), 'aria-label': t('password'), required: true }),
@@ -127,5 +140,5 @@ export function createSession(ctx) {
   }
 
   return { may, mayReadCompanyWide, mayClaim, mayGeocode, mayReadCell, restoreSession, login, logout,
-    renderAccount };
+    sessionLost, renderAccount };
 }

@@ -460,6 +460,38 @@ pub async fn batch(
     ))
 }
 
+/// `GET /api/v1/cells/{code}/claimable`: whether the signed-in user may
+/// claim the cell now and, if not, why: the claim's own dry run (policy,
+/// rules, norms, locks), answered 200 either way so a page may ask for
+/// every cell it shows. The message is in the client's language.
+pub async fn claimable(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Result<Json<Value>, AuthError> {
+    let request = json!({"cells": [code], "action": "claim", "dry_run": true}).to_string();
+    let answer = batch(State(state), user, Bytes::from(request)).await?;
+    if answer.status().is_success() {
+        return Ok(Json(json!({"cell": code, "claimable": true})));
+    }
+    let bytes = axum::body::to_bytes(answer.into_body(), 1 << 20)
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    let mut refused: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    if crate::api_error::Lang::of(&headers) == crate::api_error::Lang::Zh {
+        crate::messages::to_chinese(&mut refused);
+    }
+    let refusal = refused["refusals"][0].take();
+    Ok(Json(json!({
+        "cell": code,
+        "claimable": false,
+        "code": refusal.get("code").or(refusal.get("reason")).cloned().unwrap_or(json!("forbidden")),
+        "message": refusal["message"],
+        "refusal": refusal,
+    })))
+}
+
 /// `GET /api/v1/claims?status=pending,active&manager=NAME|ID&grid=CODE&offset=&limit=`
 pub async fn list(
     State(state): State<AppState>,

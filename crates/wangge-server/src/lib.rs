@@ -211,6 +211,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/me", get(auth::me))
+        .route("/cells/{code}/claimable", get(claims::claimable))
         .route("/cells/{code}/claim", post(claims::claim))
         .route("/cells/{code}/release", post(claims::release))
         .route("/cells/{code}/transfer", post(claims::transfer))

@@ -576,6 +576,16 @@ pub const ROUTES: &[RouteDoc] = &[
         "Me",
     ),
     answers(
+        route(
+            "get",
+            "/api/v1/cells/{code}/claimable",
+            Access::Signed,
+            "claims",
+            "Whether the signed-in user may claim the cell now, and why not (the claim's dry run; always 200).",
+        ),
+        "Claimable",
+    ),
+    answers(
         with_body(
             route(
                 "post",
@@ -1018,6 +1028,11 @@ fn schemas() -> Value {
             "workload_norms": {"type": "array", "items": {"type": "object", "properties": {
                 "tier": {"type": "string", "enum": ["high", "potential", "medium", "low"]},
                 "min_customers": opt_int, "max_customers": opt_int}}}}},
+        "Claimable": {"type": "object", "required": ["cell", "claimable"], "properties": {
+            "cell": {"type": "string"}, "claimable": {"type": "boolean"},
+            "code": {"type": "string", "description": "why not: the refusal's stable code"},
+            "message": {"type": "string", "description": "why not, in the client's language"},
+            "refusal": {"type": "object"}}},
         "Portfolio": {"type": "object", "properties": {
             "manager": {"$ref": "#/components/schemas/User"},
             "cells": {"type": "array", "items": {"type": "object", "properties": {
