@@ -284,11 +284,16 @@ export function createAdmin(ctx) {
       const text = await file.text();
       const res = await fetch(`${API}/grids/import?level=${encodeURIComponent(level)}`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/geo+json', Accept: 'application/json', Authorization: `Bearer ${state.token}` },
+        headers: { 'Content-Type': 'application/geo+json', Accept: 'application/json',
+          'Accept-Language': state.lang === 'en' ? 'en' : 'zh-CN', Authorization: `Bearer ${state.token}` },
         body: text,
       });
       const body = await res.json().catch(() => null);
-      if (!res.ok) throw new Error(body?.message || `${res.status}`);
+      if (!res.ok) {
+        const err = new Error(body?.message || `${res.status}`);
+        err.features = body?.params?.features || [];
+        throw err;
+      }
       const invalid = (body.invalid || []).map((x) => `${x.feature}: ${x.reason}`);
       out.textContent = t('import_done').replace('{inserted}', ctx.fmtInt(body.inserted))
         .replace('{updated}', ctx.fmtInt(body.updated)).replace('{invalid}', ctx.fmtInt(invalid.length))
@@ -298,6 +303,11 @@ export function createAdmin(ctx) {
     } catch (err) {
       out.className = 'error';
       out.textContent = `${t('import_failed')}: ${err.message}`;
+      // One line per refused feature, not run together.
+      if (err.features?.length) {
+        out.append(h('ul', { class: 'import-invalid', id: 'import-refused' },
+          err.features.slice(0, 50).map((f) => h('li', {}, `${f.feature}: ${f.message}`))));
+      }
     }
   }
 

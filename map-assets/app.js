@@ -23,6 +23,7 @@ import { createClaims } from './claims.js';
 import { createGeocode } from './geocode.js';
 import { createSearch } from './search.js';
 import { createCoverage } from './coverage.js';
+import { createQueue } from './queue.js';
 
 const { maplibregl } = window;
 const API = 'api/v1';
@@ -100,6 +101,7 @@ ctx.claims = createClaims(ctx);
 ctx.geocode = createGeocode(ctx);
 ctx.search = createSearch(ctx);
 ctx.coverage = createCoverage(ctx);
+ctx.queue = createQueue(ctx);
 // What admin.js calls (its ctx is this one).
 Object.assign(ctx, { select: ctx.panel.select, renderDetails: ctx.panel.renderDetails, zoomTo: ctx.panel.zoomTo,
   afterEdit });

@@ -54,19 +54,78 @@ export function createClaims(ctx) {
     return t('refused') + (b.message || err.message);
   }
 
-  async function claimStep(code, action) {
+  async function claimStep(code, action, body = {}) {
     try {
-      const r = await ctx.postJson(`${API}/cells/${encodeURIComponent(code)}/${action}`, {});
+      const r = await ctx.postJson(`${API}/cells/${encodeURIComponent(code)}/${action}`, body);
       setClaim(code, r.claim);
       state.notice = null;
     } catch (err) {
       state.notice = { text: refusalText(err), isError: true };
     }
+    transferOpen = null;
     ctx.session.renderAccount();
+    // A decision or a transfer changes the supervisor's queue (shown only to them).
+    ctx.queue?.reload();
     if (state.selected?.code === code) {
       ctx.panel.renderDetails();
       loadCellExtras(code, state.selectSeq);
     }
+  }
+
+  // The cell whose transfer input is open (one at a time).
+  let transferOpen = null;
+
+  /** What /me allows for `action` on this cell: 'yes', or 'in_scope' with
+   * the cell inside one of the user's scopes (the server still decides). */
+  function mayOnCell(action, code, chain) {
+    const m = ctx.session.may(action);
+    if (m === 'yes') return true;
+    if (m !== 'in_scope' || !state.user) return false;
+    const scopes = new Set(state.user.scopes || []);
+    return scopes.has(code) || (chain || []).some((a) => scopes.has(a.code));
+  }
+
+  /** Locked: the claim says so; a cell without a claim, its last lock or unlock. */
+  function isLocked(c, history) {
+    if (c) return Boolean(c.locked);
+    const last = (history || []).filter((e) => e.action === 'lock' || e.action === 'unlock').pop();
+    return last?.action === 'lock';
+  }
+
+  /** Supervisor's buttons: approve / reject a pending claim, lock / unlock, transfer. */
+  function superviseButtons(code, c, sel, extras) {
+    const chain = sel.detail?.chain;
+    const buttons = [];
+    if (c?.status === 'pending') {
+      if (mayOnCell('approve', code, chain)) {
+        buttons.push(h('button', { type: 'button', class: 'primary', id: 'approve-btn', onclick: () => claimStep(code, 'approve') }, t('approve')));
+      }
+      if (mayOnCell(ctx.session.may('reject') === 'no' ? 'approve' : 'reject', code, chain)) {
+        buttons.push(h('button', { type: 'button', id: 'reject-btn', onclick: () => claimStep(code, 'reject') }, t('reject')));
+      }
+    }
+    const locked = isLocked(c, extras.history);
+    if (locked && mayOnCell(ctx.session.may('unlock') === 'no' ? 'lock' : 'unlock', code, chain)) {
+      buttons.push(h('button', { type: 'button', id: 'unlock-btn', onclick: () => claimStep(code, 'unlock') }, t('unlock')));
+    } else if (!locked && mayOnCell('lock', code, chain)) {
+      buttons.push(h('button', { type: 'button', id: 'lock-btn', onclick: () => claimStep(code, 'lock') }, t('lock')));
+    }
+    let transferBox = null;
+    if (c && mayOnCell('transfer', code, chain)) {
+      if (transferOpen === code) {
+        const input = h('input', { id: 'transfer-to', autocomplete: 'off', placeholder: t('transfer_to'), 'aria-label': t('transfer_to') });
+        const go = () => { const to = input.value.trim(); if (to) claimStep(code, 'transfer', { to }); };
+        input.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); go(); } });
+        transferBox = h('div', { class: 'actions transfer-box' }, input,
+          h('button', { type: 'button', class: 'primary', id: 'transfer-go', onclick: go }, t('transfer_confirm')),
+          h('button', { type: 'button', id: 'transfer-cancel', onclick: () => { transferOpen = null; ctx.panel.renderDetails(); } }, t('cancel_action')));
+        setTimeout(() => input.focus(), 0);
+      } else {
+        buttons.push(h('button', { type: 'button', id: 'transfer-btn',
+          onclick: () => { transferOpen = code; ctx.panel.renderDetails(); } }, t('transfer')));
+      }
+    }
+    return { buttons, transferBox, locked };
   }
 
   function claimBlock(code, sel) {
@@ -88,12 +147,17 @@ export function createClaims(ctx) {
     } else if (kind === 'mine' || (kind === 'pending' && c.manager?.id === state.user?.id)) {
       buttons.push(h('button', { type: 'button', id: 'release-btn', onclick: () => claimStep(code, 'release') }, t('release')));
     }
+    if (transferOpen && transferOpen !== code) transferOpen = null;
+    const sup = superviseButtons(code, c, sel, extras);
+    buttons.push(...sup.buttons);
+    if (sup.locked) rows.push([t('lock_state'), h('span', { id: 'lock-state' }, t('locked'))]);
     const history = (extras.history || []).slice(-5).reverse();
     return h('div', { class: 'claim-block' },
       h('dl', {}, rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
       extras.cellDataDenied ? h('p', { class: 'hint', id: 'cell-data-denied' }, t('cell_data_denied')) : null,
       cannot,
       buttons.length ? h('div', { class: 'actions' }, buttons) : null,
+      sup.transferBox,
       extras.history ? h('div', { class: 'history' },
         h('h4', {}, t('history')),
         history.length ? h('ol', {}, history.map((e) => h('li', {},

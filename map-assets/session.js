@@ -100,6 +100,7 @@ export function createSession(ctx) {
     ctx.admin?.render();
     ctx.geocode.render();
     ctx.coverage.renderOpsAccess();
+    ctx.queue?.render();
     ctx.claims.updateLassoControl();
     const modes = h('div', { class: 'fill-mode', role: 'radiogroup' },
       h('span', { class: 'name' }, t('fill_by')),

@@ -342,6 +342,38 @@ async fn grids_are_imported_from_geojson_all_or_nothing() {
             StatusCode::NOT_FOUND,
             "nothing of a bad file"
         );
+        // Features the reader refuses come back one by one, not run
+        // together on a line, each with its label and reason.
+        let unreadable = json!({"type": "FeatureCollection", "features": [
+            json!({"type": "Feature", "properties": {"name": "无码", "type": "15", "parent": "T-E-N"},
+                "geometry": {"type": "Polygon", "coordinates": [[[3.0, 3.0], [4.0, 3.0], [4.0, 4.0], [3.0, 3.0]]]}}),
+            json!({"type": "Feature", "properties": {"code": "T-E-N-9", "name": "无父", "type": "15"},
+                "geometry": {"type": "Polygon", "coordinates": [[[3.0, 3.0], [4.0, 3.0], [4.0, 4.0], [3.0, 3.0]]]}}),
+        ]});
+        let a = import(&unreadable, "level=4").await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.text);
+        assert_eq!(a.body["code"], "features_refused", "{}", a.text);
+        let listed = a.body["params"]["features"].as_array().unwrap();
+        assert_eq!(listed.len(), 2, "{}", a.text);
+        assert_eq!(listed[0]["index"], 0);
+        assert!(
+            listed[0]["message"].as_str().unwrap().contains("no code"),
+            "{}",
+            a.text
+        );
+        assert!(
+            listed[1]["message"]
+                .as_str()
+                .unwrap()
+                .contains("code_field")
+                || listed[1]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("parent_field"),
+            "{}",
+            a.text
+        );
+        assert_eq!(listed[1]["code"], "T-E-N-9");
         let a = import(&good, "").await;
         assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.text);
         assert!(a.text.contains("level"), "{}", a.text);

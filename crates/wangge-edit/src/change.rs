@@ -76,6 +76,7 @@ pub(crate) fn geometry_of(record: &GridRecord) -> Result<MultiPolygon<f64>, Edit
                 "grid {}: its stored geometry cannot be read: {reason}",
                 record.code
             ),
+            rule: None,
         }
     })
 }

@@ -24,10 +24,29 @@ pub enum EditError {
     /// The hierarchy or the cell-type rules refuse the edit (a level-3 grid
     /// with a type, a parent of the wrong level, an empty name).
     #[error("{message}")]
-    Hierarchy { message: String },
+    Hierarchy {
+        message: String,
+        /// The store's refusal, when it made it: its rule and the grids
+        /// it names, for a caller that words the message itself.
+        rule: Option<Box<StoreError>>,
+    },
+    /// Features of an imported file refused, each named with its reason;
+    /// nothing was written.
+    #[error("{} feature(s) cannot be imported, nothing was written: {}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Features(Vec<wangge_io::FeatureError>),
     /// The database failed; nothing was written.
     #[error("the store failed: {0}")]
     Store(#[source] StoreError),
+}
+
+impl EditError {
+    /// A file the reader refused: feature by feature when it names them.
+    pub(crate) fn of_file(e: wangge_io::IoError) -> Self {
+        match e {
+            wangge_io::IoError::Features(problems) => EditError::Features(problems),
+            other => EditError::bad_input("file", other.to_string()),
+        }
+    }
 }
 
 impl EditError {
@@ -66,10 +85,11 @@ impl EditError {
             EditError::Conflict { message } => EditError::Conflict {
                 message: with(message),
             },
-            EditError::Hierarchy { message } => EditError::Hierarchy {
+            EditError::Hierarchy { message, rule } => EditError::Hierarchy {
+                rule,
                 message: with(message),
             },
-            other @ EditError::Store(_) => other,
+            other @ (EditError::Store(_) | EditError::Features(_)) => other,
         }
     }
 }
@@ -93,6 +113,7 @@ impl From<StoreError> for EditError {
             },
             _ if e.is_hierarchy() => EditError::Hierarchy {
                 message: e.to_string(),
+                rule: Some(Box::new(e)),
             },
             other => EditError::Store(other),
         }

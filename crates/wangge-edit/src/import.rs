@@ -51,7 +51,7 @@ pub async fn import_grids(
     let text = wgs84_text(request.geojson, request.crs)?;
     let catalog = store.cell_types().await?;
     let parsed = read_grids_geojson(&text, request.level, &request.fields, &catalog)
-        .map_err(|e| EditError::bad_input("file", e.to_string()))?;
+        .map_err(EditError::of_file)?;
     let invalid = invalid_of(&parsed);
     let territory = territory_for(store, request.territory.as_ref()).await?;
     let written = write_batches(

@@ -137,7 +137,7 @@ fn read_feature(
         .as_deref()
         .ok_or_else(|| {
             fail(format!(
-                "it has no code: property {:?} is missing and the feature has no id (choose the field with --code-field)",
+                "it has no code: property {:?} is missing and the feature has no id (choose the field: --code-field on the command line, code_field in the API)",
                 fields.code
             ))
         })?
@@ -149,7 +149,7 @@ fn read_feature(
         Some(parent_level) => {
             let text = property_text(properties, &fields.parent).ok_or_else(|| {
                 fail(format!(
-                    "it has no parent: a level-{level} grid needs the code of its level-{parent_level} parent in property {:?} (choose it with --parent-field)",
+                    "it has no parent: a level-{level} grid needs the code of its level-{parent_level} parent in property {:?} (choose it: --parent-field on the command line, parent_field in the API)",
                     fields.parent
                 ))
             })?;
@@ -163,7 +163,7 @@ fn read_feature(
     let cell_type = if level.is_cell() {
         let text = property_text(properties, &fields.cell_type).ok_or_else(|| {
             fail(format!(
-                "it has no cell type: property {:?} is missing (choose it with --type-field)",
+                "it has no cell type: property {:?} is missing (choose it: --type-field on the command line, type_field in the API)",
                 fields.cell_type
             ))
         })?;

@@ -177,10 +177,67 @@ impl From<StoreError> for ApiError {
                     .map_or("invalid_field", wangge_model::name::NameProblem::code);
                 ApiError::unprocessable(e.to_string()).code(code)
             }
-            _ if e.is_hierarchy() => ApiError::unprocessable(e.to_string()),
+            _ if e.is_hierarchy() => hierarchy_error(&e),
             StoreError::Busy(_) => ApiError::busy(&e),
             _ => ApiError::internal(&e),
         }
+    }
+}
+
+/// A refusal of the grid's hierarchy or field rules: 422 with the code of
+/// the rule and the grids it names, so the message reads in any language.
+fn hierarchy_error(e: &StoreError) -> ApiError {
+    let error = ApiError::unprocessable(e.to_string());
+    let hint = |h: &Option<String>| h.clone().unwrap_or_default();
+    match e {
+        StoreError::ParentNotFound {
+            grid,
+            source_hint,
+            parent,
+        } => error
+            .code("parent_not_found")
+            .with("grid", grid.as_str())
+            .with("source", hint(source_hint))
+            .with("parent", parent.as_str()),
+        StoreError::ParentLevel {
+            grid,
+            source_hint,
+            parent,
+            parent_level,
+            level,
+        } => error
+            .code("parent_level")
+            .with("grid", grid.as_str())
+            .with("source", hint(source_hint))
+            .with("parent", parent.as_str())
+            .with("parent_level", *parent_level)
+            .with("level", *level),
+        StoreError::MissingParent { grid, source_hint } => error
+            .code("missing_parent")
+            .with("grid", grid.as_str())
+            .with("source", hint(source_hint)),
+        StoreError::UnexpectedParent { grid, source_hint } => error
+            .code("unexpected_parent")
+            .with("grid", grid.as_str())
+            .with("source", hint(source_hint)),
+        StoreError::CellTypeRequired { grid, source_hint } => error
+            .code("cell_type_required")
+            .with("grid", grid.as_str())
+            .with("source", hint(source_hint)),
+        StoreError::CellTypeNotAllowed { grid, source_hint } => error
+            .code("cell_type_not_allowed")
+            .with("grid", grid.as_str())
+            .with("source", hint(source_hint)),
+        StoreError::UnknownCellType {
+            grid,
+            source_hint,
+            cell_type,
+        } => error
+            .code("unknown_cell_type")
+            .with("grid", grid.as_str())
+            .with("source", hint(source_hint))
+            .with("cell_type", cell_type.as_str()),
+        _ => error,
     }
 }
 

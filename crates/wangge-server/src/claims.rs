@@ -133,9 +133,11 @@ async fn find_manager(state: &AppState, who: &ManagerRef) -> Result<UserRecord, 
     found.ok_or_else(|| {
         let who = match who {
             ManagerRef::Id(id) => format!("id {id}"),
-            ManagerRef::Name(name) => format!("{name:?}"),
+            ManagerRef::Name(name) => name.clone(),
         };
-        unprocessable(format!("no user {who} to transfer to"))
+        unprocessable(format!("no user {who:?} to transfer to"))
+            .code("unknown_transfer_target")
+            .with("to", who)
     })
 }
 

@@ -51,12 +51,33 @@ fn edit_error(e: EditError) -> ApiError {
             message,
             ..Default::default()
         },
-        EditError::Hierarchy { message } => ApiError {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            error: "unprocessable",
+        // The rule's code and grids from the store, the edit's own words.
+        EditError::Hierarchy {
             message,
-            ..Default::default()
+            rule: Some(rule),
+        } => ApiError {
+            message,
+            ..ApiError::from(*rule)
         },
+        EditError::Hierarchy {
+            message,
+            rule: None,
+        } => ApiError::unprocessable(message),
+        EditError::Features(problems) => {
+            let listed: Vec<Value> = problems
+                .iter()
+                .map(|p| {
+                    json!({"feature": p.label(), "index": p.index, "code": p.code, "name": p.name, "message": p.message})
+                })
+                .collect();
+            ApiError::bad_request(format!(
+                "{} feature(s) cannot be imported, nothing was written",
+                problems.len()
+            ))
+            .code("features_refused")
+            .with("count", problems.len())
+            .with("features", listed)
+        }
         EditError::Store(e) => e.into(),
     }
 }

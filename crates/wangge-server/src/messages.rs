@@ -115,6 +115,56 @@ fn chinese(object: &Map<String, Value>) -> Option<String> {
             text("cells"),
             text("refused")
         ),
+        "features_refused" => format!(
+            "文件中有 {} 个要素不能导入，未写入任何内容（逐个列在 params.features 中）",
+            text("count")
+        ),
+        "unknown_transfer_target" => format!("没有用户 {}，无法移交", text("to")),
+        // The grid's hierarchy (imports and edits).
+        "parent_not_found" => format!(
+            "网格 {}{} 的上级 {} 既不在本次导入中，也不在已有网格中",
+            text("grid"),
+            source(&text("source")),
+            text("parent")
+        ),
+        "parent_level" => format!(
+            "网格 {}{} 是第 {} 级，上级须是第 {} 级，但 {} 是第 {} 级",
+            text("grid"),
+            source(&text("source")),
+            text("level"),
+            params
+                .get("level")
+                .and_then(Value::as_u64)
+                .map_or(0, |l| l.saturating_sub(1)),
+            text("parent"),
+            text("parent_level")
+        ),
+        "missing_parent" => format!(
+            "网格 {}{} 没有上级：第 2–4 级网格须给出上一级网格的编码",
+            text("grid"),
+            source(&text("source"))
+        ),
+        "unexpected_parent" => format!(
+            "网格 {}{} 是第 1 级，不能有上级",
+            text("grid"),
+            source(&text("source"))
+        ),
+        "cell_type_required" => format!(
+            "网元 {}{}（第 4 级）没有类型：须是 01–20 中的一种",
+            text("grid"),
+            source(&text("source"))
+        ),
+        "cell_type_not_allowed" => format!(
+            "网格 {}{} 有类型，但只有第 4 级网元才有类型",
+            text("grid"),
+            source(&text("source"))
+        ),
+        "unknown_cell_type" => format!(
+            "网元 {}{}：类型 {} 不在网元类型表中",
+            text("grid"),
+            source(&text("source")),
+            text("cell_type")
+        ),
         // Names.
         "name_empty" => "名称不能为空".to_owned(),
         "name_too_long" => "名称最多 100 个字".to_owned(),
@@ -134,6 +184,18 @@ fn chinese(object: &Map<String, Value>) -> Option<String> {
         _ => return None,
     };
     Some(message)
+}
+
+/// "（要素 3）" after a grid code when the store knows where it came from.
+fn source(hint: &str) -> String {
+    if hint.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "（{}）",
+            hint.replace("feature", "要素").replace("(code ", "(编码 ")
+        )
+    }
 }
 
 fn status_zh(status: &str) -> &str {
