@@ -125,3 +125,22 @@ export async function logIn(page, name, password) {
   await page.click('#login-form button[type=submit]');
   await page.locator('#user-name').waitFor({ timeout: 15_000 });
 }
+
+/** Where the cell `code` is drawn and clickable (not under the panel), in
+ * page coordinates, searched over the left part of the map; null if not. */
+export function cellPoint(page, code) {
+  return page.evaluate((wanted) => {
+    const map = window.wanggeMap;
+    const rect = map.getCanvas().getBoundingClientRect();
+    for (let fy = 0.1; fy < 1; fy += 0.04) {
+      for (let fx = 0.05; fx < 0.65; fx += 0.03) {
+        const x = rect.width * fx; const y = rect.height * fy;
+        const hits = map.queryRenderedFeatures([x, y], { layers: ['cells-fill'] });
+        if (hits[0]?.properties.code === wanted && document.elementFromPoint(x + rect.left, y + rect.top) === map.getCanvas()) {
+          return { x: x + rect.left, y: y + rect.top };
+        }
+      }
+    }
+    return null;
+  }, code);
+}

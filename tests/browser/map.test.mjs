@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import {
   BASE_URL, TEST_TIMEOUT_MS, DEMO_CELLS, demoPassword, openMap, mapIdle, renderedCount,
-  findCellPoint, logIn, screenshot, useBrowser,
+  findCellPoint, logIn, screenshot, useBrowser, cellPoint,
 } from './helpers.mjs';
 
 useBrowser();
@@ -157,20 +157,7 @@ test('grid manager: log in, claim a cell, it changes colour, the API agrees', { 
     assert.ok(target, 'the manager has an unclaimed cell in scope');
     await page.evaluate((b) => window.wanggeMap.fitBounds(b, { padding: { top: 150, bottom: 150, left: 150, right: 500 }, duration: 0 }), target.bbox);
     await mapIdle(page);
-    const point = await page.evaluate((code) => {
-      const map = window.wanggeMap;
-      const rect = map.getCanvas().getBoundingClientRect();
-      for (let fy = 0.1; fy < 1; fy += 0.04) {
-        for (let fx = 0.05; fx < 0.65; fx += 0.03) {
-          const x = rect.width * fx; const y = rect.height * fy;
-          const hits = map.queryRenderedFeatures([x, y], { layers: ['cells-fill'] });
-          if (hits[0]?.properties.code === code && document.elementFromPoint(x + rect.left, y + rect.top) === map.getCanvas()) {
-            return { x: x + rect.left, y: y + rect.top };
-          }
-        }
-      }
-      return null;
-    }, target.code);
+    const point = await cellPoint(page, target.code);
     assert.ok(point, `cell ${target.code} is drawn and clickable`);
     const colourAt = () => page.evaluate(({ x, y }) => {
       const map = window.wanggeMap;

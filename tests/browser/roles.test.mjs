@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE_URL, TEST_TIMEOUT_MS, demoPassword, openMap, mapIdle, screenshot, useBrowser, logIn,
+  BASE_URL, TEST_TIMEOUT_MS, demoPassword, openMap, mapIdle, screenshot, useBrowser, logIn, cellPoint,
 } from './helpers.mjs';
 
 useBrowser();
@@ -36,20 +36,7 @@ async function cellOfScope(page, zhengqiType) {
 async function clickCell(page, cell) {
   await page.evaluate((b) => window.wanggeMap.fitBounds(b, { padding: { top: 150, bottom: 150, left: 150, right: 500 }, duration: 0 }), cell.bbox);
   await mapIdle(page);
-  const point = await page.evaluate((code) => {
-    const map = window.wanggeMap;
-    const rect = map.getCanvas().getBoundingClientRect();
-    for (let fy = 0.1; fy < 1; fy += 0.04) {
-      for (let fx = 0.05; fx < 0.65; fx += 0.03) {
-        const x = rect.width * fx; const y = rect.height * fy;
-        const hits = map.queryRenderedFeatures([x, y], { layers: ['cells-fill'] });
-        if (hits[0]?.properties.code === code && document.elementFromPoint(x + rect.left, y + rect.top) === map.getCanvas()) {
-          return { x: x + rect.left, y: y + rect.top };
-        }
-      }
-    }
-    return null;
-  }, cell.code);
+  const point = await cellPoint(page, cell.code);
   assert.ok(point, `cell ${cell.code} is drawn and clickable`);
   await page.mouse.click(point.x, point.y);
   await page.waitForFunction((code) => document.querySelector('#details .grid-code')?.textContent === code, cell.code, { timeout: 15_000 });
