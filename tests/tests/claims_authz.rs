@@ -457,8 +457,7 @@ async fn data_reads_check_role_and_scope() {
     app.finish().await;
 }
 
-/// A request with no `Accept-Language` (the page's users' default:
-/// Chinese) or with the one given.
+/// `call_in` as (status, body), for the language test.
 async fn call_in(
     app: &App,
     language: Option<&str>,
@@ -467,30 +466,8 @@ async fn call_in(
     token: Option<&str>,
     body: Option<serde_json::Value>,
 ) -> (StatusCode, serde_json::Value) {
-    use tower::ServiceExt;
-    let mut request = axum::http::Request::builder().method(method).uri(uri);
-    if let Some(language) = language {
-        request = request.header("accept-language", language);
-    }
-    if let Some(token) = token {
-        request = request.header("authorization", format!("Bearer {token}"));
-    }
-    let request = match body {
-        Some(body) => request
-            .header("content-type", "application/json")
-            .body(axum::body::Body::from(body.to_string())),
-        None => request.body(axum::body::Body::empty()),
-    }
-    .unwrap();
-    let response = app.router.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
-    )
+    let answer = claims_support::call_in(&app.router, language, method, uri, token, body).await;
+    (answer.status, answer.body)
 }
 
 /// Errors carry a stable code and their values; the message is Chinese

@@ -307,12 +307,7 @@ fn a_broken_polygon_is_reported_and_the_rest_still_computed() {
 /// GDAL's ogrinfo reads the GeoJSON and the CSV report. CI installs gdal-bin.
 #[test]
 fn geojson_and_csv_reports_are_read_by_ogrinfo() {
-    if Command::new("ogrinfo").arg("--version").output().is_err() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have ogrinfo (gdal-bin)"
-        );
-        eprintln!("ogrinfo not installed: skipping the GDAL check");
+    if !cli::ogrinfo_or_skip() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -354,12 +349,7 @@ fn geojson_and_csv_reports_are_read_by_ogrinfo() {
 /// has features with a geometry.
 #[test]
 fn findings_go_out_as_one_shapefile_per_kind_of_shape() {
-    if Command::new("ogrinfo").arg("--version").output().is_err() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have ogrinfo (gdal-bin)"
-        );
-        eprintln!("ogrinfo not installed: skipping the GDAL check");
+    if !cli::ogrinfo_or_skip() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

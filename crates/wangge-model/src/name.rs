@@ -38,12 +38,6 @@ pub enum NameProblem {
 }
 
 impl NameProblem {
-    pub const ALL: [NameProblem; 3] = [
-        NameProblem::Empty,
-        NameProblem::TooLong,
-        NameProblem::ControlCharacter,
-    ];
-
     pub fn code(self) -> &'static str {
         match self {
             NameProblem::Empty => "name_empty",

@@ -166,16 +166,8 @@ impl From<StoreError> for ApiError {
                 )
                 .code("changed_meanwhile")
             }
-            StoreError::InvalidField {
-                field: "name",
-                reason,
-                ..
-            } => {
-                let code = wangge_model::name::NameProblem::ALL
-                    .into_iter()
-                    .find(|p| p.reason() == reason)
-                    .map_or("invalid_field", wangge_model::name::NameProblem::code);
-                ApiError::unprocessable(e.to_string()).code(code)
+            StoreError::BadName { problem, .. } => {
+                ApiError::unprocessable(e.to_string()).code(problem.code())
             }
             _ if e.is_hierarchy() => hierarchy_error(&e),
             StoreError::Busy(_) => ApiError::busy(&e),

@@ -333,6 +333,24 @@ pub async fn batch(
     body: Bytes,
 ) -> Result<Response, AuthError> {
     let body: BatchBody = parse_json(&body)?;
+    Ok(match run_batch(&state, &user, &body).await? {
+        BatchOutcome::Done(answer) => Json(answer).into_response(),
+        BatchOutcome::Refused { status, answer } => crate::api_error::localizable(status, answer),
+    })
+}
+
+/// What a batch came to: applied (or, dry run, would be), or refused
+/// with every refused cell.
+enum BatchOutcome {
+    Done(Value),
+    Refused { status: StatusCode, answer: Value },
+}
+
+async fn run_batch(
+    state: &AppState,
+    user: &CurrentUser,
+    body: &BatchBody,
+) -> Result<BatchOutcome, AuthError> {
     let action: ClaimAction = body
         .action
         .parse()
@@ -347,7 +365,7 @@ pub async fn batch(
         )));
     }
     let to = match (&body.to, action) {
-        (Some(who), ClaimAction::Transfer) => Some(find_manager(&state, who).await?.id),
+        (Some(who), ClaimAction::Transfer) => Some(find_manager(state, who).await?.id),
         (None, ClaimAction::Transfer) => {
             return Err(unprocessable(
                 "a transfer needs \"to\": the manager's name or id",
@@ -372,7 +390,7 @@ pub async fn batch(
             refusals.push((index, status, value));
             continue;
         };
-        match policy.can(Some(&user), policy_action(action), Target::Grid(chain)) {
+        match policy.can(Some(user), policy_action(action), Target::Grid(chain)) {
             Decision::Deny(why) => {
                 let (status, value) = policy_refusal(cell, why);
                 refusals.push((index, status, value));
@@ -386,7 +404,7 @@ pub async fn batch(
         }
     }
     let cached = if matches!(action, ClaimAction::Claim | ClaimAction::Transfer) {
-        thresholds(&state, false).await.map_err(store_error)?
+        thresholds(state, false).await.map_err(store_error)?
     } else {
         None
     };
@@ -428,13 +446,12 @@ pub async fn batch(
         if !body.dry_run {
             tracing::info!(user = %user.name, action = %action, cells = states.len(), "claim batch");
         }
-        return Ok(Json(json!({
+        return Ok(BatchOutcome::Done(json!({
             "action": action,
             "dry_run": body.dry_run,
             "applied": if body.dry_run { 0 } else { states.len() },
             "cells": states,
-        }))
-        .into_response());
+        })));
     }
     refusals.sort_by_key(|(index, _, _)| *index);
     let first = refusals[0].1;
@@ -449,9 +466,9 @@ pub async fn batch(
         body.cells.len()
     );
     let list: Vec<Value> = refusals.into_iter().map(|(_, _, v)| v).collect();
-    Ok(crate::api_error::localizable(
+    Ok(BatchOutcome::Refused {
         status,
-        json!({
+        answer: json!({
             "error": error_word(status),
             "code": "cells_refused",
             "params": {"refused": list.len(), "cells": body.cells.len()},
@@ -459,7 +476,7 @@ pub async fn batch(
             "action": action,
             "refusals": list,
         }),
-    ))
+    })
 }
 
 /// `GET /api/v1/cells/{code}/claimable`: whether the signed-in user may
@@ -472,19 +489,19 @@ pub async fn claimable(
     Path(code): Path<String>,
     headers: axum::http::HeaderMap,
 ) -> Result<Json<Value>, AuthError> {
-    let request = json!({"cells": [code], "action": "claim", "dry_run": true}).to_string();
-    let answer = batch(State(state), user, Bytes::from(request)).await?;
-    if answer.status().is_success() {
+    let check = BatchBody {
+        cells: vec![code.clone()],
+        action: "claim".to_owned(),
+        dry_run: true,
+        ..BatchBody::default()
+    };
+    let BatchOutcome::Refused { mut answer, .. } = run_batch(&state, &user, &check).await? else {
         return Ok(Json(json!({"cell": code, "claimable": true})));
-    }
-    let bytes = axum::body::to_bytes(answer.into_body(), 1 << 20)
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
-    let mut refused: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    };
     if crate::api_error::Lang::of(&headers) == crate::api_error::Lang::Zh {
-        crate::messages::to_chinese(&mut refused);
+        crate::messages::to_chinese(&mut answer);
     }
-    let refusal = refused["refusals"][0].take();
+    let refusal = answer["refusals"][0].take();
     Ok(Json(json!({
         "cell": code,
         "claimable": false,

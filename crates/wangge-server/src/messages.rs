@@ -229,7 +229,9 @@ fn tier_zh(tier: &str) -> &'static str {
 
 /// 「学校」(07) for a built-in type; the code alone for another.
 fn type_zh(code: &str) -> String {
-    let catalog = wangge_model::CellTypeCatalog::default();
+    static CATALOG: std::sync::LazyLock<wangge_model::CellTypeCatalog> =
+        std::sync::LazyLock::new(wangge_model::CellTypeCatalog::default);
+    let catalog = &*CATALOG;
     code.parse::<wangge_model::CellTypeCode>()
         .ok()
         .and_then(|c| {

@@ -52,6 +52,13 @@ pub enum StoreError {
         code: String,
         source_hint: Option<String>,
     },
+    #[error("{kind} {code:?}: name {value:?} is not allowed: {}", .problem.reason())]
+    BadName {
+        kind: &'static str,
+        code: String,
+        value: String,
+        problem: wangge_model::name::NameProblem,
+    },
     #[error("{kind} {code:?}: {field} {value} is not allowed: {reason}")]
     InvalidField {
         kind: &'static str,
@@ -138,12 +145,11 @@ impl StoreError {
         name: &str,
         problem: wangge_model::name::NameProblem,
     ) -> StoreError {
-        StoreError::InvalidField {
+        StoreError::BadName {
             kind,
             code: code.to_owned(),
-            field: "name",
-            value: format!("{:?}", wangge_model::name::shortened(name, 40)),
-            reason: problem.reason(),
+            value: wangge_model::name::shortened(name, 40),
+            problem,
         }
     }
 
@@ -161,6 +167,7 @@ impl StoreError {
                 | StoreError::CellTypeNotAllowed { .. }
                 | StoreError::UnknownCellType { .. }
                 | StoreError::InvalidField { .. }
+                | StoreError::BadName { .. }
                 | StoreError::UnknownReference { .. }
                 | StoreError::ParentCycle { .. }
         )

@@ -162,7 +162,8 @@ pub struct Answer {
 }
 
 /// One request through the router. `from`: the client address, as the
-/// server sees it with `into_make_service_with_connect_info`.
+/// server sees it with `into_make_service_with_connect_info`. Messages in
+/// English (the tests compare English text).
 pub async fn call_from(
     router: &Router,
     method: Method,
@@ -171,10 +172,35 @@ pub async fn call_from(
     body: Option<Value>,
     from: Option<SocketAddr>,
 ) -> Answer {
-    let mut request = Request::builder()
-        .header("accept-language", "en")
-        .method(method)
-        .uri(uri);
+    send(router, Some("en"), method, uri, token, body, from).await
+}
+
+/// One request with this `Accept-Language` (`None`: none, the server's
+/// default, Chinese).
+pub async fn call_in(
+    router: &Router,
+    language: Option<&str>,
+    method: Method,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Answer {
+    send(router, language, method, uri, token, body, None).await
+}
+
+async fn send(
+    router: &Router,
+    language: Option<&str>,
+    method: Method,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+    from: Option<SocketAddr>,
+) -> Answer {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(language) = language {
+        request = request.header("accept-language", language);
+    }
     if let Some(token) = token {
         request = request.header("authorization", format!("Bearer {token}"));
     }
